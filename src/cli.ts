@@ -1,0 +1,121 @@
+// The CLI: global options, command registration and the single top-level error handler.
+import chalk from "chalk";
+import { Command, CommanderError, Option } from "commander";
+import { registerArchive } from "./commands/archive";
+import { registerAudit } from "./commands/audit";
+import { registerConfig } from "./commands/config";
+import { registerDeploy } from "./commands/deploy";
+import { registerDestroy } from "./commands/destroy";
+import { registerDiff } from "./commands/diff";
+import { registerExport } from "./commands/export";
+import { registerLocal } from "./commands/local";
+import { registerStatus } from "./commands/status";
+import { ErrorCode, ExitCode, TraceError, toTraceError } from "./core/errors";
+import { version } from "./core/version";
+import { currentContext, interrupt } from "./ui/context";
+
+export function buildProgram(): Command {
+  const program = new Command("trace")
+    .description("Operate the traceability export, configuration audit and deleted-item archive jobs on AWS.")
+    .version(version, "-V, --version")
+    .option("-e, --env <name>", "environment from the config file (or TRACE_ENV)")
+    .option("--local", "use the built-in local environment: the emulator started by `trace local start`")
+    .option("-c, --config <file>", "config file (default: ./trace.config.yaml|yml|json, or TRACE_CONFIG)")
+    .option("--region <region>", "AWS region (overrides AWS_REGION and the config file)")
+    .option("--profile <name>", "AWS named profile (overrides AWS_PROFILE and the config file)")
+    .option("--endpoint-url <url>", "AWS endpoint, e.g. an emulator (overrides AWS_ENDPOINT_URL)")
+    .option("--json", "machine-readable JSON on stdout (and nothing else on stdout)")
+    .option("-v, --verbose", "stack traces, AWS request ids and timings on stderr")
+    .option("-y, --yes", "answer yes to every confirmation (needed when not on a terminal)")
+    .addOption(new Option("--no-color", "no colours (NO_COLOR is honoured too)"))
+    .showHelpAfterError("(run with --help for usage)")
+    .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
+    .exitOverride()
+    .addHelpText(
+      "after",
+      `
+Exit codes: 0 ok, 1 failed, 2 bad usage or input, 3 not found, 4 conflict,
+            5 credentials or permissions, 130 interrupted.
+
+Examples:
+  trace --local deploy --yes          deploy every stack to the local emulator
+  trace export --date 2026-11-22      export one day of TRAZABILIDAD to S3
+  trace audit show CACHE_TTL_SEC      history of one configuration key
+  trace archive list --table TRAZABILIDAD --since 2026-11-01`,
+    );
+  program.hook("preAction", (_root, command) => {
+    const globals = command.optsWithGlobals() as { color?: boolean };
+    if (globals.color === false) chalk.level = 0;
+  });
+
+  registerDeploy(program);
+  registerDiff(program);
+  registerStatus(program);
+  registerDestroy(program);
+  registerExport(program);
+  registerAudit(program);
+  registerArchive(program);
+  registerLocal(program);
+  registerConfig(program);
+
+  // Subcommands inherit exit override so their usage errors reach the single catch below.
+  for (const command of program.commands) {
+    command.exitOverride();
+    for (const sub of command.commands) sub.exitOverride();
+  }
+  return program;
+}
+
+function reportError(error: unknown, verbose: boolean, json: boolean): number {
+  if (error instanceof CommanderError) {
+    // Commander already printed its message (or the help / version).
+    return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+  }
+  const traced = toTraceError(error);
+  const stderr = process.stderr;
+  if (json) {
+    process.stdout.write(
+      `${JSON.stringify({ error: { code: traced.code, message: traced.message, hint: traced.hint, exitCode: traced.exitCode } })}\n`,
+    );
+  }
+  stderr.write(`${chalk.red("error:")} ${traced.message}\n`);
+  if (traced.hint) stderr.write(`${chalk.dim("hint:")} ${traced.hint}\n`);
+  if (verbose) {
+    if (traced.requestId) stderr.write(`request id: ${traced.requestId}\n`);
+    const cause = traced.cause instanceof Error ? traced.cause : traced;
+    if (cause.stack) stderr.write(`${chalk.dim(cause.stack)}\n`);
+  } else if (!(traced instanceof TraceError && traced.code === ErrorCode.usage)) {
+    stderr.write(chalk.dim("(run with --verbose for details)\n"));
+  }
+  return traced.exitCode;
+}
+
+export async function main(argv: readonly string[]): Promise<void> {
+  if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== "") chalk.level = 0;
+  // The SDK warns on every run under Node 20 that its 2027 releases need Node 22; README says
+  // so once, and an operator's stderr stays readable. Set the variable to "false" to see it.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+  let interrupted = 0;
+  const onSigint = () => {
+    interrupted++;
+    if (interrupted > 1) process.exit(ExitCode.interrupted);
+    process.stderr.write("\ninterrupting… (press Ctrl-C again to quit at once)\n");
+    interrupt();
+  };
+  process.on("SIGINT", onSigint);
+  const verbose = argv.includes("--verbose") || argv.includes("-v");
+  const json = argv.includes("--json");
+  try {
+    await buildProgram().parseAsync([...argv]);
+    if (interrupted) process.exitCode = ExitCode.interrupted;
+  } catch (error) {
+    const context = currentContext();
+    process.exitCode = reportError(
+      interrupted ? new TraceError(ErrorCode.interrupted, "interrupted", { cause: error }) : error,
+      context?.globals.verbose ?? verbose,
+      context?.globals.json ?? json,
+    );
+  } finally {
+    process.off("SIGINT", onSigint);
+  }
+}

@@ -1,0 +1,256 @@
+/**
+ * The config file (`trace.config.yaml|yml|json`): named environments, validated with zod.
+ * Resolution order for every value: flag > standard AWS variable > config file > default.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { ErrorCode, TraceError, usageError } from "./errors";
+
+export const CONFIG_FILE_NAMES = ["trace.config.yaml", "trace.config.yml", "trace.config.json"] as const;
+
+/** The built-in environment used by `--local`: the emulator on loopback with dummy credentials. */
+export const LOCAL_ENV_NAME = "local";
+export const DEFAULT_LOCAL_PORT = 4599;
+
+const ianaZone = z.string().refine(
+  (zone) => {
+    try {
+      new Intl.DateTimeFormat("en-US", { timeZone: zone });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: "an IANA time zone name such as Europe/Madrid or America/Bogota" },
+);
+
+export const environmentSchema = z
+  .object({
+    stage: z.string().regex(/^[a-z][a-z0-9-]{0,19}$/, "lower-case letters, digits and dashes, 1-20 chars, starting with a letter"),
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "an AWS region such as eu-west-1")
+      .optional(),
+    profile: z.string().min(1).optional(),
+    endpointUrl: z.url().optional(),
+    prefix: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{0,40}$/, "letters, digits, '_', '.', '-' (at most 40)")
+      .default(""),
+    timeZone: ianaZone.default("UTC"),
+    exportHour: z.number().int().min(0).max(23).default(19),
+    retentionDays: z.number().int().min(1).max(365).default(7),
+    logRetentionDays: z
+      .union([
+        z.literal(1),
+        z.literal(3),
+        z.literal(5),
+        z.literal(7),
+        z.literal(14),
+        z.literal(30),
+        z.literal(60),
+        z.literal(90),
+        z.literal(180),
+        z.literal(365),
+      ])
+      .default(14),
+    tags: z.record(z.string(), z.string()).default({}),
+    permissionsBoundaryArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:iam::\d{12}:policy\/.+$/, "an IAM policy ARN")
+      .optional(),
+    alarmEmail: z.email().optional(),
+    protected: z.boolean().default(false),
+    backups: z.boolean().default(false),
+    archivedTables: z.array(z.string().min(1)).min(1).default(["TRAZABILIDAD", "Configuration"]),
+    exportSegments: z.number().int().min(1).max(64).default(4),
+  })
+  .strict();
+
+export const configFileSchema = z
+  .object({
+    defaultEnv: z.string().optional(),
+    environments: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/), environmentSchema),
+  })
+  .strict();
+
+export type EnvironmentConfig = z.output<typeof environmentSchema>;
+export type ConfigFile = z.output<typeof configFileSchema>;
+
+/** An environment with every value resolved; what the rest of the code works with. */
+export interface ResolvedEnvironment extends EnvironmentConfig {
+  name: string;
+  region: string;
+  /** Where the config came from, for messages ("built-in", or a path). */
+  source: string;
+}
+
+export interface LoadedConfig {
+  path: string | undefined;
+  file: ConfigFile;
+}
+
+/** Finds the config file: an explicit path, TRACE_CONFIG, or trace.config.* in `cwd`. */
+export function findConfigFile(cwd: string, explicit?: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const chosen = explicit ?? env.TRACE_CONFIG;
+  if (chosen) {
+    const path = resolve(cwd, chosen);
+    if (!existsSync(path)) {
+      throw new TraceError(ErrorCode.config, `config file ${path} does not exist`, {
+        hint: "check --config / TRACE_CONFIG, or copy trace.config.example.yaml to trace.config.yaml",
+      });
+    }
+    return path;
+  }
+  for (const name of CONFIG_FILE_NAMES) {
+    const path = resolve(cwd, name);
+    if (existsSync(path)) return path;
+  }
+  return undefined;
+}
+
+function describeFound(value: unknown): string {
+  if (value === undefined) return "nothing";
+  if (value === null) return "null";
+  if (typeof value === "string") return JSON.stringify(value);
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "an object";
+  return `${typeof value} ${String(value)}`;
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return (
+    path
+      .map((p) => (typeof p === "number" ? `[${p}]` : String(p)))
+      .join(".")
+      .replace(/\.\[/g, "[") || "(top level)"
+  );
+}
+
+/** Parses and validates config text; errors name the file, the key path, what was expected and what was found. */
+export function parseConfig(text: string, path: string): ConfigFile {
+  let raw: unknown;
+  try {
+    raw = path.endsWith(".json") ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw new TraceError(
+      ErrorCode.config,
+      `${path}: not valid ${path.endsWith(".json") ? "JSON" : "YAML"} (${(error as Error).message.split("\n")[0]})`,
+      {
+        hint: "fix the syntax; trace.config.example.yaml shows the expected shape",
+        cause: error,
+      },
+    );
+  }
+  const result = configFileSchema.safeParse(raw ?? {}, { reportInput: true });
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  if (!issue) throw new TraceError(ErrorCode.config, `${path}: invalid config`);
+  const keyPath = formatPath(issue.path);
+  let expected = issue.message;
+  let found = describeFound((issue as { input?: unknown }).input);
+  if (issue.code === "unrecognized_keys") {
+    expected = "only the documented keys";
+    found = `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
+  }
+  expected = expected.replace(/^Invalid input: expected /, "").replace(/, received \w+$/, "");
+  const more =
+    result.error.issues.length > 1
+      ? ` (and ${result.error.issues.length - 1} more problem${result.error.issues.length > 2 ? "s" : ""})`
+      : "";
+  throw new TraceError(ErrorCode.config, `${path}: ${keyPath}: expected ${expected}, found ${found}${more}`, {
+    hint: "see trace.config.example.yaml for every key with its meaning",
+  });
+}
+
+export function loadConfig(cwd: string, explicit?: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  const path = findConfigFile(cwd, explicit, env);
+  if (!path) return { path: undefined, file: { environments: {} } };
+  return { path, file: parseConfig(readFileSync(path, "utf8"), path) };
+}
+
+export interface EnvironmentOverrides {
+  env?: string;
+  region?: string;
+  profile?: string;
+  endpointUrl?: string;
+  local?: boolean;
+}
+
+/** The built-in `local` environment: everything pointed at the emulator on loopback. */
+export function localEnvironment(env: NodeJS.ProcessEnv = process.env): EnvironmentConfig {
+  const port = Number(env.TRACE_LOCAL_PORT ?? DEFAULT_LOCAL_PORT);
+  return environmentSchema.parse({
+    stage: "local",
+    region: "us-east-1",
+    endpointUrl: env.TRACE_LOCAL_ENDPOINT ?? `http://127.0.0.1:${port}`,
+    prefix: "local-",
+    timeZone: "Europe/Madrid",
+  });
+}
+
+/**
+ * Picks the environment (flag, TRACE_ENV, the file's defaultEnv, the only one defined) and
+ * applies overrides: flags first, then AWS_REGION / AWS_PROFILE / AWS_ENDPOINT_URL.
+ */
+export function resolveEnvironment(
+  loaded: LoadedConfig,
+  overrides: EnvironmentOverrides,
+  env: NodeJS.ProcessEnv = process.env,
+): ResolvedEnvironment {
+  const envs = loaded.file.environments;
+  const names = Object.keys(envs);
+  const wanted = overrides.local
+    ? LOCAL_ENV_NAME
+    : (overrides.env ?? env.TRACE_ENV ?? loaded.file.defaultEnv ?? (names.length === 1 ? names[0] : undefined));
+  let base: EnvironmentConfig;
+  let name: string;
+  let source: string;
+  if (wanted === undefined) {
+    if (names.length > 1) {
+      throw usageError(
+        `several environments are defined in ${loaded.path} (${names.join(", ")}) and none was chosen`,
+        "pass --env <name>, set TRACE_ENV, or set defaultEnv in the config file",
+      );
+    }
+    // No config at all: a usable default so read-only commands work with plain AWS settings.
+    base = environmentSchema.parse({ stage: "default" });
+    name = "default";
+    source = "built-in defaults (no trace.config.* found)";
+  } else if (envs[wanted]) {
+    base = envs[wanted];
+    name = wanted;
+    source = loaded.path ?? "config";
+  } else if (wanted === LOCAL_ENV_NAME) {
+    base = localEnvironment(env);
+    name = LOCAL_ENV_NAME;
+    source = "built-in local environment";
+  } else {
+    const known = [...names, `${LOCAL_ENV_NAME} (built-in)`].join(", ");
+    throw new TraceError(
+      ErrorCode.usage,
+      `unknown environment "${wanted}"${loaded.path ? ` in ${loaded.path}` : " (no config file found)"}; known: ${known}`,
+      {
+        hint: "pass one of the known names to --env, or add it under `environments:` in the config file",
+      },
+    );
+  }
+  const isLocal = name === LOCAL_ENV_NAME;
+  const region = overrides.region ?? (isLocal ? base.region : (env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? base.region));
+  if (!region) {
+    throw usageError(
+      `no AWS region for environment "${name}"`,
+      "pass --region, set AWS_REGION, or set `region` for the environment in the config file",
+    );
+  }
+  const profile = isLocal ? undefined : (overrides.profile ?? env.AWS_PROFILE ?? base.profile);
+  const endpointUrl = overrides.endpointUrl ?? (isLocal ? base.endpointUrl : (env.AWS_ENDPOINT_URL ?? base.endpointUrl));
+  return { ...base, name, source, region, profile, endpointUrl };
+}
+
+/** The physical name of a seed resource: `<prefix><name>`. */
+export function physicalName(environment: Pick<EnvironmentConfig, "prefix">, seedName: string): string {
+  return `${environment.prefix}${seedName}`;
+}

@@ -1,0 +1,62 @@
+/**
+ * The contract between the CloudFormation templates (cloudformation/<stack>.yaml), the deploy
+ * engine, the Lambda handlers and the commands that look resources up: stack names and order,
+ * the outputs each stack declares, and the environment variables each function receives.
+ * Templates stay the single source of truth for resources; this file only names the seams.
+ */
+import type { EnvironmentConfig } from "./config";
+
+/** Deploy order; destroy goes in reverse. Bootstrap is per account and region, the rest per stage. */
+export const STACKS = ["bootstrap", "base", "traceability", "audit", "archive"] as const;
+export type StackId = (typeof STACKS)[number];
+
+export function stackName(env: Pick<EnvironmentConfig, "stage">, stack: StackId): string {
+  return stack === "bootstrap" ? "trace-bootstrap" : `trace-${env.stage}-${stack}`;
+}
+
+/**
+ * Outputs each stack declares. A later stack receives earlier stacks' outputs as parameters of
+ * the same name (e.g. traceability takes `DataBucketName`, `DataKeyArn`, `AlarmTopicArn`).
+ */
+export const STACK_OUTPUTS = {
+  bootstrap: ["ArtifactBucketName"],
+  base: ["DataBucketName", "DataKeyArn", "DataKeyAlias", "AlarmTopicArn"],
+  traceability: ["TrazabilidadTableName", "TrazabilidadStreamArn", "ExportFunctionName", "ExportDeadLetterQueueUrl"],
+  audit: [
+    "ConfigurationTableName",
+    "ConfigurationStreamArn",
+    "AuditTableName",
+    "AuditHistoryIndexName",
+    "AuditProducerFunctionName",
+    "AuditProducerAliasArn",
+    "AuditFailureQueueUrl",
+  ],
+  archive: ["ArchiveBusName", "ArchiverFunctionName", "ArchiveDeadLetterQueueUrl"],
+} as const satisfies Record<StackId, readonly string[]>;
+
+export type OutputKey = (typeof STACK_OUTPUTS)[StackId][number];
+
+/** The Lambda handlers: source file in lambda/, and the name of its code-key parameter. */
+export const FUNCTIONS = {
+  export: { source: "lambda/export.ts", codeKeyParameter: "ExportCodeKey", stack: "traceability" },
+  auditProducer: { source: "lambda/audit-producer.ts", codeKeyParameter: "AuditProducerCodeKey", stack: "audit" },
+  archiver: { source: "lambda/archiver.ts", codeKeyParameter: "ArchiverCodeKey", stack: "archive" },
+} as const;
+export type FunctionId = keyof typeof FUNCTIONS;
+
+/** Environment variables the templates give each function, read by lambda/shared/runtime.ts. */
+export const LAMBDA_ENV = {
+  /** all functions */
+  logLevel: "POWERTOOLS_LOG_LEVEL",
+  serviceName: "POWERTOOLS_SERVICE_NAME",
+  /** export */
+  tableName: "TABLE_NAME",
+  bucketName: "BUCKET_NAME",
+  kmsKeyArn: "KMS_KEY_ARN",
+  timeZone: "TIME_ZONE",
+  segments: "SCAN_SEGMENTS",
+  /** audit_producer */
+  auditTableName: "AUDIT_TABLE_NAME",
+  /** archiver (bucket and key as above) */
+  retentionDays: "RETENTION_DAYS",
+} as const;

@@ -1,0 +1,100 @@
+// What every command action receives: resolved environment, clients, reporter, output and
+// the interruption signal. Built from the global options, the same on every command.
+import type { Command } from "commander";
+import type { AwsClients } from "../core/aws/clients";
+import { type LoadedConfig, loadConfig, type ResolvedEnvironment, resolveEnvironment } from "../core/config";
+import { createOutput, type Output } from "./output";
+import { detectTerminal, TerminalReporter } from "./terminal-reporter";
+
+export interface GlobalOptions {
+  env?: string;
+  local?: boolean;
+  config?: string;
+  region?: string;
+  profile?: string;
+  endpointUrl?: string;
+  json?: boolean;
+  verbose?: boolean;
+  yes?: boolean;
+  color?: boolean;
+}
+
+export interface CommandContext {
+  readonly globals: GlobalOptions;
+  readonly reporter: TerminalReporter;
+  readonly output: Output;
+  /** Aborted on Ctrl-C; pass it to every long-running core call. */
+  readonly signal: AbortSignal;
+  /** Whether prompts can be shown (TTY, not CI, no --yes). */
+  readonly interactive: boolean;
+  config(): LoadedConfig;
+  environment(): ResolvedEnvironment;
+  clients(): Promise<AwsClients>;
+}
+
+const interruption = new AbortController();
+export const interruptSignal = interruption.signal;
+export const interrupt = () => interruption.abort();
+
+let lastContext: CommandContext | undefined;
+/** The context of the command being run, for the top-level error handler. */
+export const currentContext = () => lastContext;
+
+export function createContext(command: Command): CommandContext {
+  const globals = command.optsWithGlobals() as GlobalOptions;
+  const terminal = detectTerminal();
+  const reporter = new TerminalReporter({ verbose: Boolean(globals.verbose), yes: Boolean(globals.yes), ...terminal });
+  let loaded: LoadedConfig | undefined;
+  let environment: ResolvedEnvironment | undefined;
+  let clients: AwsClients | undefined;
+  const context: CommandContext = {
+    globals,
+    reporter,
+    output: createOutput(Boolean(globals.json)),
+    signal: interruption.signal,
+    interactive: terminal.interactiveInput && !globals.yes,
+    config() {
+      loaded ??= loadConfig(process.cwd(), globals.config);
+      return loaded;
+    },
+    environment() {
+      environment ??= resolveEnvironment(context.config(), {
+        env: globals.env,
+        local: globals.local,
+        region: globals.region,
+        profile: globals.profile,
+        endpointUrl: globals.endpointUrl,
+      });
+      return environment;
+    },
+    async clients() {
+      if (!clients) {
+        // Imported lazily: `trace --help` and config errors never load the AWS SDK.
+        const { createAwsClients, EMULATOR_CREDENTIALS } = await import("../core/aws/clients");
+        const env = context.environment();
+        clients = createAwsClients({
+          region: env.region,
+          profile: env.profile,
+          endpointUrl: env.endpointUrl,
+          credentials: env.name === "local" ? EMULATOR_CREDENTIALS : undefined,
+        });
+        reporter.debug(
+          `AWS: region ${env.region}${env.profile ? `, profile ${env.profile}` : ""}${env.endpointUrl ? `, endpoint ${env.endpointUrl}` : ""}`,
+        );
+      }
+      return clients;
+    },
+  };
+  lastContext = context;
+  return context;
+}
+
+/** Wraps a command's action so it receives its context, its options and its arguments. */
+export function action<O, A extends unknown[] = []>(run: (context: CommandContext, options: O, ...args: A) => Promise<void>) {
+  return async (...received: unknown[]) => {
+    const command = received[received.length - 1] as Command;
+    const options = received[received.length - 2] as O;
+    const args = received.slice(0, -2) as A;
+    await run(createContext(command), options, ...args);
+  };
+}
