@@ -10,7 +10,9 @@ const path = new URL("../package-lock.json", import.meta.url);
 const lock = JSON.parse(readFileSync(path, "utf8"));
 const packages = lock.packages;
 const platformOf = (name) => {
-  const os = ["darwin", "linux", "win32", "freebsd", "openbsd", "netbsd", "sunos", "aix", "android", "openharmony"].find((o) => name.includes(o));
+  const os = ["darwin", "linux", "win32", "freebsd", "openbsd", "netbsd", "sunos", "aix", "android", "openharmony"].find((o) =>
+    name.includes(o),
+  );
   const cpu = ["arm64", "x64", "ia32", "arm", "ppc64", "s390x", "riscv64", "loong64", "mips64el", "wasm32"].find((c) =>
     new RegExp(`[-/]${c}(\\b|-|$)`).test(name),
   );
