@@ -1,0 +1,103 @@
+/**
+ * Reads a DynamoDB stream through the DynamoDB Streams API and turns its records into the
+ * shape Lambda delivers (`DynamoDBRecord`), so the local path feeds the same handler code
+ * the deployed event source mapping does. Checkpoints (last sequence number per shard) make
+ * a restart neither skip nor repeat.
+ */
+import {
+  DescribeStreamCommand,
+  type DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type _Record as StreamRecord,
+} from "@aws-sdk/client-dynamodb-streams";
+import type { DynamoDBRecord } from "aws-lambda";
+
+/** Last sequence number processed, per shard id. */
+export type StreamCheckpoint = Record<string, string>;
+
+export interface ReadStreamResult {
+  records: DynamoDBRecord[];
+  checkpoint: StreamCheckpoint;
+}
+
+/**
+ * Converts a record from the Streams API to Lambda's event record. The wire shapes match
+ * except the creation time (a Date here, epoch seconds for Lambda) and the event source fields.
+ */
+export function toLambdaRecord(record: StreamRecord, streamArn: string, region: string): DynamoDBRecord {
+  const d = record.dynamodb ?? {};
+  const created = d.ApproximateCreationDateTime;
+  return {
+    eventID: record.eventID,
+    eventName: record.eventName as DynamoDBRecord["eventName"],
+    eventVersion: record.eventVersion ?? "1.1",
+    eventSource: "aws:dynamodb",
+    awsRegion: record.awsRegion ?? region,
+    eventSourceARN: streamArn,
+    dynamodb: {
+      ...(created ? { ApproximateCreationDateTime: Math.floor(new Date(created).getTime() / 1000) } : {}),
+      Keys: d.Keys as never,
+      ...(d.NewImage ? { NewImage: d.NewImage as never } : {}),
+      ...(d.OldImage ? { OldImage: d.OldImage as never } : {}),
+      SequenceNumber: d.SequenceNumber,
+      SizeBytes: d.SizeBytes,
+      StreamViewType: d.StreamViewType as never,
+    },
+    ...(record.userIdentity ? { userIdentity: { type: record.userIdentity.Type, principalId: record.userIdentity.PrincipalId } } : {}),
+  };
+}
+
+/**
+ * Reads every record after the checkpoint from every shard of the stream, oldest first per
+ * shard. Returns the records and the advanced checkpoint (persist it only once they are handled).
+ */
+export async function readStream(
+  streams: DynamoDBStreamsClient,
+  streamArn: string,
+  checkpoint: StreamCheckpoint = {},
+  options: { region?: string; signal?: AbortSignal; maxPerShard?: number } = {},
+): Promise<ReadStreamResult> {
+  const next: StreamCheckpoint = { ...checkpoint };
+  const records: DynamoDBRecord[] = [];
+  const region = options.region ?? (await streams.config.region());
+  let shards: { ShardId?: string }[] = [];
+  let exclusiveStart: string | undefined;
+  do {
+    const { StreamDescription } = await streams.send(
+      new DescribeStreamCommand({ StreamArn: streamArn, ExclusiveStartShardId: exclusiveStart }),
+      { abortSignal: options.signal },
+    );
+    shards = shards.concat(StreamDescription?.Shards ?? []);
+    exclusiveStart = StreamDescription?.LastEvaluatedShardId;
+  } while (exclusiveStart);
+
+  for (const shard of shards) {
+    if (!shard.ShardId) continue;
+    const after = next[shard.ShardId];
+    const { ShardIterator } = await streams.send(
+      new GetShardIteratorCommand({
+        StreamArn: streamArn,
+        ShardId: shard.ShardId,
+        ShardIteratorType: after ? "AFTER_SEQUENCE_NUMBER" : "TRIM_HORIZON",
+        ...(after ? { SequenceNumber: after } : {}),
+      }),
+      { abortSignal: options.signal },
+    );
+    let iterator = ShardIterator;
+    let taken = 0;
+    while (iterator) {
+      const page = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }), { abortSignal: options.signal });
+      const batch = page.Records ?? [];
+      for (const record of batch) {
+        records.push(toLambdaRecord(record, streamArn, region));
+        if (record.dynamodb?.SequenceNumber) next[shard.ShardId] = record.dynamodb.SequenceNumber;
+      }
+      taken += batch.length;
+      // An empty page means we reached the tip of an open shard: stop polling it.
+      if (batch.length === 0 || (options.maxPerShard !== undefined && taken >= options.maxPerShard)) break;
+      iterator = page.NextShardIterator;
+    }
+  }
+  return { records, checkpoint: next };
+}
