@@ -1,14 +1,42 @@
 import type { Command } from "commander";
 import { action } from "../ui/context";
-import { notImplemented } from "../ui/not-implemented";
+import { renderEvent } from "../ui/deploy-render";
+import { renderTable } from "../ui/output";
 
 export function registerDestroy(program: Command): void {
   program
     .command("destroy")
     .description("delete the stacks in reverse order (data-bearing resources are retained)")
+    .argument("[stacks...]", "base, traceability, audit, archive (default: all of them; bootstrap only when named)")
+    .addHelpText(
+      "after",
+      `
+You confirm by typing the environment's name (or pass --yes). Tables, the data bucket and the
+KMS key are retained by their templates and listed at the end. Protected environments are refused:
+set \`protected: false\`, run \`trace deploy\` (lifts termination protection), then destroy.`,
+    )
     .action(
-      action(async () => {
-        throw notImplemented("destroy", 4);
+      action<object, [string[]]>(async (ctx, _options, stacks) => {
+        const { destroy } = await import("../core/deploy/destroy");
+        const { selectStacks } = await import("../core/deploy/deploy");
+        const selected = stacks.length === 0 ? [] : selectStacks(stacks);
+        const clients = await ctx.clients();
+        const result = await destroy({
+          env: ctx.environment(),
+          cloudformation: clients.cloudformation,
+          stacks: selected,
+          reporter: ctx.reporter,
+          signal: ctx.signal,
+          onEvent: (stackName, event) => ctx.reporter.info(renderEvent(stackName, event)),
+        });
+        ctx.output.result(result, (r) =>
+          r.retained.length === 0
+            ? undefined
+            : `Retained (they outlive their stacks):\n${renderTable(
+                ["STACK", "LOGICAL ID", "TYPE", "PHYSICAL ID"],
+                r.retained.map((x) => [x.stackName, x.logicalId, x.type, x.physicalId]),
+              )}`,
+        );
       }),
     );
 }

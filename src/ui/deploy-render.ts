@@ -1,0 +1,55 @@
+// Rendering of change sets, stack events, outputs and statuses for deploy, diff, status and destroy.
+import chalk from "chalk";
+import type { StackPreview, StackResult } from "../core/deploy/deploy";
+import type { DeployEvent } from "../core/deploy/events";
+import { renderTable } from "./output";
+
+const actionColour = (action: string) =>
+  action === "Add" ? chalk.green(action) : action === "Remove" ? chalk.red(action) : action === "Modify" ? chalk.yellow(action) : action;
+
+/** The change-set table: action, logical id, type, replacement; destructive rows in red. */
+export function renderChanges(preview: Pick<StackPreview, "stackName" | "changeSetType" | "changes" | "note">): string {
+  const title = chalk.bold(`${preview.stackName} (${preview.changeSetType === "CREATE" ? "new stack" : "update"})`);
+  const rows = preview.changes.map((c) => {
+    const cells = [c.action, c.logicalId, c.type, c.replacement ?? "", c.detail ?? ""];
+    return c.dangerous
+      ? cells.map((cell) => chalk.red(cell))
+      : [actionColour(c.action), c.logicalId, c.type, c.replacement ?? "", c.detail ?? ""];
+  });
+  if (rows.length === 0) rows.push(["", chalk.dim("(no resource changes: outputs, tags or metadata only)"), "", "", ""]);
+  const note = preview.note ? `\n${chalk.dim(`(${preview.note})`)}` : "";
+  return `${title}\n${renderTable(["ACTION", "LOGICAL ID", "TYPE", "REPLACEMENT", "DETAIL"], rows)}${note}`;
+}
+
+const statusColour = (status: string) =>
+  status.endsWith("_FAILED") || status.includes("ROLLBACK")
+    ? chalk.red(status)
+    : status.endsWith("_COMPLETE")
+      ? chalk.green(status)
+      : status === "NOT_DEPLOYED"
+        ? chalk.dim(status)
+        : chalk.yellow(status);
+
+/** One line per stack event: time, status, logical id, reason. */
+export function renderEvent(stackName: string, e: DeployEvent): string {
+  const reason = e.reason ? `  ${e.status.endsWith("_FAILED") ? chalk.red(e.reason) : chalk.dim(e.reason)}` : "";
+  return `  ${chalk.dim(e.time.slice(11, 19))}  ${statusColour(e.status)}  ${e.logicalId === stackName ? chalk.bold(e.logicalId) : e.logicalId}${reason}`;
+}
+
+export function renderStatusWord(status: string): string {
+  return statusColour(status);
+}
+
+/** Outputs of each stack as KEY  VALUE lines under the stack name. */
+export function renderOutputs(stacks: readonly Pick<StackResult, "stackName" | "outputs">[]): string {
+  const blocks = stacks
+    .filter((s) => Object.keys(s.outputs).length > 0)
+    .map(
+      (s) =>
+        `${chalk.bold(s.stackName)}\n${renderTable(
+          ["OUTPUT", "VALUE"],
+          Object.entries(s.outputs).sort(([a], [b]) => a.localeCompare(b)),
+        )}`,
+    );
+  return blocks.join("\n\n");
+}
