@@ -32,7 +32,8 @@ export async function bundleFunction(root: string, id: FunctionId): Promise<Bund
     target: "node22",
     format: "esm",
     minify: true,
-    sourcemap: "external",
+    // "linked" writes the sourceMappingURL comment that `--enable-source-maps` follows.
+    sourcemap: "linked",
     sourcesContent: false,
     legalComments: "none",
     write: false,

@@ -1,0 +1,37 @@
+import { describe, expect, it } from "vitest";
+import { buildArtifact, functionsOfTemplate } from "../../../../src/core/deploy/artifacts";
+import { bundleFunction, functionName } from "../../../../src/core/deploy/bundle";
+import { packageRoot, templatesDir } from "../../../../src/core/deploy/templates";
+import { projectRoot } from "../../../support/paths";
+
+describe("Lambda bundles and artifacts", () => {
+  it("finds the package root by walking up to package.json", () => {
+    expect(packageRoot()).toBe(projectRoot);
+    expect(templatesDir()).toBe(`${projectRoot}/cloudformation`);
+  });
+
+  it("bundles a handler as minified ESM index.mjs with a source map", async () => {
+    const bundle = await bundleFunction(projectRoot, "export");
+    const code = new TextDecoder().decode(bundle.code);
+    expect(code).toMatch(/export\s*\{[^}]*as handler/);
+    expect(code.split("\n").length).toBeLessThan(5); // minified
+    expect(code).toContain("//# sourceMappingURL=index.mjs.map");
+    const map = JSON.parse(new TextDecoder().decode(bundle.map)) as { version: number; sources: string[] };
+    expect(map.version).toBe(3);
+    expect(map.sources.some((s) => s.endsWith("lambda/export.ts"))).toBe(true);
+    expect(map.sources.every((s) => !s.startsWith("/"))).toBe(true); // relative: same bytes on every machine
+  });
+
+  it("keys an artifact by the sha256 of its zip, identical across builds", async () => {
+    const first = await buildArtifact(projectRoot, "auditProducer");
+    const second = await buildArtifact(projectRoot, "auditProducer");
+    expect(first.key).toMatch(/^lambda\/audit-producer\/[0-9a-f]{64}\.zip$/);
+    expect(second.zip.equals(first.zip)).toBe(true);
+    expect(second.key).toBe(first.key);
+  });
+
+  it("names functions by their source file and finds them by code-key parameter", () => {
+    expect(functionName("auditProducer")).toBe("audit-producer");
+    expect(functionsOfTemplate(["Stage", "ArchiverCodeKey", "ExportCodeKey"])).toEqual(["export", "archiver"]);
+  });
+});
