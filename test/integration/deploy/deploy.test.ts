@@ -1,0 +1,218 @@
+// `trace deploy / diff / status / destroy` driven through the built CLI against moto, with the
+// fixture templates (test/fixtures/cloudformation) standing in until the real ones land.
+// moto gaps met here (see README "Deploying"): no per-resource stack events and no rollback (a
+// failing resource fails the ExecuteChangeSet request itself and the stack stays *_IN_PROGRESS);
+// change sets compare templates only (a parameter change lists no resource, so trace adds
+// parameter rows); stacks created from a CREATE change set get no outputs (trace creates new
+// stacks with CreateStack); no drift detection.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ListChangeSetsCommand } from "@aws-sdk/client-cloudformation";
+import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
+import { HeadBucketCommand, ListObjectVersionsCommand } from "@aws-sdk/client-s3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type AwsClients, createAwsClients, EMULATOR_CREDENTIALS } from "../../../src/core/aws/clients";
+import { describeStack } from "../../../src/core/deploy/stack-state";
+import { STACKS, stackName } from "../../../src/core/stacks";
+import { runCli } from "../../support/cli";
+import { emulatorEndpoint, emulatorEnv, uniqueName } from "../../support/emulator";
+import { projectRoot } from "../../support/paths";
+
+// A region of its own: the bootstrap stack is per account and region, and this file must see it created.
+const REGION = "eu-south-2";
+const FIXTURES = join(projectRoot, "test", "fixtures", "cloudformation");
+const stage = uniqueName("d");
+const brokenStage = uniqueName("b");
+const prefix = `${stage}-`;
+
+let dir: string;
+let clients: AwsClients;
+
+function writeConfig(exportHour: number): void {
+  writeFileSync(
+    join(dir, "trace.config.yaml"),
+    `defaultEnv: dev
+environments:
+  dev:
+    stage: ${stage}
+    region: ${REGION}
+    prefix: ${prefix}
+    exportHour: ${exportHour}
+    tags: { team: data }
+  other:
+    stage: ${brokenStage}
+    region: ${REGION}
+    prefix: ${brokenStage}-
+`,
+  );
+}
+
+const trace = (args: string[]) =>
+  runCli([...args, "--endpoint-url", emulatorEndpoint(), "--region", REGION], {
+    cwd: dir,
+    env: { ...emulatorEnv(), TRACE_TEMPLATES_DIR: FIXTURES },
+  });
+
+const env = { stage };
+const allStacks = () => Promise.all(STACKS.map((id) => describeStack(clients.cloudformation, stackName(env, id))));
+
+async function artifactVersions(): Promise<string[]> {
+  const bootstrap = await describeStack(clients.cloudformation, "trace-bootstrap");
+  const bucket = bootstrap?.Outputs?.find((o) => o.OutputKey === "ArtifactBucketName")?.OutputValue;
+  const listed = await clients.s3.send(new ListObjectVersionsCommand({ Bucket: bucket }));
+  return (listed.Versions ?? []).map((v) => `${v.Key}@${v.VersionId}`);
+}
+
+async function exportHourParameter(): Promise<string | undefined> {
+  const stack = await describeStack(clients.cloudformation, stackName(env, "traceability"));
+  return stack?.Parameters?.find((p) => p.ParameterKey === "ExportHour")?.ParameterValue;
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "trace-deploy-"));
+  writeConfig(19);
+  clients = createAwsClients({ region: REGION, endpointUrl: emulatorEndpoint(), credentials: EMULATOR_CREDENTIALS });
+});
+afterAll(() => clients.destroy());
+
+describe("trace deploy, diff, status and destroy against the emulator", () => {
+  it("refuses without a terminal and without --yes (exit 2), creating nothing", async () => {
+    const result = await trace(["deploy"]);
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr).toMatch(/no terminal to ask on/);
+    expect(result.stderr).toMatch(/--yes/);
+    expect(await allStacks()).toEqual([undefined, undefined, undefined, undefined, undefined]);
+  });
+
+  it("creates every stack on the first deploy, bootstrap first, publishing the three bundles", async () => {
+    const result = await trace(["deploy", "--yes", "--json"]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain(`first deploy to ${REGION}: creating trace-bootstrap`);
+    expect(result.stderr).toMatch(/bundled export: index\.mjs [\d.]+ KiB/);
+    const json = JSON.parse(result.stdout) as {
+      stacks: { stack: string; outcome: string; outputs: Record<string, string> }[];
+      uploaded: number;
+    };
+    expect(json.stacks.map((s) => [s.stack, s.outcome])).toEqual(STACKS.map((s) => [s, "created"]));
+    expect(json.uploaded).toBe(3);
+    expect(json.stacks.find((s) => s.stack === "traceability")?.outputs.TrazabilidadTableName).toBe(`${prefix}TRAZABILIDAD`);
+    const stacks = await allStacks();
+    expect(stacks.map((s) => s?.StackStatus)).toEqual(STACKS.map(() => "CREATE_COMPLETE"));
+    expect(stacks[1]?.Tags).toEqual(
+      expect.arrayContaining([
+        { Key: "team", Value: "data" },
+        { Key: "trace:stage", Value: stage },
+      ]),
+    );
+    const versions = await artifactVersions();
+    expect(versions).toHaveLength(3);
+    for (const v of versions) expect(v).toMatch(/^lambda\/(export|audit-producer|archiver)\/[0-9a-f]{64}\.zip@/);
+  });
+
+  it("says 'no changes' for every stack on a second deploy and uploads no artifact", async () => {
+    const before = await artifactVersions();
+    const result = await trace(["deploy", "--yes", "--json"]);
+    expect(result.code, result.stderr).toBe(0);
+    const json = JSON.parse(result.stdout) as {
+      stacks: { stack: string; outcome: string }[];
+      uploaded: number;
+      artifacts: { uploaded: boolean }[];
+    };
+    expect(json.stacks.map((s) => s.outcome)).toEqual(STACKS.map(() => "no-changes"));
+    expect(json.uploaded).toBe(0);
+    expect(json.artifacts).toHaveLength(3);
+    for (const s of STACKS) expect(result.stderr).toContain(`${stackName(env, s)}: no changes`);
+    expect(await artifactVersions()).toEqual(before);
+  });
+
+  it("shows a config value that feeds a parameter as a Modify in `trace diff`, applying nothing", async () => {
+    writeConfig(7);
+    const json = await trace(["diff", "--json"]);
+    expect(json.code, json.stderr).toBe(0);
+    const parsed = JSON.parse(json.stdout) as {
+      stacks: { stack: string; outcome: string; changes: { action: string; logicalId: string; detail?: string }[] }[];
+    };
+    const traceability = parsed.stacks.find((s) => s.stack === "traceability");
+    expect(traceability?.outcome).toBe("would-change");
+    expect(traceability?.changes).toContainEqual(expect.objectContaining({ action: "Modify", logicalId: "ExportHour", detail: "19 → 7" }));
+    expect(parsed.stacks.filter((s) => s.stack !== "traceability").map((s) => s.outcome)).toEqual([
+      "no-changes",
+      "no-changes",
+      "no-changes",
+      "no-changes",
+    ]);
+
+    const human = await trace(["diff", "traceability"]);
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toMatch(/Modify\s+ExportHour\s+Parameter\s+19 → 7/);
+    expect(await exportHourParameter()).toBe("19");
+    const sets = await clients.cloudformation.send(new ListChangeSetsCommand({ StackName: stackName(env, "traceability") }));
+    expect(sets.Summaries ?? []).toEqual([]);
+  });
+
+  it("refuses the pending change without a terminal and without --yes, changing nothing", async () => {
+    const result = await trace(["deploy"]);
+    expect(result.code, result.stderr).toBe(2);
+    expect(await exportHourParameter()).toBe("19");
+    const sets = await clients.cloudformation.send(new ListChangeSetsCommand({ StackName: stackName(env, "traceability") }));
+    expect(sets.Summaries ?? []).toEqual([]);
+  });
+
+  it("reports each stack's state and outputs in `trace status --json`", async () => {
+    const result = await trace(["status", "--json"]);
+    expect(result.code, result.stderr).toBe(0);
+    const json = JSON.parse(result.stdout) as {
+      stacks: { stack: string; status: string; outputs: Record<string, string>; drift?: string }[];
+    };
+    expect(json.stacks.map((s) => s.status)).toEqual(STACKS.map(() => "CREATE_COMPLETE"));
+    expect(json.stacks.find((s) => s.stack === "audit")?.outputs.AuditTableName).toBe(`${prefix}Audit`);
+    // moto keeps no drift information: status says "unknown" rather than guessing.
+    expect(json.stacks[0]?.drift).toBeUndefined();
+  });
+
+  it("exits 1 naming the failed resource and its reason when a template is broken", async () => {
+    const ok = await trace(["--env", "other", "deploy", "base", "--yes"]);
+    expect(ok.code, ok.stderr).toBe(0);
+    const result = await trace(["--env", "other", "deploy", "base", "--yes", "--templates", join(FIXTURES, "broken")]);
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stderr).toMatch(
+      /trace-b-[0-9a-f]+-base failed: BrokenTopic \(AWS::SNS::Topic\) failed: .*Fifo Topic names must end with \.fifo/,
+    );
+  });
+
+  it("destroys the stage's stacks in reverse order after confirmation; retained tables and bucket remain", async () => {
+    const refused = await trace(["destroy"]);
+    expect(refused.code, refused.stderr).toBe(2);
+    expect((await allStacks()).every((s) => s !== undefined)).toBe(true);
+
+    const result = await trace(["destroy", "--yes", "--json"]);
+    expect(result.code, result.stderr).toBe(0);
+    const json = JSON.parse(result.stdout) as {
+      stacks: { stack: string; outcome: string }[];
+      retained: { type: string; physicalId: string; logicalId: string }[];
+    };
+    expect(json.stacks.map((s) => [s.stack, s.outcome])).toEqual([
+      ["archive", "deleted"],
+      ["audit", "deleted"],
+      ["traceability", "deleted"],
+      ["base", "deleted"],
+    ]);
+    const stacks = await allStacks();
+    expect(stacks.slice(1)).toEqual([undefined, undefined, undefined, undefined]);
+    // The bootstrap stack is shared by every stage of the account and region: kept unless named.
+    expect(stacks[0]?.StackStatus).toBe("CREATE_COMPLETE");
+
+    const tables = json.retained.filter((r) => r.type === "AWS::DynamoDB::Table").map((r) => r.physicalId);
+    expect(tables.sort()).toEqual([`${prefix}Audit`, `${prefix}Configuration`, `${prefix}TRAZABILIDAD`]);
+    for (const table of tables) {
+      const described = await clients.dynamodb.send(new DescribeTableCommand({ TableName: table }));
+      expect(described.Table?.TableStatus).toBe("ACTIVE");
+    }
+    const bucket = json.retained.find((r) => r.logicalId === "DataBucket")?.physicalId;
+    expect(bucket).toBeDefined();
+    await expect(clients.s3.send(new HeadBucketCommand({ Bucket: bucket }))).resolves.toBeDefined();
+    expect(json.retained.map((r) => r.type)).toContain("AWS::KMS::Key");
+    expect(result.stderr).toMatch(/retained \(still exists, delete by hand if unwanted\): AWS::DynamoDB::Table/);
+  });
+});
