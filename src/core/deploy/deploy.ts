@@ -363,7 +363,7 @@ async function deployStack(step: StackStep): Promise<StackResult> {
   let confirmed: boolean;
   try {
     confirmed = await reporter.confirm(
-      `Update ${name} with these ${changes.length} change${changes.length === 1 ? "" : "s"}${dangerous.length ? ` (${dangerous.length} destructive)` : ""}?`,
+      `Update ${name} with ${changes.length === 1 ? "this change" : `these ${changes.length} changes`}${dangerous.length ? ` (${dangerous.length} destructive)` : ""}?`,
       { default: dangerous.length === 0 },
     );
   } catch (error) {
