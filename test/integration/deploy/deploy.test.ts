@@ -151,6 +151,17 @@ describe("trace deploy, diff, status and destroy against the emulator", () => {
     expect(sets.Summaries ?? []).toEqual([]);
   });
 
+  it("previews the removal of a data-bearing resource as dangerous, with a warning", async () => {
+    const result = await trace(["diff", "traceability", "--json", "--templates", join(FIXTURES, "removal")]);
+    expect(result.code, result.stderr).toBe(0);
+    const parsed = JSON.parse(result.stdout) as { stacks: { changes: { action: string; logicalId: string; dangerous: boolean }[] }[] };
+    expect(parsed.stacks[0]?.changes).toContainEqual(
+      expect.objectContaining({ action: "Remove", logicalId: "TrazabilidadTable", dangerous: true }),
+    );
+    expect(result.stderr).toMatch(/warning: trace-d-[0-9a-f]+-traceability: TrazabilidadTable \(AWS::DynamoDB::Table\) would be REMOVED/);
+    expect((await describeStack(clients.cloudformation, stackName(env, "traceability")))?.StackStatus).toBe("CREATE_COMPLETE");
+  });
+
   it("refuses the pending change without a terminal and without --yes, changing nothing", async () => {
     const result = await trace(["deploy"]);
     expect(result.code, result.stderr).toBe(2);
