@@ -120,3 +120,33 @@ export function resource(template: Template, logicalId: string): Resource {
   if (!found) throw new Error(`no resource ${logicalId}`);
   return found;
 }
+
+/**
+ * Evaluates a template's condition for given parameter values (Fn::Equals/Not/And/Or over Refs
+ * to parameters and pseudo parameters): which resources a deployment creates.
+ */
+export function conditionHolds(template: Template, name: string, values: Record<string, string>): boolean {
+  const value = (node: Json): unknown => {
+    if (node && typeof node === "object" && "Ref" in node) {
+      const param = node.Ref as string;
+      if (param in values) return values[param];
+      const fallback = template.Parameters[param]?.Default;
+      if (fallback === undefined) throw new Error(`no value for ${param}`);
+      return String(fallback);
+    }
+    if (node && typeof node === "object" && "Condition" in node) return evaluate(template.Conditions[node.Condition]);
+    if (node && typeof node === "object") return evaluate(node);
+    return node;
+  };
+  const evaluate = (node: Json): boolean => {
+    const [fn, args] = Object.entries(node)[0] as [string, Json[]];
+    if (fn === "Fn::Equals") return String(value(args[0])) === String(value(args[1]));
+    if (fn === "Fn::Not") return !value(args[0]);
+    if (fn === "Fn::And") return args.every((a) => Boolean(value(a)));
+    if (fn === "Fn::Or") return args.some((a) => Boolean(value(a)));
+    throw new Error(`cannot evaluate ${fn}`);
+  };
+  const condition = template.Conditions[name];
+  if (condition === undefined) throw new Error(`no condition ${name}`);
+  return evaluate(condition);
+}
