@@ -373,7 +373,7 @@ describe("archive", () => {
     });
   });
 
-  it("the archiver's role may put only under archive/ and only encrypt with the key", () => {
+  it("the archiver's role may put only under archive/, use the key, dead-letter, write its logs", () => {
     const [, fn] = onlyResource(template, "AWS::Lambda::Function");
     const role = functionRole(template, fn);
     expect(actionsFor(role, "s3")).toEqual([
@@ -383,7 +383,9 @@ describe("archive", () => {
       actionsFor(role, "kms")
         .map((a) => a.action)
         .sort(),
-    ).toEqual(["kms:Encrypt", "kms:GenerateDataKey"]);
+    ).toEqual(["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]);
+    for (const { resources } of actionsFor(role, "kms")) expect(resources).toEqual([ref("DataKeyArn")]);
+    expect(actionsFor(role, "sqs")).toEqual([{ action: "sqs:SendMessage", resources: [getAtt("ArchiveDeadLetterQueue", "Arn")] }]);
     expect(actionsFor(role, "dynamodb")).toEqual([]);
     checkLogsOnlyToOwnGroup(template, role);
   });
