@@ -1,14 +1,71 @@
 import type { Command } from "commander";
-import { action } from "../ui/context";
-import { notImplemented } from "../ui/not-implemented";
+import { DEFAULT_LOCAL_PORT } from "../core/config";
+import { usageError } from "../core/errors";
+import { action, packageRoot } from "../ui/context";
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1024 || port > 65535)
+    throw usageError(`--port ${value} is not a port number between 1024 and 65535`);
+  return port;
+}
 
 export function registerLocal(program: Command): void {
-  program
+  const local = program
     .command("local")
-    .description("run the whole system on the local AWS emulator (start, stop, status, streams)")
+    .description("run the whole system on the local AWS emulator (start, stop, status, streams, demo)")
+    .addHelpText(
+      "after",
+      `
+The emulator (moto) runs on 127.0.0.1 only. Every other command reaches it with --local.
+Example:
+  trace local start && trace --local deploy --yes && trace local streams`,
+    );
+
+  local
+    .command("start")
+    .description("start the emulator in the background (creates .venv/ on first use)")
+    .option("--port <port>", `loopback port (default TRACE_LOCAL_PORT or ${DEFAULT_LOCAL_PORT})`)
     .action(
-      action(async () => {
-        throw notImplemented("local", 8);
+      action<{ port?: string }>(async (ctx, options) => {
+        const { startLocalEmulator } = await import("../core/local/manage");
+        const port = parsePort(options.port ?? process.env.TRACE_LOCAL_PORT ?? String(DEFAULT_LOCAL_PORT));
+        const result = await startLocalEmulator(packageRoot(), port, ctx.reporter, ctx.signal);
+        ctx.output.result(result, (r) =>
+          r.alreadyRunning
+            ? `emulator already running on ${r.endpoint} (pid ${r.pid}, since ${r.startedAt})`
+            : `emulator running on ${r.endpoint} (pid ${r.pid}); log: ${r.logFile}\nnext: trace --local deploy --yes`,
+        );
+      }),
+    );
+
+  local
+    .command("stop")
+    .description("stop the emulator (its data is lost: it keeps everything in memory)")
+    .action(
+      action(async (ctx) => {
+        const { stopLocalEmulator } = await import("../core/local/manage");
+        const stopped = await stopLocalEmulator(packageRoot());
+        ctx.output.result({ stopped: stopped !== undefined, ...(stopped ?? {}) }, (r) =>
+          r.stopped ? `emulator stopped (pid ${stopped?.pid})` : "no emulator was running",
+        );
+      }),
+    );
+
+  local
+    .command("status")
+    .description("say whether the emulator runs and answers (exit 3 when it does not run)")
+    .action(
+      action(async (ctx) => {
+        const { emulatorStatus } = await import("../core/local/manage");
+        const status = await emulatorStatus(packageRoot());
+        ctx.output.result(status, (s) =>
+          s.state
+            ? `emulator ${s.healthy ? "running" : "NOT ANSWERING"} on ${s.state.endpoint} (pid ${s.state.pid}, since ${s.state.startedAt})`
+            : "emulator not running (start it with `trace local start`)",
+        );
+        if (!status.running) process.exitCode = 3;
+        else if (!status.healthy) process.exitCode = 1;
       }),
     );
 }

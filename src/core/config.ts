@@ -8,6 +8,9 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { ErrorCode, TraceError, usageError } from "./errors";
 
+/** Seed tables whose deletions can be archived: the archive stack has one Pipe for each. */
+export const ARCHIVABLE_TABLES = ["TRAZABILIDAD", "Configuration"] as const;
+
 export const CONFIG_FILE_NAMES = ["trace.config.yaml", "trace.config.yml", "trace.config.json"] as const;
 
 /** The built-in environment used by `--local`: the emulator on loopback with dummy credentials. */
@@ -64,7 +67,10 @@ export const environmentSchema = z
     alarmEmail: z.email().optional(),
     protected: z.boolean().default(false),
     backups: z.boolean().default(false),
-    archivedTables: z.array(z.string().min(1)).min(1).default(["TRAZABILIDAD", "Configuration"]),
+    archivedTables: z
+      .array(z.enum(ARCHIVABLE_TABLES))
+      .min(1)
+      .default([...ARCHIVABLE_TABLES]),
     exportSegments: z.number().int().min(1).max(64).default(4),
   })
   .strict();

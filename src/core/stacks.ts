@@ -60,3 +60,25 @@ export const LAMBDA_ENV = {
   /** archiver (bucket and key as above) */
   retentionDays: "RETENTION_DAYS",
 } as const;
+
+/**
+ * Template parameters filled from an environment's config, by name. Each template declares only
+ * the ones it uses; the rest of a stack's parameters are earlier stacks' outputs (same names as
+ * in STACK_OUTPUTS), `ArtifactBucketName` and the functions' code keys (FUNCTIONS).
+ */
+export function configParameters(env: EnvironmentConfig): Record<string, string> {
+  return {
+    Stage: env.stage,
+    Prefix: env.prefix,
+    TimeZone: env.timeZone,
+    ExportHour: String(env.exportHour),
+    RetentionDays: String(env.retentionDays),
+    LogRetentionDays: String(env.logRetentionDays),
+    ExportSegments: String(env.exportSegments),
+    PermissionsBoundaryArn: env.permissionsBoundaryArn ?? "",
+    AlarmEmail: env.alarmEmail ?? "",
+    EnableBackups: String(env.backups),
+    ArchiveTrazabilidad: String(env.archivedTables.includes("TRAZABILIDAD")),
+    ArchiveConfiguration: String(env.archivedTables.includes("Configuration")),
+  };
+}

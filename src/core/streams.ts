@@ -16,8 +16,16 @@ import type { DynamoDBRecord } from "aws-lambda";
 /** Last sequence number processed, per shard id. */
 export type StreamCheckpoint = Record<string, string>;
 
-export interface ReadStreamResult {
+export interface ShardRecords {
+  shardId: string;
   records: DynamoDBRecord[];
+}
+
+export interface ReadStreamResult {
+  /** Every record, shard after shard, oldest first within a shard. */
+  records: DynamoDBRecord[];
+  /** The same records grouped by shard, for consumers that checkpoint per shard. */
+  shards: ShardRecords[];
   checkpoint: StreamCheckpoint;
 }
 
@@ -60,6 +68,7 @@ export async function readStream(
 ): Promise<ReadStreamResult> {
   const next: StreamCheckpoint = { ...checkpoint };
   const records: DynamoDBRecord[] = [];
+  const byShard: ShardRecords[] = [];
   const region = options.region ?? (await streams.config.region());
   let shards: { ShardId?: string }[] = [];
   let exclusiveStart: string | undefined;
@@ -86,11 +95,12 @@ export async function readStream(
     );
     let iterator = ShardIterator;
     let taken = 0;
+    const shardRecords: DynamoDBRecord[] = [];
     while (iterator) {
       const page = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }), { abortSignal: options.signal });
       const batch = page.Records ?? [];
       for (const record of batch) {
-        records.push(toLambdaRecord(record, streamArn, region));
+        shardRecords.push(toLambdaRecord(record, streamArn, region));
         if (record.dynamodb?.SequenceNumber) next[shard.ShardId] = record.dynamodb.SequenceNumber;
       }
       taken += batch.length;
@@ -98,6 +108,10 @@ export async function readStream(
       if (batch.length === 0 || (options.maxPerShard !== undefined && taken >= options.maxPerShard)) break;
       iterator = page.NextShardIterator;
     }
+    if (shardRecords.length > 0) {
+      byShard.push({ shardId: shard.ShardId, records: shardRecords });
+      records.push(...shardRecords);
+    }
   }
-  return { records, checkpoint: next };
+  return { records, shards: byShard, checkpoint: next };
 }

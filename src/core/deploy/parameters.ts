@@ -5,25 +5,11 @@
 import type { Parameter, Tag } from "@aws-sdk/client-cloudformation";
 import type { EnvironmentConfig } from "../config";
 import { ErrorCode, TraceError } from "../errors";
+import { configParameters } from "../stacks";
 import type { TemplateParameter } from "./templates";
 
-/** Values known from the environment alone, by parameter name. */
-export function environmentParameters(env: EnvironmentConfig): Record<string, string> {
-  return {
-    Stage: env.stage,
-    Prefix: env.prefix,
-    TimeZone: env.timeZone,
-    ExportHour: String(env.exportHour),
-    RetentionDays: String(env.retentionDays),
-    LogRetentionDays: String(env.logRetentionDays),
-    ExportSegments: String(env.exportSegments),
-    PermissionsBoundaryArn: env.permissionsBoundaryArn ?? "",
-    AlarmEmail: env.alarmEmail ?? "",
-    EnableBackups: String(env.backups),
-    ArchiveTrazabilidad: String(env.archivedTables.includes("TRAZABILIDAD")),
-    ArchiveConfiguration: String(env.archivedTables.includes("Configuration")),
-  };
-}
+/** Values known from the environment alone, by parameter name (the contract in stacks.ts). */
+export const environmentParameters = (env: EnvironmentConfig): Record<string, string> => configParameters(env);
 
 export interface ParameterSources {
   env: EnvironmentConfig;

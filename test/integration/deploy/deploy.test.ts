@@ -1,11 +1,11 @@
-// `trace deploy / diff / status / destroy` driven through the built CLI against moto, with the
-// fixture templates (test/fixtures/cloudformation) standing in until the real ones land.
+// `trace deploy / diff / status / destroy` driven through the built CLI against moto, with the real
+// templates (cloudformation/). The broken and the table-removing variants are made from them.
 // moto gaps met here (see README "Deploying"): no per-resource stack events and no rollback (a
 // failing resource fails the ExecuteChangeSet request itself and the stack stays *_IN_PROGRESS);
 // change sets compare templates only (a parameter change lists no resource, so trace adds
 // parameter rows); stacks created from a CREATE change set get no outputs (trace creates new
 // stacks with CreateStack); no drift detection.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ListChangeSetsCommand } from "@aws-sdk/client-cloudformation";
@@ -21,7 +21,7 @@ import { projectRoot } from "../../support/paths";
 
 // A region of its own: the bootstrap stack is per account and region, and this file must see it created.
 const REGION = "eu-south-2";
-const FIXTURES = join(projectRoot, "test", "fixtures", "cloudformation");
+const TEMPLATES = join(projectRoot, "cloudformation");
 const stage = uniqueName("d");
 const brokenStage = uniqueName("b");
 const prefix = `${stage}-`;
@@ -51,7 +51,7 @@ environments:
 const trace = (args: string[]) =>
   runCli([...args, "--endpoint-url", emulatorEndpoint(), "--region", REGION], {
     cwd: dir,
-    env: { ...emulatorEnv(), TRACE_TEMPLATES_DIR: FIXTURES },
+    env: emulatorEnv(),
   });
 
 const env = { stage };
@@ -67,6 +67,17 @@ async function artifactVersions(): Promise<string[]> {
 async function exportHourParameter(): Promise<string | undefined> {
   const stack = await describeStack(clients.cloudformation, stackName(env, "traceability"));
   return stack?.Parameters?.find((p) => p.ParameterKey === "ExportHour")?.ParameterValue;
+}
+
+/** A copy of one real template, edited, in a directory of its own (for --templates). */
+function variant(name: string, stack: string, edit: (body: string) => string): string {
+  const target = join(dir, name);
+  mkdirSync(target, { recursive: true });
+  const body = readFileSync(join(TEMPLATES, `${stack}.yaml`), "utf8");
+  const edited = edit(body);
+  expect(edited).not.toBe(body);
+  writeFileSync(join(target, `${stack}.yaml`), edited);
+  return target;
 }
 
 beforeAll(() => {
@@ -152,7 +163,9 @@ describe("trace deploy, diff, status and destroy against the emulator", () => {
   });
 
   it("previews the removal of a data-bearing resource as dangerous, with a warning", async () => {
-    const result = await trace(["diff", "traceability", "--json", "--templates", join(FIXTURES, "removal")]);
+    // The table under a new logical id: CloudFormation would remove the old one and add a new one.
+    const removal = variant("removal", "traceability", (body) => body.replace(/\bTrazabilidadTable\b/g, "TrazabilidadTableV2"));
+    const result = await trace(["diff", "traceability", "--json", "--templates", removal]);
     expect(result.code, result.stderr).toBe(0);
     const parsed = JSON.parse(result.stdout) as { stacks: { changes: { action: string; logicalId: string; dangerous: boolean }[] }[] };
     expect(parsed.stacks[0]?.changes).toContainEqual(
@@ -185,7 +198,14 @@ describe("trace deploy, diff, status and destroy against the emulator", () => {
   it("exits 1 naming the failed resource and its reason when a template is broken", async () => {
     const ok = await trace(["--env", "other", "deploy", "base", "--yes"]);
     expect(ok.code, ok.stderr).toBe(0);
-    const result = await trace(["--env", "other", "deploy", "base", "--yes", "--templates", join(FIXTURES, "broken")]);
+    // The real base plus a resource that cannot be created: a FIFO topic whose name lacks ".fifo".
+    const broken = variant("broken", "base", (body) =>
+      body.replace(
+        /^Resources:\n/m,
+        'Resources:\n  BrokenTopic:\n    Type: AWS::SNS::Topic\n    Properties:\n      TopicName: !Sub "${Prefix}broken"\n      FifoTopic: true\n',
+      ),
+    );
+    const result = await trace(["--env", "other", "deploy", "base", "--yes", "--templates", broken]);
     expect(result.code, result.stderr).toBe(1);
     expect(result.stderr).toMatch(
       /trace-b-[0-9a-f]+-base failed: BrokenTopic \(AWS::SNS::Topic\) failed: .*Fifo Topic names must end with \.fifo/,

@@ -1,0 +1,59 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CreateTableCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import type { DynamoDBRecord } from "aws-lambda";
+import { afterAll, describe, expect, it } from "vitest";
+import { pumpStreams, type StreamConsumer } from "../../../src/core/local/pump";
+import { silentReporter } from "../../../src/core/reporter";
+import { emulatorClients, uniqueName } from "../../support/emulator";
+
+describe("pumpStreams (local stand-in for event source mappings and pipes)", () => {
+  const clients = emulatorClients();
+  afterAll(() => clients.destroy());
+
+  it("hands each record once, in order, and retries from a failed record without skipping or repeating", async () => {
+    const table = uniqueName("pump");
+    const created = await clients.dynamodb.send(
+      new CreateTableCommand({
+        TableName: table,
+        BillingMode: "PAY_PER_REQUEST",
+        AttributeDefinitions: [{ AttributeName: "key", AttributeType: "S" }],
+        KeySchema: [{ AttributeName: "key", KeyType: "HASH" }],
+        StreamSpecification: { StreamEnabled: true, StreamViewType: "NEW_AND_OLD_IMAGES" },
+      }),
+    );
+    const streamArn = created.TableDescription?.LatestStreamArn ?? "";
+    const put = (key: string) => clients.dynamodb.send(new PutItemCommand({ TableName: table, Item: { key: { S: key } } }));
+    for (const key of ["a", "b", "c", "d"]) await put(key);
+
+    const seen: string[] = [];
+    let failOn: string | undefined = "c";
+    const consumer: StreamConsumer = {
+      name: "test",
+      streamArn,
+      async handle(records: DynamoDBRecord[]) {
+        for (const [i, record] of records.entries()) {
+          const key = record.dynamodb?.Keys?.key?.S ?? "?";
+          if (key === failOn) return i;
+          seen.push(key);
+        }
+        return records.length;
+      },
+    };
+    const checkpointFile = join(mkdtempSync(join(tmpdir(), "trace-pump-")), "checkpoints.json");
+    const run = () => pumpStreams({ streams: clients.streams, consumers: [consumer], checkpointFile, reporter: silentReporter });
+
+    expect(await run()).toEqual([{ name: "test", read: 4, handled: 2, failed: 1 }]);
+    expect(seen).toEqual(["a", "b"]);
+
+    failOn = undefined;
+    expect(await run()).toEqual([{ name: "test", read: 2, handled: 2, failed: 0 }]);
+    expect(seen).toEqual(["a", "b", "c", "d"]);
+
+    expect(await run()).toEqual([{ name: "test", read: 0, handled: 0, failed: 0 }]);
+    await put("e");
+    await run();
+    expect(seen).toEqual(["a", "b", "c", "d", "e"]);
+  });
+});

@@ -1,0 +1,431 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: the expected values are CloudFormation !Sub strings
+import { describe, expect, it } from "vitest";
+import { environmentSchema } from "../../../src/core/config";
+import { configParameters, FUNCTIONS, STACK_OUTPUTS, STACKS, type StackId } from "../../../src/core/stacks";
+import { allowedActions, loadTemplate, onlyResource, referencedNames, resourcesOfType, type Template } from "../../support/cloudformation";
+import {
+  ARCHIVE_EVENT_PATTERN,
+  AUDIT_HISTORY_INDEX,
+  actionsFor,
+  alarmOn,
+  archivePipes,
+  checkAlarmsNotifyTopic,
+  checkArchivePipe,
+  checkArchiveRule,
+  checkDataBucketEncryption,
+  checkDeadLetterQueues,
+  checkFunction,
+  checkKeySchema,
+  checkLeastPrivilege,
+  checkLifecycle,
+  checkLogsOnlyToOwnGroup,
+  checkPermissionsBoundary,
+  checkPrivateVersionedBucket,
+  checkStream,
+  checkTableProtection,
+  checkTlsOnly,
+  checkTtl,
+  functionRole,
+  table,
+} from "./checks";
+
+const templates = Object.fromEntries(STACKS.map((stack) => [stack, loadTemplate(stack)])) as Record<StackId, Template>;
+const ref = (name: string) => ({ Ref: name });
+const getAtt = (id: string, attribute: string) => ({ "Fn::GetAtt": [id, attribute] });
+const CONFIG_PARAMETERS = Object.keys(configParameters(environmentSchema.parse({ stage: "t" })));
+const ARTIFACT_PARAMETERS = ["ArtifactBucketName", ...Object.values(FUNCTIONS).map((f) => f.codeKeyParameter)];
+
+describe("the contract with deploy and the commands (src/core/stacks.ts)", () => {
+  it.each(STACKS)("%s declares exactly its STACK_OUTPUTS, each exported as <stack>-<key>", (stack) => {
+    const outputs = templates[stack].Outputs;
+    expect(Object.keys(outputs).sort()).toEqual([...STACK_OUTPUTS[stack]].sort());
+    for (const [key, output] of Object.entries(outputs)) {
+      expect(output.Export?.Name).toEqual({ "Fn::Sub": `\${AWS::StackName}-${key}` });
+    }
+  });
+
+  it.each(STACKS)("every parameter of %s is config, an artifact, or an output of an earlier stack", (stack) => {
+    const earlier = STACKS.slice(0, STACKS.indexOf(stack)).flatMap((s) => [...STACK_OUTPUTS[s]]);
+    for (const name of Object.keys(templates[stack].Parameters)) {
+      expect([...CONFIG_PARAMETERS, ...ARTIFACT_PARAMETERS, ...earlier], `${stack}: parameter ${name}`).toContain(name);
+    }
+  });
+
+  it.each(STACKS)("%s declares no parameter it does not use", (stack) => {
+    const template = templates[stack];
+    const used = referencedNames({ r: template.Resources, c: template.Conditions, o: template.Outputs });
+    for (const name of Object.keys(template.Parameters)) expect(used, `${stack}: ${name}`).toContain(name);
+  });
+
+  it("numbers and switches have the types the deploy engine passes", () => {
+    const all = Object.assign({}, ...STACKS.map((s) => templates[s].Parameters));
+    for (const name of ["ExportHour", "RetentionDays", "LogRetentionDays", "ExportSegments"]) expect(all[name].Type, name).toBe("Number");
+    expect(all.LogRetentionDays.AllowedValues).toEqual([1, 3, 5, 7, 14, 30, 60, 90, 180, 365]);
+    for (const name of ["EnableBackups", "ArchiveTrazabilidad", "ArchiveConfiguration"]) {
+      expect(all[name].AllowedValues, name).toEqual(["true", "false"]);
+    }
+    expect(all.EnableBackups.Default).toBe("false");
+    for (const name of ["Prefix", "PermissionsBoundaryArn", "AlarmEmail"]) expect(all[name].Default, name).toBe("");
+  });
+
+  it("each function's code-key parameter lives in the stack that owns the function", () => {
+    for (const fn of Object.values(FUNCTIONS)) expect(Object.keys(templates[fn.stack].Parameters)).toContain(fn.codeKeyParameter);
+  });
+
+  it("config maps archivedTables to one switch per seed table and rejects other names", () => {
+    const env = environmentSchema.parse({ stage: "t", archivedTables: ["Configuration"] });
+    expect(configParameters(env)).toMatchObject({ ArchiveTrazabilidad: "false", ArchiveConfiguration: "true" });
+    expect(environmentSchema.safeParse({ stage: "t", archivedTables: ["Audit"] }).success).toBe(false);
+    expect(configParameters(environmentSchema.parse({ stage: "t" }))).toMatchObject({
+      ArchiveTrazabilidad: "true",
+      ArchiveConfiguration: "true",
+      EnableBackups: "false",
+      ExportHour: "19",
+      RetentionDays: "7",
+      LogRetentionDays: "14",
+    });
+  });
+});
+
+describe.each(STACKS)("%s: cross-cutting rules", (stack) => {
+  const template = templates[stack];
+  it("every role takes the optional permissions boundary", () => checkPermissionsBoundary(template));
+  it("no role allows wildcard actions or resources", () => checkLeastPrivilege(template));
+  it("every table uses the CMK and PITR, on demand, and is retained", () => {
+    for (const [, t] of resourcesOfType(template, "AWS::DynamoDB::Table")) checkTableProtection(t);
+  });
+});
+
+describe.each(["traceability", "audit", "archive"] as const)("%s: alarms", (stack) => {
+  it("every alarm notifies the base stack's topic", () => checkAlarmsNotifyTopic(templates[stack]));
+});
+
+describe("bootstrap", () => {
+  const template = templates.bootstrap;
+  it("the artifact bucket is versioned, encrypted, private and TLS-only", () => {
+    const [id, bucket] = onlyResource(template, "AWS::S3::Bucket");
+    checkPrivateVersionedBucket(bucket);
+    expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe(
+      "aws:kms",
+    );
+    checkTlsOnly(template, id);
+  });
+});
+
+describe("base", () => {
+  const template = templates.base;
+  it("the key rotates, has an alias, and is retained", () => {
+    const [keyId, key] = onlyResource(template, "AWS::KMS::Key");
+    expect(key.Properties.EnableKeyRotation).toBe(true);
+    expect(key.DeletionPolicy).toBe("Retain");
+    expect(key.UpdateReplacePolicy).toBe("Retain");
+    const [, alias] = onlyResource(template, "AWS::KMS::Alias");
+    expect(alias.Properties).toEqual({ AliasName: { "Fn::Sub": "alias/trace-${Stage}-data" }, TargetKeyId: ref(keyId) });
+  });
+
+  it("the key policy names the account and only the services these stacks use, each narrowed by a condition", () => {
+    const [, key] = onlyResource(template, "AWS::KMS::Key");
+    const statements = key.Properties.KeyPolicy.Statement as { Principal: Record<string, unknown>; Condition?: unknown; Action: unknown }[];
+    for (const statement of statements) expect(statement.Principal).not.toBe("*");
+    const services = statements.filter((s) => s.Principal.Service).map((s) => JSON.stringify(s.Principal.Service));
+    expect(services.sort()).toEqual(
+      ['"cloudwatch.amazonaws.com"', '"events.amazonaws.com"', '{"Fn::Sub":"logs.${AWS::Region}.amazonaws.com"}'].sort(),
+    );
+    for (const statement of statements.filter((s) => s.Principal.Service)) {
+      expect(statement.Condition).toBeDefined();
+      expect(JSON.stringify(statement.Action)).not.toMatch(/kms:\*|Delete|Schedule|Put|Create/);
+    }
+    const accounts = statements.filter((s) => s.Principal.AWS);
+    expect(accounts.map((s) => s.Principal.AWS)).toEqual([{ "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root" }]);
+  });
+
+  it("the data bucket: SSE-KMS with the key and bucket key, versioned, private, TLS-only, retained", () => {
+    const [id, bucket] = onlyResource(template, "AWS::S3::Bucket");
+    checkDataBucketEncryption(bucket);
+    checkPrivateVersionedBucket(bucket);
+    checkTlsOnly(template, id);
+  });
+
+  it("lifecycle: exports/ and archive/ move to cheaper classes at the documented ages; old versions expire", () => {
+    const [, bucket] = onlyResource(template, "AWS::S3::Bucket");
+    expect(checkLifecycle(bucket)).toEqual([
+      {
+        prefix: "exports/",
+        transitions: [
+          { StorageClass: "STANDARD_IA", TransitionInDays: 30 },
+          { StorageClass: "GLACIER_IR", TransitionInDays: 180 },
+        ],
+      },
+      {
+        prefix: "archive/",
+        transitions: [
+          { StorageClass: "STANDARD_IA", TransitionInDays: 30 },
+          { StorageClass: "GLACIER_IR", TransitionInDays: 90 },
+        ],
+      },
+    ]);
+  });
+
+  it("the alarm topic is encrypted with the key; the e-mail subscription exists only when configured", () => {
+    const [topicId, topic] = onlyResource(template, "AWS::SNS::Topic");
+    expect(topic.Properties.KmsMasterKeyId).toEqual(ref("DataKey"));
+    const [, subscription] = onlyResource(template, "AWS::SNS::Subscription");
+    expect(subscription.Condition).toBe("HasAlarmEmail");
+    expect(subscription.Properties).toEqual({ TopicArn: ref(topicId), Protocol: "email", Endpoint: ref("AlarmEmail") });
+    expect(template.Conditions.HasAlarmEmail).toEqual({ "Fn::Not": [{ "Fn::Equals": [ref("AlarmEmail"), ""] }] });
+  });
+
+  it("AWS Backup: off by default; hourly kept 30 days, weekly 90, monthly 365; the stage's three tables", () => {
+    expect(template.Conditions.BackupsEnabled).toEqual({ "Fn::Equals": [ref("EnableBackups"), "true"] });
+    const backupResources = Object.values(template.Resources).filter((r) => r.Type.startsWith("AWS::Backup::"));
+    expect(backupResources).toHaveLength(3);
+    for (const resource of backupResources) expect(resource.Condition).toBe("BackupsEnabled");
+    const [, plan] = onlyResource(template, "AWS::Backup::BackupPlan");
+    const rules = plan.Properties.BackupPlan.BackupPlanRule.map(
+      (r: { ScheduleExpression: string; Lifecycle: { DeleteAfterDays: number } }) => [r.ScheduleExpression, r.Lifecycle.DeleteAfterDays],
+    );
+    expect(rules).toEqual([
+      ["cron(0 * ? * * *)", 30],
+      ["cron(0 3 ? * SUN *)", 90],
+      ["cron(0 3 1 * ? *)", 365],
+    ]);
+    const [, selection] = onlyResource(template, "AWS::Backup::BackupSelection");
+    const tables = selection.Properties.BackupSelection.Resources.map((r: { "Fn::Sub": string }) => r["Fn::Sub"].split("table/")[1]);
+    expect(tables).toEqual(["${Prefix}TRAZABILIDAD", "${Prefix}Configuration", "${Prefix}Audit"]);
+    const [, vault] = onlyResource(template, "AWS::Backup::BackupVault");
+    expect(vault.Properties.EncryptionKeyArn).toEqual(getAtt("DataKey", "Arn"));
+  });
+});
+
+describe("traceability", () => {
+  const template = templates.traceability;
+  const trazabilidad = table(template, "TRAZABILIDAD");
+
+  it("TRAZABILIDAD: key id (S), TTL on expiresAt, stream NEW_AND_OLD_IMAGES", () => {
+    checkKeySchema(trazabilidad, "id");
+    checkTtl(template);
+    checkStream(trazabilidad);
+  });
+
+  it("the export function: packaging, environment, log group with retention, errors alarm, one at a time", () => {
+    const [, fn] = checkFunction(template, "export");
+    expect(fn.Properties.ReservedConcurrentExecutions).toBe(1);
+    expect(fn.Properties.Environment.Variables).toMatchObject({
+      TABLE_NAME: ref("TrazabilidadTable"),
+      BUCKET_NAME: ref("DataBucketName"),
+      KMS_KEY_ARN: ref("DataKeyArn"),
+      TIME_ZONE: ref("TimeZone"),
+      SCAN_SEGMENTS: ref("ExportSegments"),
+    });
+    expect(fn.Properties.DeadLetterConfig).toEqual({ TargetArn: getAtt("ExportDeadLetterQueue", "Arn") });
+  });
+
+  it("the export role may only scan/query TRAZABILIDAD, put under exports/, use the key, write its logs", () => {
+    const [, fn] = onlyResource(template, "AWS::Lambda::Function");
+    const role = functionRole(template, fn);
+    for (const { action, resources } of actionsFor(role, "dynamodb")) {
+      expect(["dynamodb:Scan", "dynamodb:Query", "dynamodb:DescribeTable"]).toContain(action);
+      expect(resources).toEqual([getAtt("TrazabilidadTable", "Arn")]);
+    }
+    expect(actionsFor(role, "dynamodb").map((a) => a.action)).toContain("dynamodb:Scan");
+    for (const { action, resources } of actionsFor(role, "s3")) {
+      expect(["s3:PutObject", "s3:AbortMultipartUpload"]).toContain(action);
+      expect(resources).toEqual([{ "Fn::Sub": "arn:${AWS::Partition}:s3:::${DataBucketName}/exports/*" }]);
+    }
+    for (const { action, resources } of actionsFor(role, "kms")) {
+      expect(["kms:GenerateDataKey", "kms:Decrypt"]).toContain(action);
+      expect(resources).toEqual([ref("DataKeyArn")]);
+    }
+    checkLogsOnlyToOwnGroup(template, role);
+    const services = new Set(allowedActions(role).map((a) => a.action.split(":")[0]));
+    expect([...services].sort()).toEqual(["dynamodb", "kms", "logs", "s3", "sqs"]);
+  });
+
+  it("the schedule: export hour in the business time zone, scheduled time as input, retries and a DLQ", () => {
+    const [, schedule] = onlyResource(template, "AWS::Scheduler::Schedule");
+    expect(schedule.Properties.ScheduleExpression).toEqual({ "Fn::Sub": "cron(0 ${ExportHour} * * ? *)" });
+    expect(schedule.Properties.ScheduleExpressionTimezone).toEqual(ref("TimeZone"));
+    expect(schedule.Properties.State).toBe("ENABLED");
+    const target = schedule.Properties.Target;
+    expect(target.Arn).toEqual(getAtt("ExportFunction", "Arn"));
+    expect(JSON.parse(target.Input.replace("<aws.scheduler.scheduled-time>", "2026-01-01T18:00:00Z"))).toEqual({
+      scheduledTime: "2026-01-01T18:00:00Z",
+    });
+    expect(target.Input).toBe('{"scheduledTime":"<aws.scheduler.scheduled-time>"}');
+    expect(target.RetryPolicy.MaximumRetryAttempts).toBeGreaterThan(0);
+    expect(target.DeadLetterConfig).toEqual({ Arn: getAtt("ExportDeadLetterQueue", "Arn") });
+    const role = template.Resources[target.RoleArn["Fn::GetAtt"][0]];
+    expect(role?.Properties.AssumeRolePolicyDocument.Statement[0].Principal).toEqual({ Service: "scheduler.amazonaws.com" });
+    const lambda = actionsFor(role as never, "lambda");
+    expect(lambda).toEqual([{ action: "lambda:InvokeFunction", resources: [getAtt("ExportFunction", "Arn")] }]);
+    const others = allowedActions(role as never).filter((a) => !a.action.startsWith("lambda:"));
+    expect(others.map((a) => a.action).sort()).toEqual(["kms:Decrypt", "kms:GenerateDataKey", "sqs:SendMessage"]);
+  });
+
+  it("the dead-letter queue: KMS, 14 days, alarm on depth", () => checkDeadLetterQueues(template, ["ExportDeadLetterQueue"]));
+});
+
+describe("audit", () => {
+  const template = templates.audit;
+  const configuration = table(template, "Configuration");
+  const audit = table(template, "Audit");
+
+  it("Configuration: key `key` (S) with a NEW_AND_OLD_IMAGES stream", () => {
+    checkKeySchema(configuration, "key");
+    checkStream(configuration);
+  });
+
+  it("Audit: key id (S) and the history GSI on itemKey + modificationTime", () => {
+    checkKeySchema(audit, "id");
+    expect(audit.Properties.GlobalSecondaryIndexes).toEqual([
+      {
+        IndexName: AUDIT_HISTORY_INDEX,
+        KeySchema: [
+          { AttributeName: "itemKey", KeyType: "HASH" },
+          { AttributeName: "modificationTime", KeyType: "RANGE" },
+        ],
+        Projection: { ProjectionType: "ALL" },
+      },
+    ]);
+    expect(audit.Properties.AttributeDefinitions).toContainEqual({ AttributeName: "modificationTime", AttributeType: "S" });
+    expect(template.Outputs.AuditHistoryIndexName?.Value).toBe(AUDIT_HISTORY_INDEX);
+  });
+
+  it("audit_producer: packaging, environment, log group, alias learn", () => {
+    const [fnId, fn] = checkFunction(template, "auditProducer");
+    expect(fn.Properties.Environment.Variables.AUDIT_TABLE_NAME).toEqual(ref("AuditTable"));
+    const [aliasId, alias] = onlyResource(template, "AWS::Lambda::Alias");
+    expect(alias.Properties).toMatchObject({ Name: "learn", FunctionName: ref(fnId) });
+    expect(aliasId).toBe("LearnAlias");
+    expect(template.Outputs.AuditProducerAliasArn?.Value).toEqual({ "Fn::Sub": `\${${fnId}.Arn}:learn` });
+  });
+
+  it("the stream mapping: to the alias, partial batch responses, bisect, bounded retries and age, SQS on failure", () => {
+    const [, mapping] = onlyResource(template, "AWS::Lambda::EventSourceMapping");
+    expect(mapping.Properties).toMatchObject({
+      EventSourceArn: getAtt("ConfigurationTable", "StreamArn"),
+      FunctionName: ref("LearnAlias"),
+      FunctionResponseTypes: ["ReportBatchItemFailures"],
+      BisectBatchOnFunctionError: true,
+      DestinationConfig: { OnFailure: { Destination: getAtt("AuditFailureQueue", "Arn") } },
+    });
+    expect(mapping.Properties.MaximumRetryAttempts).toBeGreaterThanOrEqual(1);
+    expect(mapping.Properties.MaximumRetryAttempts).toBeLessThanOrEqual(10);
+    expect(mapping.Properties.MaximumRecordAgeInSeconds).toBeGreaterThanOrEqual(60);
+    expect(mapping.Properties.MaximumRecordAgeInSeconds).toBeLessThanOrEqual(86400);
+    // Left out only in the emulator's account (see the template), never on a real account.
+    expect(mapping.Condition).toBe("CreateStreamTrigger");
+    expect(template.Conditions.CreateStreamTrigger).toEqual({ "Fn::Not": [{ "Fn::Equals": [ref("AWS::AccountId"), "123456789012"] }] });
+  });
+
+  it("the role may only read the Configuration stream and put into Audit (plus its queue, key and logs)", () => {
+    const [, fn] = onlyResource(template, "AWS::Lambda::Function");
+    const role = functionRole(template, fn);
+    const dynamodb = actionsFor(role, "dynamodb");
+    for (const { action, resources } of dynamodb) {
+      if (action === "dynamodb:PutItem") expect(resources).toEqual([getAtt("AuditTable", "Arn")]);
+      else {
+        expect(["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"]).toContain(action);
+        expect(resources).toEqual([{ "Fn::Sub": "${ConfigurationTable.Arn}/stream/*" }]);
+      }
+    }
+    expect(dynamodb.map((a) => a.action)).toContain("dynamodb:PutItem");
+    expect(actionsFor(role, "sqs")).toEqual([{ action: "sqs:SendMessage", resources: [getAtt("AuditFailureQueue", "Arn")] }]);
+    checkLogsOnlyToOwnGroup(template, role);
+  });
+
+  it("alarms: errors, iterator age, failure queue depth", () => {
+    expect(alarmOn(template, "AWS/Lambda", "IteratorAge", ref("AuditProducerFunction"))).toBeDefined();
+    checkDeadLetterQueues(template, ["AuditFailureQueue"]);
+  });
+});
+
+describe("archive", () => {
+  const template = templates.archive;
+
+  it("one pipe per seed table, each behind its switch", () => {
+    expect(Object.keys(archivePipes(template)).sort()).toEqual(["ConfigurationStreamArn", "TrazabilidadStreamArn"]);
+    checkArchivePipe(template, "TrazabilidadStreamArn", "ArchivesTrazabilidad");
+    checkArchivePipe(template, "ConfigurationStreamArn", "ArchivesConfiguration");
+    expect(template.Conditions.ArchivesTrazabilidad).toEqual({ "Fn::Equals": [ref("ArchiveTrazabilidad"), "true"] });
+    expect(template.Conditions.ArchivesConfiguration).toEqual({ "Fn::Equals": [ref("ArchiveConfiguration"), "true"] });
+  });
+
+  it("a custom bus and a rule matching exactly eventName REMOVE from trace.archive", () => {
+    onlyResource(template, "AWS::Events::EventBus");
+    checkArchiveRule(template);
+    expect(ARCHIVE_EVENT_PATTERN).toEqual({ source: ["trace.archive"], detail: { eventName: ["REMOVE"] } });
+    const [, permission] = onlyResource(template, "AWS::Lambda::Permission");
+    expect(permission.Properties).toEqual({
+      FunctionName: ref("ArchiverFunction"),
+      Action: "lambda:InvokeFunction",
+      Principal: "events.amazonaws.com",
+      SourceArn: getAtt("ArchiveRule", "Arn"),
+    });
+  });
+
+  it("the archiver: packaging, environment, log group", () => {
+    const [, fn] = checkFunction(template, "archiver");
+    expect(fn.Properties.Environment.Variables).toMatchObject({
+      BUCKET_NAME: ref("DataBucketName"),
+      KMS_KEY_ARN: ref("DataKeyArn"),
+      RETENTION_DAYS: ref("RetentionDays"),
+    });
+  });
+
+  it("the archiver's role may put only under archive/, use the key, dead-letter, write its logs", () => {
+    const [, fn] = onlyResource(template, "AWS::Lambda::Function");
+    const role = functionRole(template, fn);
+    expect(actionsFor(role, "s3")).toEqual([
+      { action: "s3:PutObject", resources: [{ "Fn::Sub": "arn:${AWS::Partition}:s3:::${DataBucketName}/archive/*" }] },
+    ]);
+    expect(
+      actionsFor(role, "kms")
+        .map((a) => a.action)
+        .sort(),
+    ).toEqual(["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]);
+    for (const { resources } of actionsFor(role, "kms")) expect(resources).toEqual([ref("DataKeyArn")]);
+    expect(actionsFor(role, "sqs")).toEqual([{ action: "sqs:SendMessage", resources: [getAtt("ArchiveDeadLetterQueue", "Arn")] }]);
+    expect(actionsFor(role, "dynamodb")).toEqual([]);
+    checkLogsOnlyToOwnGroup(template, role);
+  });
+
+  it("the pipe has its own role: read the two streams, put on the bus, dead-letter", () => {
+    const roles = resourcesOfType(template, "AWS::IAM::Role");
+    expect(roles.map(([id]) => id).sort()).toEqual(["ArchiverRole", "PipeRole"]);
+    for (const pipe of Object.values(archivePipes(template))) expect(pipe.Properties.RoleArn).toEqual(getAtt("PipeRole", "Arn"));
+    const role = template.Resources.PipeRole as never;
+    expect(actionsFor(role, "events")).toEqual([{ action: "events:PutEvents", resources: [getAtt("ArchiveBus", "Arn")] }]);
+    for (const { resources } of actionsFor(role, "dynamodb"))
+      expect(resources).toEqual([ref("TrazabilidadStreamArn"), ref("ConfigurationStreamArn")]);
+    expect(actionsFor(role, "s3")).toEqual([]);
+    expect(actionsFor(role, "lambda")).toEqual([]);
+  });
+
+  it("the dead-letter queue: 14 days, KMS, alarm; the rule may write to it, nothing else from outside", () => {
+    checkDeadLetterQueues(template, ["ArchiveDeadLetterQueue"]);
+    const [, policy] = onlyResource(template, "AWS::SQS::QueuePolicy");
+    expect(policy.Properties.PolicyDocument.Statement).toEqual([
+      expect.objectContaining({
+        Effect: "Allow",
+        Principal: { Service: "events.amazonaws.com" },
+        Action: "sqs:SendMessage",
+        Condition: { ArnEquals: { "aws:SourceArn": getAtt("ArchiveRule", "Arn") } },
+      }),
+    ]);
+  });
+
+  it("alarms on each pipe's failures, the archiver's errors and the rule's failed invocations", () => {
+    for (const [pipeId, condition] of [
+      ["TrazabilidadArchivePipe", "ArchivesTrazabilidad"],
+      ["ConfigurationArchivePipe", "ArchivesConfiguration"],
+    ] as const) {
+      const alarm = alarmOn(template, "AWS/EventBridge/Pipes", "ExecutionFailed", ref(pipeId));
+      expect(alarm, pipeId).toBeDefined();
+      expect(alarm?.Condition).toBe(condition);
+    }
+    expect(
+      alarmOn(template, "AWS/Events", "FailedInvocations", { "Fn::Select": [1, { "Fn::Split": ["|", ref("ArchiveRule")] }] }),
+    ).toBeDefined();
+  });
+});
