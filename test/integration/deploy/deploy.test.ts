@@ -202,7 +202,15 @@ describe("trace deploy, diff, status and destroy against the emulator", () => {
     const broken = variant("broken", "base", (body) =>
       body.replace(
         /^Resources:\n/m,
-        'Resources:\n  BrokenTopic:\n    Type: AWS::SNS::Topic\n    Properties:\n      TopicName: !Sub "${Prefix}broken"\n      FifoTopic: true\n',
+        [
+          "Resources:",
+          "  BrokenTopic:",
+          "    Type: AWS::SNS::Topic",
+          "    Properties:",
+          "      TopicName: !Join ['', [!Ref Prefix, broken]]",
+          "      FifoTopic: true",
+          "",
+        ].join("\n"),
       ),
     );
     const result = await trace(["--env", "other", "deploy", "base", "--yes", "--templates", broken]);
