@@ -19,13 +19,18 @@ export const functionName = (id: FunctionId): string => basename(FUNCTIONS[id].s
 
 /** Bundles one handler from `root` (the package root). esbuild is loaded only when a deploy bundles. */
 export async function bundleFunction(root: string, id: FunctionId): Promise<Bundle> {
+  const { code, map } = await bundleEntry(root, FUNCTIONS[id].source, functionName(id));
+  return { function: id, name: functionName(id), code, map };
+}
+
+/** Bundles any entry file (relative to `root`) the way handlers are bundled. */
+export async function bundleEntry(root: string, source: string, name: string): Promise<{ code: Uint8Array; map: Uint8Array }> {
   const { build } = await import("esbuild");
-  const name = functionName(id);
   // A fixed, root-relative outfile keeps the source map's paths (and so the bytes) identical on every machine.
   const outfile = join(root, ".trace", "bundle", name, "index.mjs");
   const result = await build({
     absWorkingDir: root,
-    entryPoints: [join(root, FUNCTIONS[id].source)],
+    entryPoints: [join(root, source)],
     outfile,
     bundle: true,
     platform: "node",
@@ -44,5 +49,5 @@ export async function bundleFunction(root: string, id: FunctionId): Promise<Bund
   const code = result.outputFiles.find((f) => f.path.endsWith(".mjs"));
   const map = result.outputFiles.find((f) => f.path.endsWith(".mjs.map"));
   if (!code || !map) throw new Error(`esbuild produced no output for ${name}`);
-  return { function: id, name, code: code.contents, map: map.contents };
+  return { code: code.contents, map: map.contents };
 }

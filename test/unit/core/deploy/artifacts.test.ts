@@ -1,6 +1,10 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildArtifact, functionsOfTemplate } from "../../../../src/core/deploy/artifacts";
-import { bundleFunction, functionName } from "../../../../src/core/deploy/bundle";
+import { bundleEntry, bundleFunction, functionName } from "../../../../src/core/deploy/bundle";
 import { packageRoot, templatesDir } from "../../../../src/core/deploy/templates";
 import { projectRoot } from "../../../support/paths";
 
@@ -34,4 +38,28 @@ describe("Lambda bundles and artifacts", () => {
     expect(functionName("auditProducer")).toBe("audit-producer");
     expect(functionsOfTemplate(["Stage", "ArchiverCodeKey", "ExportCodeKey"])).toEqual(["export", "archiver"]);
   });
+});
+
+describe("bundling with the AWS SDK and Powertools inside", () => {
+  it("gives a self-contained ESM file that loads in a bare directory and builds its clients", async () => {
+    // lambda/shared/runtime.ts pulls in the SDK clients and the Powertools logger, as every handler does.
+    const { code, map } = await bundleEntry(projectRoot, "lambda/shared/runtime.ts", "runtime-check");
+    const text = new TextDecoder().decode(code);
+    expect(text).not.toMatch(/from\s*"@aws-sdk\//);
+    expect(text).not.toMatch(/from\s*"@aws-lambda-powertools\//);
+    // Outside the project: no node_modules to fall back on.
+    const dir = mkdtempSync(join(tmpdir(), "trace-bundle-"));
+    writeFileSync(join(dir, "index.mjs"), code);
+    writeFileSync(join(dir, "index.mjs.map"), map);
+    const probe = `const m = await import(${JSON.stringify(join(dir, "index.mjs"))});
+      const clients = m.createLambdaClients();
+      process.stdout.write(JSON.stringify([typeof m.createLogger("x").info, typeof clients.s3.send, typeof clients.dynamodb.send]));`;
+    const run = spawnSync(process.execPath, ["--enable-source-maps", "--input-type=module", "-e", probe], {
+      cwd: dir,
+      encoding: "utf8",
+      env: { ...process.env, AWS_REGION: "us-east-1" },
+    });
+    expect(run.stderr).toBe("");
+    expect(JSON.parse(run.stdout)).toEqual(["function", "function", "function"]);
+  }, 30_000);
 });
