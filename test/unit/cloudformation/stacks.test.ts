@@ -313,9 +313,10 @@ describe("audit", () => {
     expect(mapping.Properties.MaximumRetryAttempts).toBeLessThanOrEqual(10);
     expect(mapping.Properties.MaximumRecordAgeInSeconds).toBeGreaterThanOrEqual(60);
     expect(mapping.Properties.MaximumRecordAgeInSeconds).toBeLessThanOrEqual(86400);
-    // Left out only in the emulator's account (see the template), never on a real account.
+    // Left out only when StreamTriggers is "false" (the built-in local environment); on by default.
     expect(mapping.Condition).toBe("CreateStreamTrigger");
-    expect(template.Conditions.CreateStreamTrigger).toEqual({ "Fn::Not": [{ "Fn::Equals": [ref("AWS::AccountId"), "123456789012"] }] });
+    expect(template.Conditions.CreateStreamTrigger).toEqual({ "Fn::Equals": [ref("StreamTriggers"), "true"] });
+    expect(template.Parameters.StreamTriggers.Default).toBe("true");
   });
 
   it("the role may only read the Configuration stream and put into Audit (plus its queue, key and logs)", () => {
