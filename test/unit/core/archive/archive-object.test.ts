@@ -53,9 +53,9 @@ describe("REMOVE record → archive object", () => {
   it("refuses what it cannot archive faithfully", () => {
     const noImage = removeRecord();
     delete noImage.dynamodb?.OldImage;
-    expect(() => toArchiveObject(noImage)).toThrow(/no OldImage/);
-    expect(() => toArchiveObject(removeRecord({ eventName: "INSERT" }))).toThrow(/not REMOVE/);
-    expect(() => toArchiveObject(removeRecord({ eventSourceARN: "arn:aws:sqs:eu-west-1:1:q" }))).toThrow(/eventSourceARN/);
+    expect(() => toArchiveObject(noImage, undefined)).toThrow(/no OldImage/);
+    expect(() => toArchiveObject(removeRecord({ eventName: "INSERT" }), undefined)).toThrow(/not REMOVE/);
+    expect(() => toArchiveObject(removeRecord({ eventSourceARN: "arn:aws:sqs:eu-west-1:1:q" }), undefined)).toThrow(/eventSourceARN/);
   });
 
   it("reads the table from stream ARNs and table ARNs", () => {
