@@ -8,7 +8,7 @@ interface CommonOptions {
   table: string;
   bucket?: string;
   kmsKey?: string;
-  key: string[];
+  key?: string[];
   since?: string;
   until?: string;
   kind?: "ttl" | "user";
@@ -30,7 +30,7 @@ function common(command: Command, keyHelp: string): Command {
       "--table <name>",
       "table whose deletions were archived (physical name; a seed name such as TRAZABILIDAD gets the environment's prefix)",
     )
-    .option("--key <name=value>", keyHelp, collect, [])
+    .option("--key <name=value>", keyHelp, collect)
     .option("--bucket <name>", "data bucket (default: DataBucketName of the base stack)")
     .option("--kms-key <arn>", "data key (default: DataKeyArn); reads need only kms:Decrypt on it, so it is accepted but not required");
 }
@@ -51,7 +51,7 @@ async function parsed(options: CommonOptions) {
   const { parseKeyOption } = await import("../core/archive/object-key");
   const { parseTimeBound } = await import("../core/archive/lister");
   return {
-    keys: options.key.map(parseKeyOption),
+    keys: (options.key ?? []).map(parseKeyOption),
     since: parseTimeBound(options.since, "--since"),
     until: parseTimeBound(options.until, "--until"),
   };
@@ -165,7 +165,10 @@ Examples:
     action<CommonOptions>(async (ctx, options) => {
       const { archivePurge } = await import("../core/archive/operations");
       const { parseKeyOption } = await import("../core/archive/object-key");
-      const result = await archivePurge(await settings(ctx, options), { table: options.table, keys: options.key.map(parseKeyOption) });
+      const result = await archivePurge(await settings(ctx, options), {
+        table: options.table,
+        keys: (options.key ?? []).map(parseKeyOption),
+      });
       ctx.output.result(
         result,
         (r) =>

@@ -155,7 +155,28 @@ export async function listArchive(store: ArchiveStore, query: ListQuery): Promis
     });
   }
   const selected = query.kind ? refs.filter((r) => r.deletionKind === query.kind) : refs;
-  return selected.sort((a, b) => (a.versionId < b.versionId ? -1 : a.versionId > b.versionId ? 1 : 0));
+  return selected.sort(compareVersions);
+}
+
+const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Stream sequence numbers are decimal strings of any length; compare them as numbers. */
+function compareSequence(a: string | undefined, b: string | undefined): number {
+  if (!a || !b) return 0;
+  return a.length !== b.length ? a.length - b.length : compareText(a, b);
+}
+
+/**
+ * Oldest first. Stream times have one-second precision, so two deletions of one item within a
+ * second tie on deletedAt; the stream sequence number (monotonic within a shard, and an item's
+ * records share one) settles it when the bodies were read.
+ */
+export function compareVersions(a: ArchiveVersion, b: ArchiveVersion): number {
+  return (
+    compareText(a.deletedAt, b.deletedAt) ||
+    compareSequence(a.body?.record?.dynamodb?.SequenceNumber, b.body?.record?.dynamodb?.SequenceNumber) ||
+    compareText(a.versionId, b.versionId)
+  );
 }
 
 /** The item folder of a version: versions with the same folder are versions of the same item. */

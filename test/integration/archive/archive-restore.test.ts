@@ -245,6 +245,19 @@ describe("versions, TTL and purge", () => {
     expect(kept.stdout).toMatch(/was kept/);
     got = await clients.dynamodb.send(new GetItemCommand({ TableName: table, Key: key, ConsistentRead: true }));
     expect(got.Item?.expiresAt).toEqual({ N: expired });
+
+    // Into another table (same key schema): the live item here is not in the way.
+    const other = uniqueName("archive-other");
+    await createStreamTable(clients, {
+      TableName: other,
+      AttributeDefinitions: [{ AttributeName: "id", AttributeType: "S" }],
+      KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
+    });
+    const elsewhere = await cli(target, ["restore", "--table", table, "--key", "id=CACHE#TTL/SEC", "--to-table", other, "--json"]);
+    expect(elsewhere.code, elsewhere.stderr).toBe(0);
+    expect(JSON.parse(elsewhere.stdout)).toMatchObject({ table, toTable: other, action: "restored" });
+    const copied = await clients.dynamodb.send(new GetItemCommand({ TableName: other, Key: key, ConsistentRead: true }));
+    expect(copied.Item).toEqual({ ...key, v: { N: "2" }, expiresAt: { N: future } });
   });
 
   it("purge asks first, then leaves no object, version or delete marker for that key", async () => {
