@@ -44,10 +44,3 @@ export function keyText(value: JsonAttributeValue | AttributeValue): string {
   if (v.B instanceof Uint8Array) return Buffer.from(v.B).toString("base64");
   throw new TraceError(ErrorCode.failed, `a key attribute must be S, N or B, found ${JSON.stringify(value).slice(0, 60)}`);
 }
-
-/** A key attribute given as text back to an AttributeValue of the table's declared type. */
-export function keyAttribute(text: string, type: "S" | "N" | "B" | string): AttributeValue {
-  if (type === "N") return { N: text };
-  if (type === "B") return { B: bytes(text) };
-  return { S: text };
-}
