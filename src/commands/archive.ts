@@ -42,9 +42,8 @@ function range(command: Command, verb: string): Command {
     .addOption(new Option("--kind <kind>", "only TTL expiries or only user deletions").choices(["ttl", "user"]));
 }
 
-async function settings(ctx: CommandContext, options: CommonOptions): Promise<ArchiveSettings> {
-  const clients = await ctx.clients();
-  return { clients, env: ctx.environment(), reporter: ctx.reporter, signal: ctx.signal, bucket: options.bucket };
+function settings(ctx: CommandContext, options: CommonOptions): ArchiveSettings {
+  return { clients: () => ctx.clients(), env: () => ctx.environment(), reporter: ctx.reporter, signal: ctx.signal, bucket: options.bucket };
 }
 
 async function parsed(options: CommonOptions) {
@@ -86,7 +85,7 @@ Examples:
     action<CommonOptions>(async (ctx, options) => {
       const { archiveList } = await import("../core/archive/operations");
       const p = await parsed(options);
-      const result = await archiveList(await settings(ctx, options), { table: options.table, ...p, kind: options.kind });
+      const result = await archiveList(settings(ctx, options), { table: options.table, ...p, kind: options.kind });
       if (result.count === 0) ctx.reporter.info(`no archived versions in s3://${result.bucket}/archive/${result.table}/ match`);
       ctx.output.result(result, (r) =>
         r.count === 0
@@ -117,7 +116,7 @@ Examples:
       action<RestoreFlags>(async (ctx, options) => {
         const { archiveRestore } = await import("../core/archive/operations");
         const p = await parsed(options);
-        const result = await archiveRestore(await settings(ctx, options), {
+        const result = await archiveRestore(settings(ctx, options), {
           table: options.table,
           toTable: options.toTable,
           ...p,
@@ -165,7 +164,7 @@ Examples:
     action<CommonOptions>(async (ctx, options) => {
       const { archivePurge } = await import("../core/archive/operations");
       const { parseKeyOption } = await import("../core/archive/object-key");
-      const result = await archivePurge(await settings(ctx, options), {
+      const result = await archivePurge(settings(ctx, options), {
         table: options.table,
         keys: (options.key ?? []).map(parseKeyOption),
       });

@@ -13,9 +13,13 @@ import type { KeyPart } from "./object-key";
 import { type PurgeResult, purgeItem } from "./purge";
 import { type RangeRestoreResult, type RestoreResult, restoreItem, restoreRange } from "./restore";
 
+export type ArchiveEnv = Pick<ResolvedEnvironment, "stage" | "prefix" | "archivedTables" | "retentionDays">;
+
 export interface ArchiveSettings {
-  clients: Pick<AwsClients, "s3" | "dynamodb" | "cloudformation">;
-  env: Pick<ResolvedEnvironment, "stage" | "prefix" | "archivedTables" | "retentionDays">;
+  /** Called once options are validated, so a usage error never waits for AWS settings. */
+  clients: () => Promise<Pick<AwsClients, "s3" | "dynamodb" | "cloudformation">>;
+  /** Resolved lazily too (it may fail for want of a region). */
+  env: () => ArchiveEnv;
   reporter: Reporter;
   signal?: AbortSignal;
   /** `--bucket`: overrides the base stack's DataBucketName. */
@@ -27,20 +31,21 @@ export interface ArchiveSettings {
  * as given; a seed name of an archived table (e.g. TRAZABILIDAD) gets the environment's prefix
  * when it does not already carry it.
  */
-export function archivedTableName(env: ArchiveSettings["env"], table: string): string {
+export function archivedTableName(env: ArchiveEnv, table: string): string {
   if (env.prefix && !table.startsWith(env.prefix) && env.archivedTables.includes(table)) return physicalName(env, table);
   return table;
 }
 
-async function store(settings: ArchiveSettings): Promise<ArchiveStore> {
+async function store(settings: ArchiveSettings): Promise<ArchiveStore & { dynamodb: AwsClients["dynamodb"] }> {
+  const clients = await settings.clients();
   const { DataBucketName } = await resolveOutputs(
-    settings.clients.cloudformation,
-    settings.env,
+    clients.cloudformation,
+    settings.env(),
     ["DataBucketName"],
     { DataBucketName: settings.bucket },
     { DataBucketName: "--bucket" },
   );
-  return { s3: settings.clients.s3, bucket: DataBucketName, ...(settings.signal ? { signal: settings.signal } : {}) };
+  return { s3: clients.s3, dynamodb: clients.dynamodb, bucket: DataBucketName, ...(settings.signal ? { signal: settings.signal } : {}) };
 }
 
 export interface ListOptions {
@@ -54,7 +59,7 @@ export interface ListOptions {
 /** `trace archive list`: archived versions, oldest first, with kind and keys. */
 export async function archiveList(settings: ArchiveSettings, options: ListOptions) {
   const s = await store(settings);
-  const table = archivedTableName(settings.env, options.table);
+  const table = archivedTableName(settings.env(), options.table);
   const versions = await listArchive(s, { table, keys: options.keys, since: options.since, until: options.until, kind: options.kind });
   return {
     bucket: s.bucket,
@@ -102,14 +107,14 @@ export async function archiveRestore(settings: ArchiveSettings, options: Restore
     throw usageError("--kind filters a range restore; with --key use --version-id", "drop --kind, or pick the version with --version-id");
   if (options.versionId && options.keys.length === 0) throw usageError("--version-id needs --key", "name the item with --key name=value");
   const s = await store(settings);
-  const deps = { ...s, dynamodb: settings.clients.dynamodb, reporter: settings.reporter };
+  const deps = { ...s, reporter: settings.reporter };
   const common = {
-    table: archivedTableName(settings.env, options.table),
-    toTable: options.toTable ? archivedTableName(settings.env, options.toTable) : undefined,
+    table: archivedTableName(settings.env(), options.table),
+    toTable: options.toTable ? archivedTableName(settings.env(), options.toTable) : undefined,
     dryRun: options.dryRun,
     force: options.force,
     keepTtl: options.keepTtl,
-    retentionDays: settings.env.retentionDays,
+    retentionDays: settings.env().retentionDays,
   };
   if (options.keys.length > 0) {
     return { mode: "item", ...(await restoreItem(deps, { ...common, keys: options.keys, versionId: options.versionId })) };
@@ -126,7 +131,7 @@ export async function archivePurge(
   const s = await store(settings);
   const result = await purgeItem(
     { ...s, reporter: settings.reporter },
-    { table: archivedTableName(settings.env, options.table), keys: options.keys },
+    { table: archivedTableName(settings.env(), options.table), keys: options.keys },
   );
   return { ...result, bucket: s.bucket };
 }
