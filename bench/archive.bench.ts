@@ -7,7 +7,7 @@ import { CreateBucketCommand, PutBucketVersioningCommand } from "@aws-sdk/client
 import { createHandler } from "../lambda/archiver";
 import { mapLimit } from "../src/core/archive/lister";
 import { matchesRemovePattern, toPipeBusEvent } from "../src/core/archive/pipe-event";
-import { restoreRange } from "../src/core/archive/restore";
+import { restoreRange } from "../src/core/archive/restore-range";
 import { createAwsClients, EMULATOR_CREDENTIALS } from "../src/core/aws/clients";
 import { venvDir } from "../src/core/local/emulator";
 import { silentReporter } from "../src/core/reporter";

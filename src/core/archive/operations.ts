@@ -11,7 +11,8 @@ import type { DeletionKind } from "./archive-object";
 import { type ArchiveStore, listArchive } from "./lister";
 import type { KeyPart } from "./object-key";
 import { type PurgeResult, purgeItem } from "./purge";
-import { type RangeRestoreResult, type RestoreResult, restoreItem, restoreRange } from "./restore";
+import { type RestoreResult, restoreItem } from "./restore";
+import { type RangeRestoreResult, restoreRange } from "./restore-range";
 
 export type ArchiveEnv = Pick<ResolvedEnvironment, "stage" | "prefix" | "archivedTables" | "retentionDays">;
 

@@ -51,19 +51,19 @@ export interface RestoreResult {
   ttl?: TtlChange;
 }
 
-interface Prepared {
+export interface Prepared {
   item: SdkItem;
   key: SdkItem;
   ttl?: TtlChange;
 }
 
-interface TargetInfo {
+export interface TargetInfo {
   table: string;
   schema: KeySchema;
   ttlAttribute: string | undefined;
 }
 
-async function describeTarget(deps: RestoreDeps, table: string): Promise<TargetInfo> {
+export async function describeTarget(deps: RestoreDeps, table: string): Promise<TargetInfo> {
   const [schema, ttlAttribute] = await Promise.all([
     describeKeySchema(deps.dynamodb, table, deps.signal),
     describeTtlAttribute(deps.dynamodb, table, deps.signal),
@@ -72,7 +72,7 @@ async function describeTarget(deps: RestoreDeps, table: string): Promise<TargetI
 }
 
 /** The archived old image as AttributeValues, with its TTL refreshed when it has passed. */
-function prepare(version: ArchiveVersion, target: TargetInfo, options: RestoreTarget, now: Date): Prepared {
+export function prepare(version: ArchiveVersion, target: TargetInfo, options: RestoreTarget, now: Date): Prepared {
   const image = version.body?.record?.dynamodb?.OldImage as JsonItem | undefined;
   if (!image) throw new TraceError(ErrorCode.failed, `archive object ${version.objectKey} holds no old image`);
   const item = fromJsonItem(image);
@@ -103,9 +103,9 @@ function prepare(version: ArchiveVersion, target: TargetInfo, options: RestoreTa
   return { item, key, ...(ttl ? { ttl } : {}) };
 }
 
-type PutOutcome = "restored" | "overwritten" | "live";
+export type PutOutcome = "restored" | "overwritten" | "live";
 
-async function putItem(deps: RestoreDeps, target: TargetInfo, prepared: Prepared, force: boolean): Promise<PutOutcome> {
+export async function putItem(deps: RestoreDeps, target: TargetInfo, prepared: Prepared, force: boolean): Promise<PutOutcome> {
   try {
     const out = await deps.dynamodb.send(
       new PutItemCommand({
@@ -124,7 +124,7 @@ async function putItem(deps: RestoreDeps, target: TargetInfo, prepared: Prepared
   }
 }
 
-async function isLive(deps: RestoreDeps, target: TargetInfo, key: SdkItem): Promise<boolean> {
+export async function isLive(deps: RestoreDeps, target: TargetInfo, key: SdkItem): Promise<boolean> {
   try {
     const out = await deps.dynamodb.send(new GetItemCommand({ TableName: target.table, Key: key, ConsistentRead: true }), {
       abortSignal: deps.signal,
@@ -135,7 +135,7 @@ async function isLive(deps: RestoreDeps, target: TargetInfo, key: SdkItem): Prom
   }
 }
 
-const keyRecord = (keys: readonly KeyPart[]) => Object.fromEntries(keys.map((k) => [k.name, k.value]));
+export const keyRecord = (keys: readonly KeyPart[]) => Object.fromEntries(keys.map((k) => [k.name, k.value]));
 const describeKeys = (keys: readonly KeyPart[]) => keys.map((k) => `${k.name}=${JSON.stringify(k.value)}`).join(", ");
 
 /** Picks the version: `--version-id` (version id or event id), a prompt on a TTY, else the latest. */
@@ -210,101 +210,4 @@ export async function restoreItem(
     );
   }
   return { ...base, action: outcome };
-}
-
-export interface RangeRestoreResult {
-  table: string;
-  toTable: string;
-  dryRun: boolean;
-  items: number;
-  restored: number;
-  skippedLive: number;
-  failed: number;
-  ttlRefreshed: number;
-  failures: { keys: Record<string, string>; versionId: string; error: string }[];
-}
-
-/**
- * Restores every item deleted in [since, until) (latest version of each), with bounded
- * concurrency and a progress line. Live items are skipped (unless `force`), so running it again
- * restores nothing new. Failures are counted and listed, never hidden.
- */
-export async function restoreRange(
-  deps: RestoreDeps,
-  options: RestoreTarget & { since?: Date | undefined; until?: Date | undefined; kind?: DeletionKind | undefined; concurrency?: number },
-): Promise<RangeRestoreResult> {
-  const concurrency = options.concurrency ?? 16;
-  const listing = deps.reporter.progress(`reading the archive of ${options.table}…`);
-  let versions: ArchiveVersion[];
-  try {
-    versions = await listArchive(deps, {
-      table: options.table,
-      since: options.since,
-      until: options.until,
-      kind: options.kind,
-      concurrency,
-    });
-    listing.stop();
-  } catch (error) {
-    listing.fail();
-    throw error;
-  }
-  const latest = new Map<string, ArchiveVersion>();
-  for (const v of versions) latest.set(itemIdentity(v), v); // oldest first: the last one wins
-  const toTable = options.toTable ?? options.table;
-  const target = await describeTarget(deps, toTable);
-  const result: RangeRestoreResult = {
-    table: options.table,
-    toTable,
-    dryRun: Boolean(options.dryRun),
-    items: latest.size,
-    restored: 0,
-    skippedLive: 0,
-    failed: 0,
-    ttlRefreshed: 0,
-    failures: [],
-  };
-  const now = deps.now?.() ?? new Date();
-  const progress = deps.reporter.progress(`restoring 0/${latest.size} into ${toTable}`);
-  let done = 0;
-  try {
-    await mapLimitAbortable([...latest.values()], concurrency, deps.signal, async (version) => {
-      try {
-        const prepared = prepare(version, target, options, now);
-        let outcome: PutOutcome;
-        if (options.dryRun) outcome = (await isLive(deps, target, prepared.key)) && !options.force ? "live" : "restored";
-        else outcome = await putItem(deps, target, prepared, Boolean(options.force));
-        if (outcome === "live") result.skippedLive++;
-        else {
-          result.restored++;
-          if (prepared.ttl?.refreshed) result.ttlRefreshed++;
-        }
-      } catch (error) {
-        if (deps.signal?.aborted) throw error;
-        result.failed++;
-        result.failures.push({ keys: keyRecord(version.keys), versionId: version.versionId, error: toTraceError(error).message });
-      }
-      done++;
-      progress.update(`restoring ${done}/${latest.size} into ${toTable}`);
-    });
-  } catch (error) {
-    progress.fail(`stopped after ${done}/${latest.size}`);
-    throw error;
-  }
-  const verb = options.dryRun ? "would restore" : "restored";
-  const summary = `${verb} ${result.restored}, skipped ${result.skippedLive} live, failed ${result.failed} (of ${result.items} items)`;
-  if (result.failed > 0) progress.fail(summary);
-  else progress.succeed(summary);
-  return result;
-}
-
-async function mapLimitAbortable<T>(items: readonly T[], limit: number, signal: AbortSignal | undefined, work: (item: T) => Promise<void>) {
-  let next = 0;
-  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      if (signal?.aborted) throw new TraceError(ErrorCode.interrupted, "interrupted");
-      await work(items[next++] as T);
-    }
-  });
-  await Promise.all(runners);
 }
