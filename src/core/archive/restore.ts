@@ -142,7 +142,7 @@ const describeKeys = (keys: readonly KeyPart[]) => keys.map((k) => `${k.name}=${
 async function pickVersion(deps: RestoreDeps, versions: ArchiveVersion[], wanted: string | undefined): Promise<ArchiveVersion> {
   const latest = versions[versions.length - 1] as ArchiveVersion;
   if (wanted !== undefined) {
-    const found = versions.find((v) => v.versionId === wanted || v.eventId === wanted);
+    const found = versions.find((v) => v.versionId === wanted || v.eventId === wanted || `${v.deletedAt}_${v.eventId}` === wanted);
     if (!found) {
       throw notFoundError(
         `no archived version "${wanted}" of this item`,

@@ -253,7 +253,18 @@ describe("versions, TTL and purge", () => {
       AttributeDefinitions: [{ AttributeName: "id", AttributeType: "S" }],
       KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
     });
-    const elsewhere = await cli(target, ["restore", "--table", table, "--key", "id=CACHE#TTL/SEC", "--to-table", other, "--json"]);
+    const elsewhere = await cli(target, [
+      "restore",
+      "--table",
+      table,
+      "--key",
+      "id=CACHE#TTL/SEC",
+      "--to-table",
+      other,
+      "--version-id",
+      `${listed.versions[1].deletedAt}_${newer?.eventId}`,
+      "--json",
+    ]);
     expect(elsewhere.code, elsewhere.stderr).toBe(0);
     expect(JSON.parse(elsewhere.stdout)).toMatchObject({ table, toTable: other, action: "restored" });
     const copied = await clients.dynamodb.send(new GetItemCommand({ TableName: other, Key: key, ConsistentRead: true }));
