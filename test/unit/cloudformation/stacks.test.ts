@@ -374,7 +374,7 @@ describe("archive", () => {
     });
   });
 
-  it("the archiver's role may put only under archive/, use the key, dead-letter, write its logs", () => {
+  it("the archiver's role may put only under archive/, read archived key schemas, use the key, dead-letter, write its logs", () => {
     const [, fn] = onlyResource(template, "AWS::Lambda::Function");
     const role = functionRole(template, fn);
     expect(actionsFor(role, "s3")).toEqual([
@@ -387,7 +387,15 @@ describe("archive", () => {
     ).toEqual(["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]);
     for (const { resources } of actionsFor(role, "kms")) expect(resources).toEqual([ref("DataKeyArn")]);
     expect(actionsFor(role, "sqs")).toEqual([{ action: "sqs:SendMessage", resources: [getAtt("ArchiveDeadLetterQueue", "Arn")] }]);
-    expect(actionsFor(role, "dynamodb")).toEqual([]);
+    expect(actionsFor(role, "dynamodb")).toEqual([
+      {
+        action: "dynamodb:DescribeTable",
+        resources: [
+          { "Fn::Sub": "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${Prefix}TRAZABILIDAD" },
+          { "Fn::Sub": "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${Prefix}Configuration" },
+        ],
+      },
+    ]);
     checkLogsOnlyToOwnGroup(template, role);
   });
 
