@@ -1,7 +1,12 @@
-// Creates the audit stack's two tables in the emulator, with the names and keys of the contract.
+// Creates the audit stack's two tables in the emulator, with the names and keys of the contract
+// (for the integration tests and the benchmark).
+
+import { randomBytes } from "node:crypto";
 import { CreateTableCommand, type DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { fromAuditItem } from "../../../src/core/audit/entries";
-import { uniqueName } from "../../support/emulator";
+
+// Not test/support's uniqueName: that imports vitest, and the benchmark uses this file too.
+const uniqueName = (base: string) => `${base}-${randomBytes(4).toString("hex")}`;
 
 export const HISTORY_INDEX = "itemKey-modificationTime-index";
 
