@@ -54,16 +54,17 @@ export function createHandler(deps: AuditProducerDeps): AuditProducerHandler {
           throw traced;
         }
       });
-    const response = await processPartialResponse(event, recordHandler, processor, {
-      ...(context ? { context } : {}),
-      throwOnFullBatchFailure: deps.throwOnFullBatchFailure ?? true,
-    });
-    deps.reporter.info("batch processed", {
-      records: event.Records.length,
-      failed: response.batchItemFailures.length,
-      ...totals,
-    });
-    return response as DynamoDBBatchResponse;
+    try {
+      const response = await processPartialResponse(event, recordHandler, processor, {
+        ...(context ? { context } : {}),
+        throwOnFullBatchFailure: deps.throwOnFullBatchFailure ?? true,
+      });
+      deps.reporter.info("batch processed", { records: event.Records.length, failed: response.batchItemFailures.length, ...totals });
+      return response as DynamoDBBatchResponse;
+    } catch (error) {
+      deps.reporter.warn("batch failed: every record failed", { records: event.Records.length, failed: event.Records.length, ...totals });
+      throw error;
+    }
   };
 }
 

@@ -15,8 +15,11 @@ describe("audit_producer when every record fails", () => {
   const records = [insertRecord({ key: { S: "A" } }), insertRecord({ key: { S: "B" } })];
 
   it("throws by default, so the invocation errors and the Errors alarm sees it", async () => {
-    const handler = createHandler({ dynamodb: throttled, auditTableName: "Audit", reporter: silentReporter });
+    const warnings: string[] = [];
+    const reporter = { ...silentReporter, warn: (message: string) => warnings.push(message) };
+    const handler = createHandler({ dynamodb: throttled, auditTableName: "Audit", reporter });
     await expect(handler({ Records: records })).rejects.toThrow(/All records failed processing/);
+    expect(warnings).toEqual(["record failed", "record failed", "batch failed: every record failed"]);
   });
 
   it("with throwOnFullBatchFailure false, returns every record as failed, by sequence number", async () => {
