@@ -11,6 +11,8 @@ import { type AuditEntry, fromAuditItem } from "./entries";
 export interface AuditTables {
   tableName: string;
   indexName: string;
+  /** Items per request (default: DynamoDB's 1 MB pages); small values exercise pagination in tests. */
+  pageSize?: number | undefined;
 }
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -90,7 +92,7 @@ export async function readAuditHistory(
     ExpressionAttributeNames: { "#k": "itemKey", ...(timeCondition ? { "#t": "modificationTime" } : {}) },
     ExpressionAttributeValues: values,
     ScanIndexForward: false,
-    ...(limit !== undefined ? { Limit: Math.min(limit, 1000) } : {}),
+    ...(options.pageSize !== undefined || limit !== undefined ? { Limit: options.pageSize ?? Math.min(limit ?? 1000, 1000) } : {}),
   };
   const entries: AuditEntry[] = [];
   try {
@@ -149,6 +151,7 @@ export async function listAuditedKeys(
         IndexName: tables.indexName,
         ProjectionExpression: "#k, #t",
         ExpressionAttributeNames: { "#k": "itemKey", "#t": "modificationTime" },
+        ...(tables.pageSize !== undefined ? { Limit: tables.pageSize } : {}),
       },
       { abortSignal: signal },
     );
