@@ -58,8 +58,11 @@ await withEmulator(async (emulator) => {
     `templates: ${templates === realTemplates ? "cloudformation/ (real)" : "test/fixtures/cloudformation (the real ones have not landed)"}`,
   );
   const cwd = mkdtempSync(join(tmpdir(), "trace-bench-cwd-"));
-  writeFileSync(join(cwd, "trace.config.yaml"), "environments:\n  bench:\n    stage: bench\n    region: us-east-1\n    prefix: bench-\n");
-  const bench = environmentSchema.parse({ stage: "bench", region: "us-east-1", prefix: "bench-" });
+  writeFileSync(
+    join(cwd, "trace.config.yaml"),
+    "environments:\n  bench:\n    stage: bench\n    region: us-east-1\n    prefix: bench-\n    streamTriggers: false\n",
+  );
+  const bench = environmentSchema.parse({ stage: "bench", region: "us-east-1", prefix: "bench-", streamTriggers: false });
   const env = resolveEnvironment(
     { path: undefined, file: { environments: { bench } } },
     { env: "bench", endpointUrl: emulator.endpoint },

@@ -1,6 +1,84 @@
-// Placeholder until issue #6 lands: the audit_producer (Configuration stream → Audit) handler. It refuses to run rather than pretend.
-import { ErrorCode, TraceError } from "../src/core/errors";
+// audit_producer: Configuration table stream → Audit table. Thin: Powertools' BatchProcessor
+// runs core's `auditRecord` on each record and reports the failed ones by sequence number, so the
+// event source mapping retries from the first failure (never the records before it) and, with
+// bisect, bounded retries and the on-failure queue in the template, one poison record cannot
+// block the shard. Replays are harmless: entry ids derive from the record (see core/audit).
+import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
+import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
+import { createLimiter } from "../src/core/audit/limit";
+import { auditRecord, type PutItemPort } from "../src/core/audit/writer";
+import { toTraceError } from "../src/core/errors";
+import type { Reporter } from "../src/core/reporter";
+import { LAMBDA_ENV } from "../src/core/stacks";
+import { createLambdaClients, createLogger, loggerReporter, requireEnv } from "./shared/runtime";
 
-export async function handler(): Promise<never> {
-  throw new TraceError(ErrorCode.notImplemented, "the audit-producer handler is not implemented yet (issue #6)");
+export interface AuditProducerDeps {
+  dynamodb: PutItemPort;
+  auditTableName: string;
+  reporter: Reporter;
+  /** Records written at once (default 16). */
+  concurrency?: number;
+  /**
+   * When every record of a batch fails, throw (Powertools' default: the invocation errors, which
+   * the Errors alarm sees) instead of returning them all as failures. Default true.
+   */
+  throwOnFullBatchFailure?: boolean;
 }
+
+export type AuditProducerHandler = (event: DynamoDBStreamEvent, context?: Context) => Promise<DynamoDBBatchResponse>;
+
+/** The handler with its dependencies injected: the deployed function, tests and `trace local` run this. */
+export function createHandler(deps: AuditProducerDeps): AuditProducerHandler {
+  const limit = createLimiter(deps.concurrency ?? 16);
+  return async (event, context) => {
+    // A processor per invocation: it keeps per-batch state, and tests may run batches concurrently.
+    const processor = new BatchProcessor(EventType.DynamoDBStreams);
+    const totals = { entries: 0, written: 0, duplicates: 0 };
+    const recordHandler = (record: DynamoDBRecord) =>
+      limit(async () => {
+        try {
+          const result = await auditRecord(deps.dynamodb, deps.auditTableName, record);
+          totals.entries += result.entries;
+          totals.written += result.written;
+          totals.duplicates += result.duplicates;
+          return result;
+        } catch (error) {
+          const traced = toTraceError(error);
+          deps.reporter.warn("record failed", {
+            eventID: record.eventID,
+            eventName: record.eventName,
+            sequenceNumber: record.dynamodb?.SequenceNumber,
+            code: traced.code,
+            error: traced.message,
+          });
+          throw traced;
+        }
+      });
+    try {
+      const response = await processPartialResponse(event, recordHandler, processor, {
+        ...(context ? { context } : {}),
+        throwOnFullBatchFailure: deps.throwOnFullBatchFailure ?? true,
+      });
+      deps.reporter.info("batch processed", { records: event.Records.length, failed: response.batchItemFailures.length, ...totals });
+      return response as DynamoDBBatchResponse;
+    } catch (error) {
+      deps.reporter.warn("batch failed: every record failed", { records: event.Records.length, failed: event.Records.length, ...totals });
+      throw error;
+    }
+  };
+}
+
+// Module scope: built once per container, reused by warm invocations.
+const logger = createLogger("audit_producer");
+const clients = createLambdaClients();
+let deployed: AuditProducerHandler | undefined;
+
+export const handler = async (event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> => {
+  logger.addContext(context);
+  deployed ??= createHandler({
+    dynamodb: clients.dynamodb,
+    auditTableName: requireEnv(LAMBDA_ENV.auditTableName),
+    reporter: loggerReporter(logger),
+  });
+  return deployed(event, context);
+};

@@ -1,14 +1,178 @@
-import type { Command } from "commander";
-import { action } from "../ui/context";
-import { notImplemented } from "../ui/not-implemented";
+import { type Command, Option } from "commander";
+import type { ArchiveSettings } from "../core/archive/operations";
+import { ExitCode } from "../core/errors";
+import { action, type CommandContext } from "../ui/context";
+import { renderTable } from "../ui/output";
+
+interface CommonOptions {
+  table: string;
+  bucket?: string;
+  kmsKey?: string;
+  key?: string[];
+  since?: string;
+  until?: string;
+  kind?: "ttl" | "user";
+}
+
+interface RestoreFlags extends CommonOptions {
+  toTable?: string;
+  versionId?: string;
+  dryRun?: boolean;
+  force?: boolean;
+  keepTtl?: boolean;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+function common(command: Command, keyHelp: string): Command {
+  return command
+    .requiredOption(
+      "--table <name>",
+      "table whose deletions were archived (physical name; a seed name such as TRAZABILIDAD gets the environment's prefix)",
+    )
+    .option("--key <name=value>", keyHelp, collect)
+    .option("--bucket <name>", "data bucket (default: DataBucketName of the base stack)")
+    .option("--kms-key <arn>", "data key (default: DataKeyArn); reads need only kms:Decrypt on it, so it is accepted but not required");
+}
+
+function range(command: Command, verb: string): Command {
+  return command
+    .option("--since <time>", `${verb} deleted at or after this date (YYYY-MM-DD, UTC) or ISO-8601 time`)
+    .option("--until <time>", `${verb} deleted before this date or time`)
+    .addOption(new Option("--kind <kind>", "only TTL expiries or only user deletions").choices(["ttl", "user"]));
+}
+
+function settings(ctx: CommandContext, options: CommonOptions): ArchiveSettings {
+  return { clients: () => ctx.clients(), env: () => ctx.environment(), reporter: ctx.reporter, signal: ctx.signal, bucket: options.bucket };
+}
+
+async function parsed(options: CommonOptions) {
+  const { parseKeyOption } = await import("../core/archive/object-key");
+  const { parseTimeBound } = await import("../core/archive/lister");
+  return {
+    keys: (options.key ?? []).map(parseKeyOption),
+    since: parseTimeBound(options.since, "--since"),
+    until: parseTimeBound(options.until, "--until"),
+  };
+}
+
+const keysText = (keys: Record<string, string>) =>
+  Object.entries(keys)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(" ");
 
 export function registerArchive(program: Command): void {
-  program
+  const archive = program
     .command("archive")
     .description("list, restore or purge archived deleted items")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  trace archive list --table TRAZABILIDAD --since 2026-11-01
+  trace archive restore --table TRAZABILIDAD --key id=A-1 --dry-run
+  trace archive restore --table TRAZABILIDAD --since 2026-11-20 --until 2026-11-21
+  trace archive purge --table Configuration --key key=CACHE_TTL_SEC`,
+    );
+
+  range(
+    common(
+      archive.command("list").description("archived versions with deletedAt, kind and keys"),
+      "only this item (repeat per key attribute)",
+    ),
+    "only those",
+  ).action(
+    action<CommonOptions>(async (ctx, options) => {
+      const { archiveList } = await import("../core/archive/operations");
+      const p = await parsed(options);
+      const result = await archiveList(settings(ctx, options), { table: options.table, ...p, kind: options.kind });
+      if (result.count === 0) ctx.reporter.info(`no archived versions in s3://${result.bucket}/archive/${result.table}/ match`);
+      ctx.output.result(result, (r) =>
+        r.count === 0
+          ? undefined
+          : renderTable(
+              ["deletedAt", "kind", "keys", "version"],
+              r.versions.map((v) => [v.deletedAt, v.deletionKind ?? "?", keysText(v.keys), v.versionId]),
+            ),
+      );
+    }),
+  );
+
+  range(
+    common(
+      archive
+        .command("restore")
+        .description("put archived items back: one item (--key) or every item deleted in a range (--since/--until)"),
+      "the item to restore (every key attribute)",
+    ),
+    "restore items",
+  )
+    .option("--version-id <id>", "the version to restore (version id or event id from `archive list`; default: the latest)")
+    .option("--to-table <name>", "restore into this table instead")
+    .option("--dry-run", "show what would happen; change nothing")
+    .option("--force", "overwrite a live item")
+    .option("--keep-ttl", "keep an expired TTL as archived (default: a fresh one, now + retention days)")
     .action(
-      action(async () => {
-        throw notImplemented("archive", 7);
+      action<RestoreFlags>(async (ctx, options) => {
+        const { archiveRestore } = await import("../core/archive/operations");
+        const p = await parsed(options);
+        const result = await archiveRestore(settings(ctx, options), {
+          table: options.table,
+          toTable: options.toTable,
+          ...p,
+          kind: options.kind,
+          versionId: options.versionId,
+          dryRun: Boolean(options.dryRun),
+          force: Boolean(options.force),
+          keepTtl: Boolean(options.keepTtl),
+        });
+        ctx.output.result(result, (r) => {
+          if (r.mode === "range") {
+            return renderTable(
+              ["restored", "skipped (live)", "failed", "ttl refreshed", "items"],
+              [[String(r.restored), String(r.skippedLive), String(r.failed), String(r.ttlRefreshed), String(r.items)]],
+            );
+          }
+          const what = {
+            restored: "restored",
+            overwritten: "restored (overwrote the live item)",
+            "would-restore": "would restore",
+            "would-overwrite": "would overwrite the live item with",
+            "would-refuse-live": "would refuse (a live item exists; --force overwrites) to restore",
+          }[r.action];
+          const lines = [
+            `${what} ${keysText(r.keys)} into ${r.toTable} (version ${r.versionId}, ${r.deletionKind ?? "?"} deletion at ${r.deletedAt})`,
+          ];
+          if (r.ttl?.refreshed) lines.push(`TTL ${r.ttl.attribute} had passed (${r.ttl.archived}); fresh TTL ${r.ttl.refreshed}`);
+          else if (r.ttl)
+            lines.push(
+              `TTL ${r.ttl.attribute} had passed (${r.ttl.archived}) and was kept (--keep-ttl): DynamoDB may delete it again soon`,
+            );
+          return lines.join("\n");
+        });
+        if (result.mode === "range" && result.failed > 0) {
+          for (const f of result.failures.slice(0, 10)) ctx.reporter.warn(`${keysText(f.keys)} (${f.versionId}): ${f.error}`);
+          process.exitCode = ExitCode.failed;
+        }
       }),
     );
+
+  common(
+    archive.command("purge").description("permanently delete every archived version of one item (all object versions)"),
+    "the item to purge (every key attribute)",
+  ).action(
+    action<CommonOptions>(async (ctx, options) => {
+      const { archivePurge } = await import("../core/archive/operations");
+      const { parseKeyOption } = await import("../core/archive/object-key");
+      const result = await archivePurge(settings(ctx, options), {
+        table: options.table,
+        keys: (options.key ?? []).map(parseKeyOption),
+      });
+      ctx.output.result(
+        result,
+        (r) =>
+          `purged ${keysText(r.keys)} from the archive of ${r.table}: ${r.archivedVersions} archived deletion(s), ${r.objectVersions} object version(s), ${r.deleteMarkers} delete marker(s)`,
+      );
+    }),
+  );
 }

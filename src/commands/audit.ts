@@ -1,14 +1,135 @@
+import chalk from "chalk";
 import type { Command } from "commander";
-import { action } from "../ui/context";
-import { notImplemented } from "../ui/not-implemented";
+import type { TimelineLine } from "../core/audit/present";
+import { usageError } from "../core/errors";
+import { action, type CommandContext } from "../ui/context";
+import { renderTable, visibleLength } from "../ui/output";
+
+interface TableOptions {
+  auditTable?: string;
+  index?: string;
+}
+
+interface ShowOptions extends TableOptions {
+  since?: string;
+  until?: string;
+  limit?: string;
+}
+
+const tableFlags = (command: Command) =>
+  command
+    .option("--audit-table <name>", "Audit table (default: the audit stack's AuditTableName output)")
+    .option("--index <name>", "history index (default: the audit stack's AuditHistoryIndexName output)");
+
+async function auditTables(ctx: CommandContext, options: TableOptions) {
+  const clients = await ctx.clients();
+  const { resolveOutputs } = await import("../core/resources");
+  const names = await resolveOutputs(
+    clients.cloudformation,
+    ctx.environment(),
+    ["AuditTableName", "AuditHistoryIndexName"],
+    { AuditTableName: options.auditTable, AuditHistoryIndexName: options.index },
+    { AuditTableName: "--audit-table", AuditHistoryIndexName: "--index" },
+  );
+  return { clients, tables: { tableName: names.AuditTableName, indexName: names.AuditHistoryIndexName } };
+}
+
+function parseLimit(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text.trim()) || Number(text) < 1) {
+    throw usageError(`--limit ${JSON.stringify(text)} is not a positive whole number`, "pass e.g. --limit 20");
+  }
+  return Number(text);
+}
+
+const kindColour: Record<TimelineLine["kind"], (s: string) => string> = {
+  created: chalk.green,
+  added: chalk.green,
+  changed: chalk.yellow,
+  removed: chalk.red,
+  deleted: chalk.red,
+};
+const detailColour = (line: string) =>
+  line.startsWith("+") ? chalk.green(line) : line.startsWith("-") ? chalk.red(line) : chalk.yellow(line);
+
+/** Newest first: one line per entry, a map's inner-key diff indented beneath it. */
+function renderTimeline(lines: readonly TimelineLine[]): string {
+  const headers = ["time", "change", "attribute"] as const;
+  const width = (i: number, cells: string[]) => Math.max(headers[i]?.length ?? 0, ...cells.map((c) => visibleLength(c)));
+  const w = [
+    width(
+      0,
+      lines.map((l) => l.time),
+    ),
+    width(
+      1,
+      lines.map((l) => l.kind),
+    ),
+    width(
+      2,
+      lines.map((l) => l.attribute),
+    ),
+  ];
+  const pad = (text: string, n: number) => text + " ".repeat(Math.max(0, n - visibleLength(text)));
+  const indent = " ".repeat((w[0] ?? 0) + (w[1] ?? 0) + 4);
+  const out = [chalk.bold(`${pad("time", w[0] ?? 0)}  ${pad("change", w[1] ?? 0)}  ${pad("attribute", w[2] ?? 0)}  old → new`)];
+  for (const line of lines) {
+    const head = `${pad(line.time, w[0] ?? 0)}  ${kindColour[line.kind](pad(line.kind, w[1] ?? 0))}  ${pad(line.attribute, w[2] ?? 0)}  ${line.summary}`;
+    out.push(head.trimEnd());
+    for (const detail of line.details) out.push(`${indent}${detailColour(detail)}`);
+  }
+  return out.join("\n");
+}
 
 export function registerAudit(program: Command): void {
-  program
-    .command("audit")
-    .description("show the change history of Configuration keys from the Audit table")
+  const audit = program.command("audit").description("show the change history of Configuration keys from the Audit table");
+
+  tableFlags(
+    audit
+      .command("show")
+      .description("a key's changes, newest first: time, change, attribute, old → new (maps as a diff)")
+      .argument("<key>", "the Configuration key (case-sensitive)")
+      .option("--since <when>", "only changes at or after this ISO date or date-time (a date is 00:00 UTC)")
+      .option("--until <when>", "only changes at or before this ISO date or date-time (a date is its whole UTC day)")
+      .option("--limit <n>", "at most the n newest changes"),
+  )
+    .addHelpText(
+      "after",
+      "\nExit code 3 when the key has no history (in the window).\nExample:\n  trace audit show CACHE_TTL_SEC --since 2026-11-01 --limit 20",
+    )
     .action(
-      action(async () => {
-        throw notImplemented("audit", 6);
+      action<ShowOptions, [string]>(async (ctx, options, key) => {
+        const { parseTimeBound, readAuditHistory } = await import("../core/audit/history");
+        const since = options.since === undefined ? undefined : parseTimeBound(options.since, "since");
+        const until = options.until === undefined ? undefined : parseTimeBound(options.until, "until");
+        const limit = parseLimit(options.limit);
+        const { clients, tables } = await auditTables(ctx, options);
+        const entries = await readAuditHistory(clients.dynamodb, { ...tables, itemKey: key, since, until, limit }, ctx.signal);
+        const { describeEntry, plainEntry } = await import("../core/audit/present");
+        if (ctx.output.json) {
+          // Written here rather than through JSON.stringify so a 38-digit number keeps every digit.
+          const { stringifyExact } = await import("../core/audit/attribute-values");
+          process.stdout.write(`${stringifyExact(entries.map(plainEntry), 2)}\n`);
+          return;
+        }
+        ctx.output.result(entries, (list) => renderTimeline(list.map(describeEntry)));
       }),
     );
+
+  tableFlags(audit.command("keys").description("every audited key with its number of changes and its last change")).action(
+    action<TableOptions>(async (ctx, options) => {
+      const { listAuditedKeys } = await import("../core/audit/history");
+      const { clients, tables } = await auditTables(ctx, options);
+      const keys = await listAuditedKeys(clients.dynamodb, tables, ctx.reporter, ctx.signal);
+      if (keys.length === 0) ctx.reporter.info(`no audited keys in ${tables.tableName}`);
+      ctx.output.result(keys, (list) =>
+        list.length
+          ? renderTable(
+              ["key", "changes", "last change"],
+              list.map((k) => [k.itemKey, String(k.changes), k.lastChange]),
+            )
+          : undefined,
+      );
+    }),
+  );
 }

@@ -72,6 +72,8 @@ export const environmentSchema = z
       .min(1)
       .default([...ARCHIVABLE_TABLES]),
     exportSegments: z.number().int().min(1).max(64).default(4),
+    /** false: no stream event source mapping (the emulator cannot run it; `trace local streams` does). */
+    streamTriggers: z.boolean().default(true),
   })
   .strict();
 
@@ -194,6 +196,7 @@ export function localEnvironment(env: NodeJS.ProcessEnv = process.env): Environm
     endpointUrl: env.TRACE_LOCAL_ENDPOINT ?? `http://127.0.0.1:${port}`,
     prefix: "local-",
     timeZone: "Europe/Madrid",
+    streamTriggers: false,
   });
 }
 

@@ -80,5 +80,6 @@ export function configParameters(env: EnvironmentConfig): Record<string, string>
     EnableBackups: String(env.backups),
     ArchiveTrazabilidad: String(env.archivedTables.includes("TRAZABILIDAD")),
     ArchiveConfiguration: String(env.archivedTables.includes("Configuration")),
+    StreamTriggers: String(env.streamTriggers),
   };
 }

@@ -29,6 +29,8 @@ const prefix = `${stage}-`;
 let dir: string;
 let clients: AwsClients;
 
+// streamTriggers: false, as in the built-in local environment: moto cannot run the audit stream's
+// event source mapping (no Lambda alias; it would run the function in Docker).
 function writeConfig(exportHour: number): void {
   writeFileSync(
     join(dir, "trace.config.yaml"),
@@ -40,10 +42,12 @@ environments:
     prefix: ${prefix}
     exportHour: ${exportHour}
     tags: { team: data }
+    streamTriggers: false
   other:
     stage: ${brokenStage}
     region: ${REGION}
     prefix: ${brokenStage}-
+    streamTriggers: false
 `,
   );
 }

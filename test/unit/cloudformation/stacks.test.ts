@@ -313,9 +313,10 @@ describe("audit", () => {
     expect(mapping.Properties.MaximumRetryAttempts).toBeLessThanOrEqual(10);
     expect(mapping.Properties.MaximumRecordAgeInSeconds).toBeGreaterThanOrEqual(60);
     expect(mapping.Properties.MaximumRecordAgeInSeconds).toBeLessThanOrEqual(86400);
-    // Left out only in the emulator's account (see the template), never on a real account.
+    // Left out only when StreamTriggers is "false" (the built-in local environment); on by default.
     expect(mapping.Condition).toBe("CreateStreamTrigger");
-    expect(template.Conditions.CreateStreamTrigger).toEqual({ "Fn::Not": [{ "Fn::Equals": [ref("AWS::AccountId"), "123456789012"] }] });
+    expect(template.Conditions.CreateStreamTrigger).toEqual({ "Fn::Equals": [ref("StreamTriggers"), "true"] });
+    expect(template.Parameters.StreamTriggers.Default).toBe("true");
   });
 
   it("the role may only read the Configuration stream and put into Audit (plus its queue, key and logs)", () => {
@@ -373,7 +374,7 @@ describe("archive", () => {
     });
   });
 
-  it("the archiver's role may put only under archive/, use the key, dead-letter, write its logs", () => {
+  it("the archiver's role may put only under archive/, read archived key schemas, use the key, dead-letter, write its logs", () => {
     const [, fn] = onlyResource(template, "AWS::Lambda::Function");
     const role = functionRole(template, fn);
     expect(actionsFor(role, "s3")).toEqual([
@@ -386,7 +387,15 @@ describe("archive", () => {
     ).toEqual(["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]);
     for (const { resources } of actionsFor(role, "kms")) expect(resources).toEqual([ref("DataKeyArn")]);
     expect(actionsFor(role, "sqs")).toEqual([{ action: "sqs:SendMessage", resources: [getAtt("ArchiveDeadLetterQueue", "Arn")] }]);
-    expect(actionsFor(role, "dynamodb")).toEqual([]);
+    expect(actionsFor(role, "dynamodb")).toEqual([
+      {
+        action: "dynamodb:DescribeTable",
+        resources: [
+          { "Fn::Sub": "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${Prefix}TRAZABILIDAD" },
+          { "Fn::Sub": "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${Prefix}Configuration" },
+        ],
+      },
+    ]);
     checkLogsOnlyToOwnGroup(template, role);
   });
 

@@ -1,0 +1,98 @@
+// Archive throughput against the emulator: archiving REMOVE events (archiver handler) and a
+// range restore, each sequential (the baseline) and with the bounded concurrency the code uses.
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
+import { BatchWriteItemCommand, CreateTableCommand, type WriteRequest } from "@aws-sdk/client-dynamodb";
+import { CreateBucketCommand, PutBucketVersioningCommand } from "@aws-sdk/client-s3";
+import { createHandler } from "../lambda/archiver";
+import { mapLimit } from "../src/core/archive/lister";
+import { matchesRemovePattern, toPipeBusEvent } from "../src/core/archive/pipe-event";
+import { restoreRange } from "../src/core/archive/restore-range";
+import { createAwsClients, EMULATOR_CREDENTIALS } from "../src/core/aws/clients";
+import { venvDir } from "../src/core/local/emulator";
+import { silentReporter } from "../src/core/reporter";
+import { readStream } from "../src/core/streams";
+import { median, printRow, root, withEmulator } from "./support";
+
+const ITEMS = 300;
+const RUNS = 3;
+
+await withEmulator(async ({ endpoint }) => {
+  const clients = createAwsClients({ region: "us-east-1", endpointUrl: endpoint, credentials: EMULATOR_CREDENTIALS });
+  const kms = execFileSync(
+    join(venvDir(root), "bin", "python"),
+    [
+      "-c",
+      "import boto3,sys; print(boto3.client('kms',endpoint_url=sys.argv[1],region_name='us-east-1',aws_access_key_id='t',aws_secret_access_key='t').create_key()['KeyMetadata']['Arn'])",
+      endpoint,
+    ],
+    { encoding: "utf8" },
+  ).trim();
+  const bucket = "bench-archive";
+  await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  await clients.s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: "Enabled" } }));
+  const table = "bench-archive-table";
+  const created = await clients.dynamodb.send(
+    new CreateTableCommand({
+      TableName: table,
+      BillingMode: "PAY_PER_REQUEST",
+      AttributeDefinitions: [{ AttributeName: "id", AttributeType: "S" }],
+      KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
+      StreamSpecification: { StreamEnabled: true, StreamViewType: "NEW_AND_OLD_IMAGES" },
+    }),
+  );
+  const streamArn = created.TableDescription?.LatestStreamArn ?? "";
+  const ids = Array.from({ length: ITEMS }, (_, i) => `B#${i}`);
+  const write = async (requests: WriteRequest[]) => {
+    const batches = Array.from({ length: Math.ceil(requests.length / 25) }, (_, i) => requests.slice(i * 25, i * 25 + 25));
+    await mapLimit(batches, 8, (batch) => clients.dynamodb.send(new BatchWriteItemCommand({ RequestItems: { [table]: batch } })));
+  };
+  const putAll = () =>
+    write(ids.map((id, i) => ({ PutRequest: { Item: { id: { S: id }, n: { N: String(i) }, s: { S: "x".repeat(200) } } } })));
+  const deleteAll = () => write(ids.map((id) => ({ DeleteRequest: { Key: { id: { S: id } } } })));
+
+  await putAll();
+  await deleteAll();
+  const { records } = await readStream(clients.streams, streamArn);
+  const events = records.map((r) => toPipeBusEvent(r)).filter(matchesRemovePattern);
+  const handle = createHandler({ s3: clients.s3, dynamodb: clients.dynamodb, bucket, kmsKeyArn: kms, reporter: silentReporter });
+
+  // Archiving: every run re-sends the same events; the first run writes, later ones hit If-None-Match.
+  const firstWrite = performance.now();
+  await mapLimit(events, 16, (e) => handle(e));
+  printRow(`archive ${events.length} events (first write, concurrency 16)`, { ms: Math.round(performance.now() - firstWrite) });
+  for (const concurrency of [1, 16]) {
+    const times: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const start = performance.now();
+      await mapLimit(events, concurrency, (e) => handle(e));
+      times.push(performance.now() - start);
+    }
+    printRow(`archive ${events.length} duplicate events, concurrency ${concurrency}`, {
+      median_ms: Math.round(median(times)),
+      events_per_s: Math.round((events.length / median(times)) * 1000),
+    });
+  }
+
+  const results: Record<number, number> = {};
+  for (const concurrency of [1, 16]) {
+    const times: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      await deleteAll();
+      const start = performance.now();
+      const r = await restoreRange(
+        { s3: clients.s3, bucket, dynamodb: clients.dynamodb, reporter: silentReporter },
+        { table, retentionDays: 7, concurrency },
+      );
+      times.push(performance.now() - start);
+      if (r.restored !== ITEMS) throw new Error(`restored ${r.restored} of ${ITEMS}`);
+    }
+    results[concurrency] = median(times);
+    printRow(`range restore of ${ITEMS} items, concurrency ${concurrency}`, {
+      median_ms: Math.round(median(times)),
+      items_per_s: Math.round((ITEMS / median(times)) * 1000),
+    });
+  }
+  printRow("range restore speed-up, concurrency 16 vs 1", { ratio: ((results[1] ?? 0) / (results[16] ?? 1)).toFixed(2) });
+  clients.destroy();
+});

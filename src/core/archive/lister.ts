@@ -1,0 +1,183 @@
+/**
+ * Reading the archive: which versions exist for a table, an item, a time range, a kind.
+ * Works from the bucket alone (the archived table may no longer exist).
+ */
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
+import { ErrorCode, notFoundError, TraceError, toTraceError, usageError } from "../errors";
+import type { ArchiveBody, DeletionKind } from "./archive-object";
+import { type ArchiveObjectRef, type KeyPart, keyPrefix, parseArchiveObjectKey, tablePrefix } from "./object-key";
+
+export interface ArchiveStore {
+  s3: Pick<S3Client, "send">;
+  bucket: string;
+  signal?: AbortSignal | undefined;
+}
+
+export interface ArchiveVersion extends ArchiveObjectRef {
+  deletionKind?: DeletionKind;
+  size?: number;
+  body?: ArchiveBody;
+}
+
+export interface ListQuery {
+  table: string;
+  /** Items whose key attributes include all of these (exact values). */
+  keys?: readonly KeyPart[];
+  since?: Date | undefined;
+  until?: Date | undefined;
+  kind?: DeletionKind | undefined;
+  /** Read each object (for its kind and body); listing alone gives keys and times. Default true. */
+  readBodies?: boolean;
+  concurrency?: number;
+}
+
+/** Runs `work` over `items` with at most `limit` in flight; results in input order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index] as T, index);
+    }
+  });
+  await Promise.all(runners);
+  return results;
+}
+
+/**
+ * `--since` / `--until`: a date (YYYY-MM-DD, midnight UTC) or an ISO-8601 date-time with a zone.
+ * `since` is inclusive, `until` exclusive.
+ */
+export function parseTimeBound(text: string | undefined, flag: string): Date | undefined {
+  if (text === undefined) return undefined;
+  const iso = /^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text;
+  const valid = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(iso);
+  const date = new Date(iso);
+  if (!valid || Number.isNaN(date.getTime())) {
+    throw usageError(
+      `${flag} "${text}" is not a date or date-time`,
+      `use YYYY-MM-DD (UTC midnight) or an ISO-8601 time with zone, e.g. ${flag} 2026-11-01T08:00:00Z`,
+    );
+  }
+  return date;
+}
+
+/**
+ * The partition key's name for a table's archive, read from the first folder under its prefix
+ * (every object key starts with `<partition key>=`). Undefined when nothing is archived.
+ */
+export async function archivedPartitionKey(store: ArchiveStore, table: string): Promise<string | undefined> {
+  try {
+    const page = await store.s3.send(
+      new ListObjectsV2Command({ Bucket: store.bucket, Prefix: tablePrefix(table), Delimiter: "/", MaxKeys: 1 }),
+      { abortSignal: store.signal },
+    );
+    const folder = page.CommonPrefixes?.[0]?.Prefix?.slice(tablePrefix(table).length);
+    const eq = folder?.indexOf("=") ?? -1;
+    return folder && eq > 0 ? decodeURIComponent(folder.slice(0, eq)) : undefined;
+  } catch (error) {
+    throw toTraceError(error, `bucket ${store.bucket}`);
+  }
+}
+
+/** Orders the given key parts partition key first; fails when the partition key is missing. */
+export async function orderKeyParts(store: ArchiveStore, table: string, keys: readonly KeyPart[]): Promise<KeyPart[]> {
+  const partition = await archivedPartitionKey(store, table);
+  if (!partition) {
+    throw notFoundError(
+      `nothing is archived for table "${table}" in bucket ${store.bucket}`,
+      "check --table (the physical table name) and --bucket / --env",
+    );
+  }
+  const first = keys.find((k) => k.name === partition);
+  if (!first) {
+    throw usageError(
+      `the archive of table "${table}" is keyed by its partition key "${partition}", which no --key names`,
+      `add --key ${partition}=<value>`,
+    );
+  }
+  return [first, ...keys.filter((k) => k !== first)];
+}
+
+const matchesKeys = (ref: ArchiveObjectRef, keys: readonly KeyPart[]) =>
+  keys.every((k) => ref.keys.some((r) => r.name === k.name && r.value === k.value));
+
+/** Reads and parses one archive object. */
+export async function readArchiveBody(store: ArchiveStore, objectKey: string): Promise<ArchiveBody> {
+  try {
+    const out = await store.s3.send(new GetObjectCommand({ Bucket: store.bucket, Key: objectKey }), { abortSignal: store.signal });
+    const text = (await out.Body?.transformToString("utf8")) ?? "";
+    return JSON.parse(text) as ArchiveBody;
+  } catch (error) {
+    if (error instanceof SyntaxError)
+      throw new TraceError(ErrorCode.failed, `archive object ${objectKey} is not valid JSON`, { cause: error });
+    throw toTraceError(error, `archive object s3://${store.bucket}/${objectKey}`);
+  }
+}
+
+/**
+ * Lists archived versions matching the query, oldest first. With `readBodies` (default) each
+ * object is read (bounded concurrency) so versions carry their kind and body.
+ */
+export async function listArchive(store: ArchiveStore, query: ListQuery): Promise<ArchiveVersion[]> {
+  const keys = query.keys ?? [];
+  let prefix = tablePrefix(query.table);
+  if (keys.length > 0) {
+    const partition = await archivedPartitionKey(store, query.table);
+    const pk = keys.find((k) => k.name === partition);
+    if (!partition) return [];
+    if (pk) prefix = keyPrefix(query.table, [pk]);
+  }
+  const refs: ArchiveVersion[] = [];
+  let token: string | undefined;
+  try {
+    do {
+      const page = await store.s3.send(new ListObjectsV2Command({ Bucket: store.bucket, Prefix: prefix, ContinuationToken: token }), {
+        abortSignal: store.signal,
+      });
+      for (const object of page.Contents ?? []) {
+        const ref = object.Key ? parseArchiveObjectKey(object.Key) : undefined;
+        if (!ref || !matchesKeys(ref, keys)) continue;
+        if (query.since && ref.deletedAt < query.since.toISOString()) continue;
+        if (query.until && ref.deletedAt >= query.until.toISOString()) continue;
+        refs.push({ ...ref, ...(object.Size !== undefined ? { size: object.Size } : {}) });
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  } catch (error) {
+    throw toTraceError(error, `bucket ${store.bucket}`);
+  }
+  if (query.readBodies !== false || query.kind) {
+    await mapLimit(refs, query.concurrency ?? 16, async (ref) => {
+      ref.body = await readArchiveBody(store, ref.objectKey);
+      ref.deletionKind = ref.body.deletionKind;
+    });
+  }
+  const selected = query.kind ? refs.filter((r) => r.deletionKind === query.kind) : refs;
+  return selected.sort(compareVersions);
+}
+
+const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Stream sequence numbers are decimal strings of any length; compare them as numbers. */
+function compareSequence(a: string | undefined, b: string | undefined): number {
+  if (!a || !b) return 0;
+  return a.length !== b.length ? a.length - b.length : compareText(a, b);
+}
+
+/**
+ * Oldest first. Stream times have one-second precision, so two deletions of one item within a
+ * second tie on deletedAt; the stream sequence number (monotonic within a shard, and an item's
+ * records share one) settles it when the bodies were read.
+ */
+export function compareVersions(a: ArchiveVersion, b: ArchiveVersion): number {
+  return (
+    compareText(a.deletedAt, b.deletedAt) ||
+    compareSequence(a.body?.record?.dynamodb?.SequenceNumber, b.body?.record?.dynamodb?.SequenceNumber) ||
+    compareText(a.versionId, b.versionId)
+  );
+}
+
+/** The item folder of a version: versions with the same folder are versions of the same item. */
+export const itemIdentity = (ref: ArchiveObjectRef) => ref.objectKey.slice(0, ref.objectKey.lastIndexOf("/") + 1);

@@ -1,0 +1,24 @@
+/**
+ * A concurrency limit for promises: at most `size` tasks run at once, the rest wait their turn in
+ * order. The stream handler uses it so a batch of 1,000 records does not open 1,000 requests.
+ */
+export function createLimiter(size: number): <T>(task: () => Promise<T>) => Promise<T> {
+  if (!Number.isInteger(size) || size < 1) throw new RangeError(`concurrency must be a positive integer, got ${size}`);
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  // A finishing task hands its slot straight to the next waiter, so no newcomer can slip in between.
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  };
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    if (running >= size) await new Promise<void>((resolve) => waiting.push(resolve));
+    else running++;
+    try {
+      return await task();
+    } finally {
+      release();
+    }
+  };
+}
