@@ -18,6 +18,8 @@ export interface Artifact {
   bundleBytes: number;
   mapBytes: number;
   zipBytes: number;
+  /** The bundle was reused from the cache (no input changed). */
+  cached: boolean;
   zip: Buffer;
 }
 
@@ -43,6 +45,7 @@ export async function buildArtifact(root: string, id: FunctionId): Promise<Artif
     bundleBytes: bundle.code.byteLength,
     mapBytes: bundle.map.byteLength,
     zipBytes: zip.byteLength,
+    cached: bundle.cached,
     zip,
   };
 }

@@ -140,7 +140,9 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
       buildArtifacts(options.root, ids),
     );
     for (const a of artifacts) {
-      reporter.info(`bundled ${a.name}: index.mjs ${kib(a.bundleBytes)}, source map ${kib(a.mapBytes)}, zip ${kib(a.zipBytes)}`);
+      reporter.info(
+        `${a.cached ? "unchanged" : "bundled"} ${a.name}: index.mjs ${kib(a.bundleBytes)}, source map ${kib(a.mapBytes)}, zip ${kib(a.zipBytes)}`,
+      );
     }
     built = new Map(artifacts.map((a) => [a.function, a]));
     return built;

@@ -104,7 +104,7 @@ describe("trace deploy, diff, status and destroy against the emulator", () => {
     const result = await trace(["deploy", "--yes", "--json"]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toContain(`first deploy to ${REGION}: creating trace-bootstrap`);
-    expect(result.stderr).toMatch(/bundled export: index\.mjs [\d.]+ KiB/);
+    expect(result.stderr).toMatch(/(bundled|unchanged) export: index\.mjs [\d.]+ KiB/);
     const json = JSON.parse(result.stdout) as {
       stacks: { stack: string; outcome: string; outputs: Record<string, string> }[];
       uploaded: number;

@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -26,12 +27,24 @@ describe("Lambda bundles and artifacts", () => {
     expect(map.sources.every((s) => !s.startsWith("/"))).toBe(true); // relative: same bytes on every machine
   });
 
-  it("keys an artifact by the sha256 of its zip, identical across builds", async () => {
-    const first = await buildArtifact(projectRoot, "auditProducer");
-    const second = await buildArtifact(projectRoot, "auditProducer");
-    expect(first.key).toMatch(/^lambda\/audit-producer\/[0-9a-f]{64}\.zip$/);
-    expect(second.zip.equals(first.zip)).toBe(true);
-    expect(second.key).toBe(first.key);
+  it("keys an artifact by the sha256 of its zip", async () => {
+    const artifact = await buildArtifact(projectRoot, "auditProducer");
+    expect(artifact.key).toBe(`lambda/audit-producer/${artifact.sha256}.zip`);
+    expect(artifact.sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("gives identical bytes from two fresh esbuild runs (no cache involved)", async () => {
+    // Two cache slots of their own, so both runs really bundle.
+    const names = [randomUUID(), randomUUID()];
+    try {
+      const [a, b] = await Promise.all(names.map((n) => bundleEntry(projectRoot, "lambda/audit-producer.ts", n)));
+      expect(a?.cached).toBe(false);
+      expect(b?.cached).toBe(false);
+      expect(Buffer.from(a?.code ?? []).equals(Buffer.from(b?.code ?? []))).toBe(true);
+      expect(Buffer.from(a?.map ?? []).equals(Buffer.from(b?.map ?? []))).toBe(true);
+    } finally {
+      for (const n of names) rmSync(join(projectRoot, ".trace", "bundle", n), { recursive: true, force: true });
+    }
   });
 
   it("names functions by their source file and finds them by code-key parameter", () => {
