@@ -1,0 +1,70 @@
+/** The shapes deploy and diff exchange with their callers (the CLI renders them). */
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { ResolvedEnvironment } from "../config";
+import type { Reporter } from "../reporter";
+import type { FunctionId, StackId } from "../stacks";
+import type { ChangeRow } from "./change-sets";
+import type { DeployEvent } from "./events";
+import type { Backoff, CloudFormation } from "./stack-state";
+
+export interface StackPreview {
+  stack: StackId;
+  stackName: string;
+  changeSetType: "CREATE" | "UPDATE";
+  changes: ChangeRow[];
+  /** Why the preview is approximate, when it is (e.g. read from the template). */
+  note?: string;
+}
+
+export interface DeployHooks {
+  /** Shows a change set (the CLI renders a coloured table); default: plain lines via the Reporter. */
+  changeSet?(preview: StackPreview): void;
+  event?(stackName: string, event: DeployEvent): void;
+}
+
+export interface DeployOptions {
+  env: ResolvedEnvironment;
+  cloudformation: CloudFormation;
+  s3: Pick<S3Client, "send">;
+  /** Stacks asked for; empty means all. Bootstrap is added when missing. */
+  stacks: readonly StackId[];
+  templatesDir: string;
+  /** The package root: handlers are bundled from `<root>/lambda`. */
+  root: string;
+  /** false: preview only (`trace diff`), nothing is published or executed. */
+  execute: boolean;
+  reporter: Reporter;
+  signal?: AbortSignal;
+  hooks?: DeployHooks;
+  backoff?: Backoff;
+}
+
+export type StackOutcome = "created" | "updated" | "replaced" | "no-changes" | "would-change" | "would-create";
+
+export interface StackResult {
+  stack: StackId;
+  stackName: string;
+  outcome: StackOutcome;
+  changes: ChangeRow[];
+  status: string | undefined;
+  outputs: Record<string, string>;
+  durationMs?: number;
+}
+
+export interface ArtifactResult {
+  function: FunctionId;
+  name: string;
+  key: string;
+  bundleBytes: number;
+  zipBytes: number;
+  uploaded: boolean;
+}
+
+export interface DeployResult {
+  environment: string;
+  region: string;
+  stacks: StackResult[];
+  artifacts: ArtifactResult[];
+  /** How many artifacts were uploaded (0 on a no-op redeploy). */
+  uploaded: number;
+}

@@ -1,0 +1,181 @@
+/**
+ * Applying one stack: a new stack is previewed from its template and created; an existing one gets
+ * an UPDATE change set, shown, confirmed and executed (or deleted, for a preview).
+ */
+import {
+  CreateStackCommand,
+  DeleteStackCommand,
+  type Parameter,
+  type Stack,
+  UpdateTerminationProtectionCommand,
+} from "@aws-sdk/client-cloudformation";
+import { ErrorCode, TraceError, toTraceError } from "../errors";
+import type { Reporter } from "../reporter";
+import { CAPABILITIES, createChangeSet, deleteChangeSet, parameterChangeRows } from "./change-sets";
+import type { StackStep } from "./deploy-stack";
+import { previewFromTemplate } from "./deploy-stack";
+import type { DeployOptions, StackResult } from "./deploy-types";
+import { watchStack } from "./events";
+import { type ExecuteOptions, executeChangeSet, runOperation, stoppedWatching, withElapsed } from "./execute";
+import { stackTags } from "./parameters";
+import { type CloudFormation, outputsOf } from "./stack-state";
+
+export interface StackApply {
+  step: StackStep;
+  existing: Stack | undefined;
+  status: string | undefined;
+  /** The stack replaces one left in ROLLBACK_COMPLETE. */
+  replacing: boolean;
+  parameters: Parameter[];
+  location: { templateBody: string } | { templateUrl: string };
+  operation: ExecuteOptions;
+}
+
+/** A new stack: preview from the template, confirm, CreateStack, watch. */
+export async function createStack(apply: StackApply): Promise<StackResult> {
+  const { step, existing, status, replacing, parameters, location, operation } = apply;
+  const { options, id, name, template } = step;
+  const { env, reporter, signal, execute } = options;
+  const cf = options.cloudformation;
+  // A new stack: every template resource is added, so the preview comes from the template and the
+  // stack is created directly (a CREATE change set shows nothing more; moto also gives stacks made
+  // by one no outputs). Template and parameters are still checked by CloudFormation on creation.
+  const preview = previewFromTemplate(template, name);
+  step.showPreview(preview);
+  if (!execute) return { stack: id, stackName: name, outcome: "would-create", changes: preview.changes, status, outputs: {} };
+  if (!(await reporter.confirm(`Create ${name} with these ${preview.changes.length} resources?`, { default: true }))) {
+    throw new TraceError(ErrorCode.declined, `creation of ${name} declined; nothing was created`);
+  }
+  // An empty stack left in REVIEW_IN_PROGRESS by an unexecuted change set blocks the name: remove it.
+  if (existing?.StackStatus === "REVIEW_IN_PROGRESS") await deleteAndWait(cf, existing, options);
+  const result = await runOperation(
+    cf,
+    name,
+    undefined,
+    async () => {
+      const created = await cf.send(
+        new CreateStackCommand({
+          StackName: name,
+          ...("templateBody" in location ? { TemplateBody: location.templateBody } : { TemplateURL: location.templateUrl }),
+          Parameters: parameters,
+          Tags: stackTags(env),
+          Capabilities: CAPABILITIES,
+          EnableTerminationProtection: env.protected,
+          OnFailure: "ROLLBACK",
+        }),
+        { abortSignal: signal },
+      );
+      return created.StackId ?? name;
+    },
+    preview.changes,
+    operation,
+  );
+  reporter.info(`${name}: ${result.stack?.StackStatus} in ${(result.ms / 1000).toFixed(1)} s`);
+  return {
+    stack: id,
+    stackName: name,
+    outcome: replacing ? "replaced" : "created",
+    changes: preview.changes,
+    status: result.stack?.StackStatus,
+    outputs: outputsOf(result.stack),
+    durationMs: result.ms,
+  };
+}
+
+/** An existing stack: UPDATE change set, shown; then deleted (preview) or confirmed and executed. */
+export async function updateStack(apply: StackApply): Promise<StackResult> {
+  const { step, existing, status, parameters, location, operation } = apply;
+  const { options, id, name, template } = step;
+  const { env, reporter, signal, execute } = options;
+  const cf = options.cloudformation;
+  const changeSetType = "UPDATE" as const;
+  const outcome = await createChangeSet(
+    cf,
+    { stackName: name, type: "UPDATE", ...location, parameters, tags: stackTags(env) },
+    template.resources,
+    { signal, backoff: options.backoff },
+  );
+  if (outcome.kind === "no-changes") {
+    reporter.info(`${name}: no changes`);
+    if (execute) await ensureTerminationProtection(cf, existing, env.protected, reporter);
+    return { stack: id, stackName: name, outcome: "no-changes", changes: [], status, outputs: outputsOf(existing) };
+  }
+  const changes = [...outcome.changes, ...parameterChangeRows(existing?.Parameters, parameters)];
+  step.showPreview({ stack: id, stackName: name, changeSetType, changes });
+  const dangerous = changes.filter((c) => c.dangerous);
+  for (const c of dangerous) {
+    reporter.warn(
+      c.action === "Remove"
+        ? `${name}: ${c.logicalId} (${c.type}) would be REMOVED; unless it is retained, its data goes with it`
+        : `${name}: ${c.logicalId} (${c.type}) would be REPLACED (${c.replacement === "Conditional" ? "maybe" : "certainly"}): a new one is created and the old one deleted${c.dataBearing ? ", with its data" : ""}`,
+    );
+  }
+  if (!execute) {
+    await deleteChangeSet(cf, outcome.id);
+    return { stack: id, stackName: name, outcome: "would-change", changes, status, outputs: outputsOf(existing) };
+  }
+  let confirmed: boolean;
+  try {
+    confirmed = await reporter.confirm(
+      `Update ${name} with ${changes.length === 1 ? "this change" : `these ${changes.length} changes`}${dangerous.length ? ` (${dangerous.length} destructive)` : ""}?`,
+      { default: dangerous.length === 0 },
+    );
+  } catch (error) {
+    // Nobody to ask (no TTY, no --yes) or Ctrl-C at the prompt: leave nothing behind.
+    await deleteChangeSet(cf, outcome.id);
+    throw error;
+  }
+  if (!confirmed) {
+    await deleteChangeSet(cf, outcome.id);
+    throw new TraceError(ErrorCode.declined, `deploy of ${name} declined; ${name} was not changed`, {
+      hint: "nothing else was deployed after it either",
+    });
+  }
+  const result = await executeChangeSet(cf, name, outcome.stackId, outcome.id, changes, operation);
+  reporter.info(`${name}: ${result.stack?.StackStatus} in ${(result.ms / 1000).toFixed(1)} s`);
+  await ensureTerminationProtection(cf, result.stack, env.protected, reporter);
+  return {
+    stack: id,
+    stackName: name,
+    outcome: "updated",
+    changes,
+    status: result.stack?.StackStatus,
+    outputs: outputsOf(result.stack),
+    durationMs: result.ms,
+  };
+}
+
+/** Termination protection follows the environment's `protected` flag (lifting it is how a protected env gets destroyed). */
+async function ensureTerminationProtection(
+  cf: CloudFormation,
+  stack: Stack | undefined,
+  wanted: boolean,
+  reporter: Reporter,
+): Promise<void> {
+  if (!stack?.StackId || Boolean(stack.EnableTerminationProtection) === wanted) return;
+  try {
+    await cf.send(new UpdateTerminationProtectionCommand({ StackName: stack.StackId, EnableTerminationProtection: wanted }));
+    reporter.info(`${stack.StackName}: termination protection ${wanted ? "on" : "off"}`);
+  } catch (error) {
+    throw toTraceError(error, `termination protection of ${stack.StackName}`);
+  }
+}
+
+/** Deletes a stack and watches it go (used to replace a ROLLBACK_COMPLETE stack). */
+export async function deleteAndWait(cf: CloudFormation, stack: Stack, options: DeployOptions): Promise<void> {
+  const id = stack.StackId ?? stack.StackName ?? "";
+  await cf.send(new DeleteStackCommand({ StackName: id }), { abortSignal: options.signal });
+  try {
+    const { value } = await withElapsed(options.reporter, `deleting ${stack.StackName}`, () =>
+      watchStack(cf, id, undefined, { signal: options.signal, backoff: options.backoff, onEvent: () => {} }),
+    );
+    if (value.stack && value.stack.StackStatus !== "DELETE_COMPLETE") {
+      throw new TraceError(ErrorCode.failed, `could not delete ${stack.StackName}: it ended in ${value.stack.StackStatus}`, {
+        hint: "see its events (`trace status`) and delete it by hand",
+      });
+    }
+  } catch (error) {
+    if (options.signal?.aborted) throw stoppedWatching(options.reporter, stack.StackName ?? id, "deletion");
+    throw error;
+  }
+}
