@@ -6,11 +6,10 @@ import type { Stack } from "@aws-sdk/client-cloudformation";
 import { ErrorCode, TraceError } from "../errors";
 import { FUNCTIONS, type FunctionId, STACK_OUTPUTS, STACKS, type StackId, stackName } from "../stacks";
 import { type Artifact, functionsOfTemplate, type PublishedArtifact, publishArtifacts } from "./artifacts";
-import { changeRowsFromTemplate } from "./change-sets";
 import type { DeployOptions, StackPreview, StackResult } from "./deploy-types";
 import type { DeployEvent } from "./events";
 import { missingParametersError, resolveParameters } from "./parameters";
-import { createStack, deleteAndWait, updateStack } from "./stack-apply";
+import { createStack, deleteAndWait, previewFromTemplate, updateStack } from "./stack-apply";
 import { isInProgress } from "./stack-state";
 import { templateLocation } from "./template-upload";
 import type { StackTemplate } from "./templates";
@@ -18,16 +17,6 @@ import type { StackTemplate } from "./templates";
 /** Which stack declares an output, to say what to deploy first. */
 const producerOf = (outputKey: string): StackId | undefined =>
   STACKS.find((s) => (STACK_OUTPUTS[s] as readonly string[]).includes(outputKey));
-
-export function previewFromTemplate(template: StackTemplate, name: string, note?: string): StackPreview {
-  return {
-    stack: template.stack,
-    stackName: name,
-    changeSetType: "CREATE",
-    changes: changeRowsFromTemplate(template.resources),
-    ...(note ? { note } : {}),
-  };
-}
 
 export interface StackStep {
   options: DeployOptions;

@@ -11,14 +11,25 @@ import {
 } from "@aws-sdk/client-cloudformation";
 import { ErrorCode, TraceError, toTraceError } from "../errors";
 import type { Reporter } from "../reporter";
-import { CAPABILITIES, createChangeSet, deleteChangeSet, parameterChangeRows } from "./change-sets";
+import { CAPABILITIES, changeRowsFromTemplate, createChangeSet, deleteChangeSet, parameterChangeRows } from "./change-sets";
 import type { StackStep } from "./deploy-stack";
-import { previewFromTemplate } from "./deploy-stack";
-import type { DeployOptions, StackResult } from "./deploy-types";
+import type { DeployOptions, StackPreview, StackResult } from "./deploy-types";
 import { watchStack } from "./events";
 import { type ExecuteOptions, executeChangeSet, runOperation, stoppedWatching, withElapsed } from "./execute";
 import { stackTags } from "./parameters";
 import { type CloudFormation, outputsOf } from "./stack-state";
+import type { StackTemplate } from "./templates";
+
+/** A preview for a stack that does not exist yet: every template resource is added. */
+export function previewFromTemplate(template: StackTemplate, name: string, note?: string): StackPreview {
+  return {
+    stack: template.stack,
+    stackName: name,
+    changeSetType: "CREATE",
+    changes: changeRowsFromTemplate(template.resources),
+    ...(note ? { note } : {}),
+  };
+}
 
 export interface StackApply {
   step: StackStep;
