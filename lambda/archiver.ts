@@ -4,9 +4,10 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import { type DynamoDbPort, type KeySchema, keySchemaCache } from "../src/core/archive/key-schema";
 import { type ArchiveOutcome, archiveRemoveEvent } from "../src/core/archive/writer";
+import { createDynamoDbClient, createS3Client } from "../src/core/aws/clients";
 import type { Reporter } from "../src/core/reporter";
 import { LAMBDA_ENV } from "../src/core/stacks";
-import { createLambdaClients, createLogger, loggerReporter, requireEnv } from "./shared/runtime";
+import { createLogger, lambdaAwsSettings, loggerReporter, requireEnv } from "./shared/runtime";
 
 export interface ArchiverHandlerDeps {
   s3: Pick<S3Client, "send">;
@@ -28,14 +29,15 @@ export function createHandler(deps: ArchiverHandlerDeps): (event: unknown) => Pr
 
 // Module scope: warm invocations reuse the clients and the key-schema cache. The environment is
 // read on the first invocation so that importing this module (local mode, tests) never throws.
-const clients = createLambdaClients();
+const s3 = createS3Client(lambdaAwsSettings());
+const dynamodb = createDynamoDbClient(lambdaAwsSettings());
 const logger = createLogger("archiver");
 let deployed: ((event: unknown) => Promise<ArchiveOutcome>) | undefined;
 
 export async function handler(event: unknown): Promise<ArchiveOutcome> {
   deployed ??= createHandler({
-    s3: clients.s3,
-    dynamodb: clients.dynamodb,
+    s3,
+    dynamodb,
     bucket: requireEnv(LAMBDA_ENV.bucketName),
     kmsKeyArn: requireEnv(LAMBDA_ENV.kmsKeyArn),
     reporter: loggerReporter(logger),

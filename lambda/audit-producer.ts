@@ -7,10 +7,11 @@ import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-p
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
 import { createLimiter } from "../src/core/audit/limit";
 import { auditRecord, type PutItemPort } from "../src/core/audit/writer";
+import { createDynamoDbClient } from "../src/core/aws/clients";
 import { toTraceError } from "../src/core/errors";
 import type { Reporter } from "../src/core/reporter";
 import { LAMBDA_ENV } from "../src/core/stacks";
-import { createLambdaClients, createLogger, loggerReporter, requireEnv } from "./shared/runtime";
+import { createLogger, lambdaAwsSettings, loggerReporter, requireEnv } from "./shared/runtime";
 
 export interface AuditProducerDeps {
   dynamodb: PutItemPort;
@@ -70,13 +71,13 @@ export function createHandler(deps: AuditProducerDeps): AuditProducerHandler {
 
 // Module scope: built once per container, reused by warm invocations.
 const logger = createLogger("audit_producer");
-const clients = createLambdaClients();
+const dynamodb = createDynamoDbClient(lambdaAwsSettings());
 let deployed: AuditProducerHandler | undefined;
 
 export const handler = async (event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> => {
   logger.addContext(context);
   deployed ??= createHandler({
-    dynamodb: clients.dynamodb,
+    dynamodb,
     auditTableName: requireEnv(LAMBDA_ENV.auditTableName),
     reporter: loggerReporter(logger),
   });

@@ -17,7 +17,9 @@ import { currentContext, interrupt } from "./ui/context";
 export function buildProgram(): Command {
   const program = new Command("trace")
     .description("Operate the traceability export, configuration audit and deleted-item archive jobs on AWS.")
-    .version(version, "-V, --version")
+    // Only -V is global, so `archive restore --version <id>` stays free; main() maps a leading
+    // `trace --version` to it.
+    .version(version, "-V", "output the version number (also: trace --version)")
     .option("-e, --env <name>", "environment from the config file (or TRACE_ENV)")
     .option("--local", "use the built-in local environment: the emulator started by `trace local start`")
     .option("-c, --config <file>", "config file (default: ./trace.config.yaml|yml|json, or TRACE_CONFIG)")
@@ -106,7 +108,8 @@ export async function main(argv: readonly string[]): Promise<void> {
   const verbose = argv.includes("--verbose") || argv.includes("-v");
   const json = argv.includes("--json");
   try {
-    await buildProgram().parseAsync([...argv]);
+    const args = argv[2] === "--version" ? [...argv.slice(0, 2), "-V", ...argv.slice(3)] : [...argv];
+    await buildProgram().parseAsync(args);
     if (interrupted) process.exitCode = ExitCode.interrupted;
   } catch (error) {
     const context = currentContext();

@@ -16,6 +16,7 @@ interface CommonOptions {
 
 interface RestoreFlags extends CommonOptions {
   toTable?: string;
+  version?: string;
   versionId?: string;
   dryRun?: boolean;
   force?: boolean;
@@ -107,7 +108,8 @@ Examples:
     ),
     "restore items",
   )
-    .option("--version-id <id>", "the version to restore (version id or event id from `archive list`; default: the latest)")
+    .option("--version <id>", "the version to restore (version id or event id from `archive list`; default: the latest)")
+    .option("--version-id <id>", "same as --version")
     .option("--to-table <name>", "restore into this table instead")
     .option("--dry-run", "show what would happen; change nothing")
     .option("--force", "overwrite a live item")
@@ -121,7 +123,7 @@ Examples:
           toTable: options.toTable,
           ...p,
           kind: options.kind,
-          versionId: options.versionId,
+          versionId: options.version ?? options.versionId,
           dryRun: Boolean(options.dryRun),
           force: Boolean(options.force),
           keepTtl: Boolean(options.keepTtl),

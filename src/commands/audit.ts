@@ -106,13 +106,8 @@ export function registerAudit(program: Command): void {
         const { clients, tables } = await auditTables(ctx, options);
         const entries = await readAuditHistory(clients.dynamodb, { ...tables, itemKey: key, since, until, limit }, ctx.signal);
         const { describeEntry, plainEntry } = await import("../core/audit/present");
-        if (ctx.output.json) {
-          // Written here rather than through JSON.stringify so a 38-digit number keeps every digit.
-          const { stringifyExact } = await import("../core/audit/attribute-values");
-          process.stdout.write(`${stringifyExact(entries.map(plainEntry), 2)}\n`);
-          return;
-        }
-        ctx.output.result(entries, (list) => renderTimeline(list.map(describeEntry)));
+        // --json: plain entries whose numbers are ExactNumber, so a 38-digit value keeps every digit.
+        ctx.output.result(ctx.output.json ? entries.map(plainEntry) : entries, () => renderTimeline(entries.map(describeEntry)));
       }),
     );
 

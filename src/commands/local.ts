@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { DEFAULT_LOCAL_PORT } from "../core/config";
 import { usageError } from "../core/errors";
 import { action, packageRoot } from "../ui/context";
+import { renderTable } from "../ui/output";
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -66,6 +67,55 @@ Example:
         );
         if (!status.running) process.exitCode = 3;
         else if (!status.healthy) process.exitCode = 1;
+      }),
+    );
+
+  local
+    .command("streams")
+    .description("feed the tables' stream records to the audit and archive handlers (what Lambda and Pipes do when deployed)")
+    .option("--follow", "keep polling until Ctrl-C")
+    .option("--interval <seconds>", "polling interval with --follow", "2")
+    .addHelpText(
+      "after",
+      `
+The emulator runs no Lambda and no EventBridge Pipe. This reads the real stream records of the
+deployed Configuration and TRAZABILIDAD tables and hands them to the same handler code that is
+deployed: Configuration records to audit_producer (batches of 100, partial failures retried),
+REMOVE records, wrapped as the Pipe delivers them and filtered by the bus rule's pattern, to the
+archiver. Checkpoints (.trace/local/checkpoints-<stage>.json) make a rerun neither skip nor repeat.
+Works against any environment with --env, but is meant for --local.`,
+    )
+    .action(
+      action<{ follow?: boolean; interval: string }>(async (ctx, options) => {
+        const interval = Number(options.interval);
+        if (!Number.isFinite(interval) || interval <= 0)
+          throw usageError(`--interval ${options.interval} is not a positive number of seconds`);
+        const { runLocalStreams } = await import("../core/local/streams-run");
+        const { createHandler: auditHandler } = await import("../../lambda/audit-producer");
+        const { createHandler: archiveHandler } = await import("../../lambda/archiver");
+        const clients = await ctx.clients();
+        const result = await runLocalStreams({
+          clients,
+          env: ctx.environment(),
+          root: packageRoot(),
+          reporter: ctx.reporter,
+          signal: ctx.signal,
+          follow: Boolean(options.follow),
+          intervalMs: interval * 1000,
+          handlers: {
+            audit: ({ auditTableName }) =>
+              auditHandler({ dynamodb: clients.dynamodb, auditTableName, reporter: ctx.reporter, throwOnFullBatchFailure: false }),
+            archive: ({ bucket, kmsKeyArn }) =>
+              archiveHandler({ s3: clients.s3, dynamodb: clients.dynamodb, bucket, kmsKeyArn, reporter: ctx.reporter }),
+          },
+        });
+        ctx.output.result(result, (r) =>
+          renderTable(
+            ["consumer", "read", "handled", "failed"],
+            r.consumers.map((c) => [c.name, String(c.read), String(c.handled), String(c.failed)]),
+          ),
+        );
+        if (result.consumers.some((c) => c.failed > 0)) process.exitCode = 1;
       }),
     );
 }

@@ -1,5 +1,6 @@
 // Rendering helpers for stdout: JSON for scripts, aligned tables for people.
 import chalk from "chalk";
+import { stringifyExact } from "../core/exact-json";
 
 export interface Output {
   readonly json: boolean;
@@ -12,21 +13,13 @@ export function createOutput(json: boolean, stream: NodeJS.WritableStream = proc
     json,
     result(value, human) {
       if (json) {
-        stream.write(`${JSON.stringify(value, jsonReplacer, 2)}\n`);
+        stream.write(`${stringifyExact(value, 2)}\n`);
         return;
       }
       const text = human(value);
       if (text !== undefined && text !== "") stream.write(text.endsWith("\n") ? text : `${text}\n`);
     },
   };
-}
-
-/** BigInt and NumberValue-like values become their exact decimal text. */
-export function jsonReplacer(_key: string, value: unknown): unknown {
-  if (typeof value === "bigint") return value.toString();
-  if (value instanceof Set) return [...value];
-  if (value instanceof Uint8Array) return Buffer.from(value).toString("base64");
-  return value;
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching ANSI escapes is the point

@@ -4,8 +4,10 @@
  * unordered, 1.50 equals 1.5), and turned into exact JSON or a short human rendering. Numbers are
  * never parsed into a JS `number`: their decimal text travels untouched.
  */
+
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { ErrorCode, TraceError } from "../errors";
+import { ExactNumber } from "../exact-json";
 
 /** An item (or a map's content) in the SDK's wire shape. */
 export type Item = Record<string, AttributeValue>;
@@ -110,14 +112,6 @@ export function sameItem(a: Item, b: Item): boolean {
   return names.length === Object.keys(b).length && names.every((name) => name in b && sameValue(a[name], b[name]));
 }
 
-/** A number kept as its exact decimal text, serialised as a bare JSON number by `stringifyExact`. */
-export class ExactNumber {
-  constructor(readonly text: string) {}
-  toString(): string {
-    return this.text;
-  }
-}
-
 /** Plain JSON-like values, with numbers kept exact. */
 export type PlainValue = null | boolean | string | ExactNumber | PlainValue[] | { [key: string]: PlainValue };
 
@@ -143,35 +137,6 @@ export function plainItem(item: Item): { [key: string]: PlainValue } {
   const out: { [key: string]: PlainValue } = {};
   for (const [name, value] of Object.entries(item)) out[name] = plainValue(value);
   return out;
-}
-
-/**
- * JSON.stringify for trees that may hold ExactNumber (written as bare number text, so a 38-digit
- * number keeps every digit), bigint, Uint8Array (base64) and undefined fields (omitted).
- */
-export function stringifyExact(value: unknown, indent = 0): string {
-  const pad = (depth: number) => (indent ? `\n${" ".repeat(indent * depth)}` : "");
-  const sep = indent ? ": " : ":";
-  const walk = (v: unknown, depth: number): string | undefined => {
-    if (v === undefined || typeof v === "function") return undefined;
-    if (v === null) return "null";
-    if (v instanceof ExactNumber) return v.text;
-    if (typeof v === "bigint") return v.toString();
-    if (typeof v === "number") return Number.isFinite(v) ? String(v) : "null";
-    if (typeof v === "string" || typeof v === "boolean") return JSON.stringify(v);
-    if (v instanceof Uint8Array) return JSON.stringify(b64(v));
-    if (Array.isArray(v)) {
-      if (v.length === 0) return "[]";
-      const parts = v.map((x) => walk(x, depth + 1) ?? "null");
-      return `[${parts.map((p) => `${pad(depth + 1)}${p}`).join(",")}${pad(depth)}]`;
-    }
-    const entries = Object.entries(v as Record<string, unknown>)
-      .map(([k, x]) => [k, walk(x, depth + 1)] as const)
-      .filter((e): e is readonly [string, string] => e[1] !== undefined);
-    if (entries.length === 0) return "{}";
-    return `{${entries.map(([k, text]) => `${pad(depth + 1)}${JSON.stringify(k)}${sep}${text}`).join(",")}${pad(depth)}}`;
-  };
-  return walk(value, 0) ?? "null";
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;

@@ -48,12 +48,32 @@ function commonConfig(settings: AwsSettings) {
   } as const;
 }
 
+/** A DynamoDB client. */
+export const createDynamoDbClient = (settings: AwsSettings) => new DynamoDBClient(commonConfig(settings));
+
+/** A document client over `dynamodb`: numbers come back wrapped (NumberValue), never rounded. */
+export const createDocumentClient = (dynamodb: DynamoDBClient) =>
+  DynamoDBDocumentClient.from(dynamodb, {
+    unmarshallOptions: { wrapNumbers: true },
+    marshallOptions: { removeUndefinedValues: true },
+  });
+
+export const createStreamsClient = (settings: AwsSettings) => new DynamoDBStreamsClient(commonConfig(settings));
+
+/** An S3 client: path-style with a custom endpoint (emulators, VPC endpoints), virtual-host style on AWS. */
+export const createS3Client = (settings: AwsSettings) =>
+  new S3Client({ ...commonConfig(settings), forcePathStyle: Boolean(settings.endpointUrl) });
+
+export const createCloudFormationClient = (settings: AwsSettings) => new CloudFormationClient(commonConfig(settings));
+
+export const createStsClient = (settings: AwsSettings) => new STSClient(commonConfig(settings));
+
 /**
- * Builds clients lazily (a command pays only for the clients it touches) and memoises them,
- * so a Lambda that calls this at module scope reuses connections across warm invocations.
+ * Builds clients lazily (a command pays only for the clients it touches) and memoises them.
+ * Lambda handlers use the single-client builders above instead, so each bundle carries only
+ * the SDK clients its function uses.
  */
 export function createAwsClients(settings: AwsSettings): AwsClients {
-  const base = commonConfig(settings);
   const cache = new Map<string, { destroy(): void }>();
   const lazy = <T extends { destroy(): void }>(key: string, make: () => T): T => {
     let client = cache.get(key) as T | undefined;
@@ -66,36 +86,22 @@ export function createAwsClients(settings: AwsSettings): AwsClients {
   const clients: AwsClients = {
     settings,
     get dynamodb() {
-      return lazy("dynamodb", () => new DynamoDBClient(base));
+      return lazy("dynamodb", () => createDynamoDbClient(settings));
     },
     get documents() {
-      return lazy("documents", () =>
-        DynamoDBDocumentClient.from(clients.dynamodb, {
-          // Numbers come back as NumberValue so 38-digit values survive; we never lose precision.
-          unmarshallOptions: { wrapNumbers: true },
-          marshallOptions: { removeUndefinedValues: true },
-        }),
-      );
+      return lazy("documents", () => createDocumentClient(clients.dynamodb));
     },
     get streams() {
-      return lazy("streams", () => new DynamoDBStreamsClient(base));
+      return lazy("streams", () => createStreamsClient(settings));
     },
     get s3() {
-      return lazy(
-        "s3",
-        () =>
-          new S3Client({
-            ...base,
-            // Emulators and VPC endpoints are addressed by path; real AWS keeps virtual-host style.
-            forcePathStyle: Boolean(settings.endpointUrl),
-          }),
-      );
+      return lazy("s3", () => createS3Client(settings));
     },
     get cloudformation() {
-      return lazy("cloudformation", () => new CloudFormationClient(base));
+      return lazy("cloudformation", () => createCloudFormationClient(settings));
     },
     get sts() {
-      return lazy("sts", () => new STSClient(base));
+      return lazy("sts", () => createStsClient(settings));
     },
     destroy() {
       for (const client of cache.values()) client.destroy();

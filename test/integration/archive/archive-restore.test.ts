@@ -217,7 +217,7 @@ describe("versions, TTL and purge", () => {
       table,
       "--key",
       "id=CACHE#TTL/SEC",
-      "--version-id",
+      "--version",
       older?.eventId ?? "",
       "--force",
       "--json",

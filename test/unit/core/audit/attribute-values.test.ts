@@ -1,14 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  canonicalNumber,
-  diffMaps,
-  ExactNumber,
-  formatValue,
-  jsonNumberText,
-  sameValue,
-  stringifyExact,
-  toSdkValue,
-} from "../../../../src/core/audit/attribute-values";
+import { canonicalNumber, diffMaps, formatValue, jsonNumberText, sameValue, toSdkValue } from "../../../../src/core/audit/attribute-values";
+import { ExactNumber, stringifyExact } from "../../../../src/core/exact-json";
 
 describe("numbers as decimal text", () => {
   it("canonicalNumber makes equal values equal, without parsing into a JS number", () => {

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { plainItem, stringifyExact } from "../../../../src/core/audit/attribute-values";
+import { plainItem } from "../../../../src/core/audit/attribute-values";
 import { auditEntries, changeKind, entryId, fromAuditItem, toAuditItem } from "../../../../src/core/audit/entries";
 import { plainEntry } from "../../../../src/core/audit/present";
+import { stringifyExact } from "../../../../src/core/exact-json";
 import { insertRecord, modifyRecord, removeRecord } from "../../../support/stream-records";
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
