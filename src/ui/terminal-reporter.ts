@@ -20,7 +20,8 @@ export function detectTerminal(env: NodeJS.ProcessEnv = process.env) {
   const ci = Boolean(env.CI) && env.CI !== "false";
   const errTty = Boolean(process.stderr.isTTY);
   return {
-    interactiveOutput: errTty && !ci && env.TERM !== "dumb",
+    // A pseudo-terminal that reports no width makes spinners redraw without end: plain lines there.
+    interactiveOutput: errTty && !ci && env.TERM !== "dumb" && (process.stderr.columns ?? 0) > 0,
     interactiveInput: errTty && Boolean(process.stdin.isTTY) && !ci,
   };
 }
