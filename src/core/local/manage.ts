@@ -24,7 +24,8 @@ export interface EmulatorStatus {
   stateFile: string;
 }
 
-export const stateDir = (root: string) => join(root, ".trace", "local");
+/** Where local mode keeps its state (emulator pid and port, stream checkpoints); TRACE_STATE_DIR moves it. */
+export const stateDir = (root: string, env: NodeJS.ProcessEnv = process.env) => env.TRACE_STATE_DIR ?? join(root, ".trace", "local");
 export const stateFile = (root: string) => join(stateDir(root), "emulator.json");
 
 /** The recorded emulator, if any (not checked for liveness). */

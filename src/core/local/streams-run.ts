@@ -10,6 +10,7 @@ import { isAbortError } from "../errors";
 import type { Reporter } from "../reporter";
 import { resolveOutputs } from "../resources";
 import { type BusEventHandler, batchConsumer, pipeConsumer, type StreamBatchHandler } from "./consumers";
+import { stateDir } from "./manage";
 import { type ConsumerResult, pumpStreams, type StreamConsumer } from "./pump";
 
 export interface LocalHandlers {
@@ -36,7 +37,7 @@ export interface LocalStreamsResult {
 }
 
 /** Where the local checkpoints of an environment live. */
-export const checkpointFile = (root: string, stage: string) => join(root, ".trace", "local", `checkpoints-${stage}.json`);
+export const checkpointFile = (root: string, stage: string) => join(stateDir(root), `checkpoints-${stage}.json`);
 
 /** Builds the consumers from the deployed stacks' outputs. */
 export async function localConsumers(options: Pick<LocalStreamsOptions, "clients" | "env" | "handlers">): Promise<StreamConsumer[]> {
