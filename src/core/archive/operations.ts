@@ -106,8 +106,8 @@ export async function archiveRestore(settings: ArchiveSettings, options: Restore
     );
   }
   if (options.kind && options.keys.length > 0)
-    throw usageError("--kind filters a range restore; with --key use --version-id", "drop --kind, or pick the version with --version-id");
-  if (options.versionId && options.keys.length === 0) throw usageError("--version-id needs --key", "name the item with --key name=value");
+    throw usageError("--kind filters a range restore; with --key use --version", "drop --kind, or pick the version with --version");
+  if (options.versionId && options.keys.length === 0) throw usageError("--version needs --key", "name the item with --key name=value");
   const s = await store(settings);
   const deps = { ...s, reporter: settings.reporter };
   const common = {

@@ -138,7 +138,7 @@ export async function isLive(deps: RestoreDeps, target: TargetInfo, key: SdkItem
 export const keyRecord = (keys: readonly KeyPart[]) => Object.fromEntries(keys.map((k) => [k.name, k.value]));
 const describeKeys = (keys: readonly KeyPart[]) => keys.map((k) => `${k.name}=${JSON.stringify(k.value)}`).join(", ");
 
-/** Picks the version: `--version-id` (version id or event id), a prompt on a TTY, else the latest. */
+/** Picks the version: `--version` (version id or event id), a prompt on a TTY, else the latest. */
 async function pickVersion(deps: RestoreDeps, versions: ArchiveVersion[], wanted: string | undefined): Promise<ArchiveVersion> {
   const latest = versions[versions.length - 1] as ArchiveVersion;
   if (wanted !== undefined) {
@@ -156,7 +156,7 @@ async function pickVersion(deps: RestoreDeps, versions: ArchiveVersion[], wanted
   const chosen = await deps.reporter.choose(`${versions.length} archived versions of this item; which one?`, choices, latest);
   if (chosen === latest)
     deps.reporter.info(
-      `${versions.length} archived versions; restoring the latest (${latest.versionId}); pass --version-id to pick another`,
+      `${versions.length} archived versions; restoring the latest (${latest.versionId}); pass --version to pick another`,
     );
   return chosen;
 }
