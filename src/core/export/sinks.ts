@@ -71,12 +71,20 @@ export function s3Sink(options: S3SinkOptions): CsvSink {
       await done;
     },
     async abort() {
-      body.destroy();
-      await upload.abort().catch(() => {});
-      await done.catch(() => {});
+      // Failing the body (rather than upload.abort(), whose promise settles before the
+      // AbortMultipartUpload request is sent) makes done() settle only once the multipart upload
+      // has been aborted, so a CLI that exits right after leaves no incomplete upload behind.
+      body.destroy(new Error("export aborted"));
+      const settled = await Promise.race([done.then(ok, ok), delay(ABORT_WAIT_MS).then(() => false)]);
+      if (!settled) await upload.abort();
     },
   };
 }
+
+const ok = () => true;
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+/** How long an abort waits for an in-flight part before cutting it off. */
+const ABORT_WAIT_MS = 30_000;
 
 /** A local file, written as `<path>.partial-<pid>` and renamed into place when complete. */
 export function fileSink(path: string): CsvSink {

@@ -121,9 +121,12 @@ describe("trace export (CLI)", () => {
     }
 
     it("a missing table → 3", async () => {
-      const run = await runCli(["--config", madrid, "export", "--date", DAY, "--table", uniqueName("nope"), "--bucket", bucket, "--kms-key", TEST_KEY_ARN], {
-        env,
-      });
+      const run = await runCli(
+        ["--config", madrid, "export", "--date", DAY, "--table", uniqueName("nope"), "--bucket", bucket, "--kms-key", TEST_KEY_ARN],
+        {
+          env,
+        },
+      );
       expect(run.code).toBe(3);
       expect(run.stderr).toMatch(/table "nope-[0-9a-f]+" does not exist/);
       expect(run.stderr).toContain("--table");
@@ -131,7 +134,10 @@ describe("trace export (CLI)", () => {
 
     it("a missing bucket → 3", async () => {
       const missing = uniqueName("nope").toLowerCase();
-      const run = await runCli(["--config", madrid, "export", "--date", DAY, "--table", table, "--bucket", missing, "--kms-key", TEST_KEY_ARN], { env });
+      const run = await runCli(
+        ["--config", madrid, "export", "--date", DAY, "--table", table, "--bucket", missing, "--kms-key", TEST_KEY_ARN],
+        { env },
+      );
       expect(run.code).toBe(3);
       expect(run.stderr).toContain(`bucket "${missing}" does not exist`);
     });

@@ -127,7 +127,9 @@ describe("trace export: the hard-values day", () => {
   const key = () => `exports/${table}/dt=${DAY}/${table}_${DAY}.csv`;
   const manifestKey = () => `exports/${table}/dt=${DAY}/_manifest.json`;
   const exportDay = () =>
-    runCli(["--config", config, "--json", "export", "--date", DAY, "--table", table, "--bucket", bucket, "--kms-key", TEST_KEY_ARN], { env });
+    runCli(["--config", config, "--json", "export", "--date", DAY, "--table", table, "--bucket", bucket, "--kms-key", TEST_KEY_ARN], {
+      env,
+    });
 
   beforeAll(async () => {
     table = await createTable(clients);

@@ -58,7 +58,10 @@ export async function readBytes(clients: AwsClients, bucket: string, key: string
 export function configFile(timeZone: string, exportSegments = 3): string {
   const dir = mkdtempSync(join(tmpdir(), "trace-export-config-"));
   const path = join(dir, "trace.config.yaml");
-  writeFileSync(path, `environments:\n  test:\n    stage: test\n    region: us-east-1\n    timeZone: ${timeZone}\n    exportSegments: ${exportSegments}\n`);
+  writeFileSync(
+    path,
+    `environments:\n  test:\n    stage: test\n    region: us-east-1\n    timeZone: ${timeZone}\n    exportSegments: ${exportSegments}\n`,
+  );
   return path;
 }
 
