@@ -44,51 +44,149 @@ export function compareDecimal(a: string, b: string): number {
 }
 
 const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const byBytes = (a: Uint8Array, b: Uint8Array) => Buffer.compare(a, b);
+
+/** Strings JSON needs no escapes for (DynamoDB strings are valid UTF-8: no lone surrogates). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what JSON must escape
+const JSON_SAFE = /^[^"\\\u0000-\u001f]*$/;
+const jsonString = (text: string) => (JSON_SAFE.test(text) ? `"${text}"` : JSON.stringify(text));
+
+/** `"key":` for map keys, which repeat from record to record; bounded so odd data cannot grow it. */
+const keyCache = new Map<string, string>();
+function jsonKey(key: string): string {
+  let out = keyCache.get(key);
+  if (out === undefined) {
+    out = `${jsonString(key)}:`;
+    if (keyCache.size < 10_000) keyCache.set(key, out);
+  }
+  return out;
+}
+
+// Values from the Scan API carry exactly one of S, N, BOOL, NULL, M, L, SS, NS, BS, B. Dispatching
+// on that one key (a for-in step and a switch) is much cheaper than probing ten properties.
+type Tagged = Record<string, unknown>;
+
+function writeJson(value: AttributeValue, out: string[]): void {
+  for (const tag in value) {
+    const v = (value as unknown as Tagged)[tag];
+    if (v === undefined) continue;
+    switch (tag) {
+      case "S":
+        out.push(jsonString(v as string));
+        return;
+      case "N":
+        out.push(jsonNumber(v as string));
+        return;
+      case "BOOL":
+        out.push(v ? "true" : "false");
+        return;
+      case "NULL":
+        out.push("null");
+        return;
+      case "M": {
+        const map = v as Record<string, AttributeValue>;
+        const keys = Object.keys(map).sort(byCodeUnit);
+        out.push("{");
+        for (let i = 0; i < keys.length; i++) {
+          const key = keys[i] as string;
+          if (i) out.push(",");
+          out.push(jsonKey(key));
+          writeJson(map[key] as AttributeValue, out);
+        }
+        out.push("}");
+        return;
+      }
+      case "L": {
+        const list = v as AttributeValue[];
+        out.push("[");
+        for (let i = 0; i < list.length; i++) {
+          if (i) out.push(",");
+          writeJson(list[i] as AttributeValue, out);
+        }
+        out.push("]");
+        return;
+      }
+      case "SS":
+        out.push(JSON.stringify([...(v as string[])].sort(byCodeUnit)));
+        return;
+      case "NS":
+        out.push(`[${[...(v as string[])].sort(compareDecimal).map(jsonNumber).join(",")}]`);
+        return;
+      case "BS":
+        out.push(
+          `[${[...(v as Uint8Array[])]
+            .sort(byBytes)
+            .map((b) => `"${base64(b)}"`)
+            .join(",")}]`,
+        );
+        return;
+      case "B":
+        out.push(`"${base64(v as Uint8Array)}"`);
+        return;
+    }
+  }
+  out.push("null");
+}
 
 /** Compact JSON for a value nested in a map or list (and for sets at the top level). */
 export function toJson(value: AttributeValue): string {
-  if (value.S !== undefined) return JSON.stringify(value.S);
-  if (value.N !== undefined) return jsonNumber(value.N);
-  if (value.BOOL !== undefined) return value.BOOL ? "true" : "false";
-  if (value.NULL !== undefined) return "null";
-  if (value.M !== undefined) {
-    const map = value.M;
-    const keys = Object.keys(map).sort(byCodeUnit);
-    let out = "{";
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i] as string;
-      out += `${i ? "," : ""}${JSON.stringify(key)}:${toJson(map[key] as AttributeValue)}`;
-    }
-    return `${out}}`;
-  }
-  if (value.L !== undefined) return `[${value.L.map(toJson).join(",")}]`;
-  if (value.SS !== undefined) return JSON.stringify([...value.SS].sort(byCodeUnit));
-  if (value.NS !== undefined) return `[${[...value.NS].sort(compareDecimal).map(jsonNumber).join(",")}]`;
-  if (value.BS !== undefined) {
-    const sorted = [...value.BS].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-    return `[${sorted.map((b) => `"${base64(b)}"`).join(",")}]`;
-  }
-  if (value.B !== undefined) return `"${base64(value.B)}"`;
-  return "null";
+  const out: string[] = [];
+  writeJson(value, out);
+  return out.join("");
 }
 
 /** The cell text (not yet quoted) for a top-level attribute value. */
 export function cellText(value: AttributeValue): string {
-  if (value.S !== undefined) return value.S;
-  if (value.N !== undefined) return value.N;
-  if (value.BOOL !== undefined) return value.BOOL ? "true" : "false";
-  if (value.NULL !== undefined) return "";
-  if (value.B !== undefined) return base64(value.B);
-  return toJson(value);
+  for (const tag in value) {
+    const v = (value as unknown as Tagged)[tag];
+    if (v === undefined) continue;
+    switch (tag) {
+      case "S":
+      case "N":
+        return v as string;
+      case "BOOL":
+        return v ? "true" : "false";
+      case "NULL":
+        return "";
+      case "B":
+        return base64(v as Uint8Array);
+      default:
+        return toJson(value);
+    }
+  }
+  return "";
 }
 
 const NEEDS_QUOTES = /[",\r\n]/;
-const QUOTE = /"/g;
 
 /** RFC 4180: a field with a comma, a quote or a line break is quoted, its quotes doubled. */
 export function quoteCell(text: string): string {
-  return NEEDS_QUOTES.test(text) ? `"${text.replace(QUOTE, '""')}"` : text;
+  if (!NEEDS_QUOTES.test(text)) return text;
+  return `"${text.includes('"') ? text.replaceAll('"', '""') : text}"`;
 }
 
-/** Cell text quoted for CSV. */
-export const csvCell = (value: AttributeValue): string => quoteCell(cellText(value));
+/** Cell text quoted for CSV. Numbers, booleans and base64 never need quotes; JSON has no line breaks. */
+export function csvCell(value: AttributeValue): string {
+  for (const tag in value) {
+    const v = (value as unknown as Tagged)[tag];
+    if (v === undefined) continue;
+    switch (tag) {
+      case "S":
+        return quoteCell(v as string);
+      case "N":
+        return v as string;
+      case "BOOL":
+        return v ? "true" : "false";
+      case "NULL":
+        return "";
+      case "B":
+        return base64(v as Uint8Array);
+      default: {
+        const json = toJson(value);
+        if (json.includes('"')) return `"${json.replaceAll('"', '""')}"`;
+        return json.includes(",") ? `"${json}"` : json;
+      }
+    }
+  }
+  return "";
+}

@@ -6,11 +6,15 @@
  */
 import { once } from "node:events";
 import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
-import { createInterface } from "node:readline";
+import { StringDecoder } from "node:string_decoder";
+
+/** Rows are batched into writes of about this many characters. */
+const BATCH_CHARS = 64 * 1024;
 
 export class SpoolWriter {
   private readonly stream: WriteStream;
   private failure: Error | undefined;
+  private pending = "";
   rows = 0;
 
   constructor(readonly path: string) {
@@ -24,11 +28,11 @@ export class SpoolWriter {
   write(signatureId: number, cells: readonly string[]): boolean {
     if (this.failure) throw this.failure;
     this.rows++;
-    return this.stream.write(`${signatureId}\t${JSON.stringify(cells)}\n`);
-  }
-
-  get needsDrain(): boolean {
-    return this.stream.writableNeedDrain;
+    this.pending += `${signatureId}\t${JSON.stringify(cells)}\n`;
+    if (this.pending.length < BATCH_CHARS) return true;
+    const batch = this.pending;
+    this.pending = "";
+    return this.stream.write(batch);
   }
 
   async drained(): Promise<void> {
@@ -39,7 +43,8 @@ export class SpoolWriter {
   async close(): Promise<void> {
     if (this.failure) throw this.failure;
     if (this.stream.closed) return;
-    this.stream.end();
+    this.stream.end(this.pending);
+    this.pending = "";
     await once(this.stream, "close");
     if (this.failure) throw this.failure;
   }
@@ -49,12 +54,23 @@ export class SpoolWriter {
   }
 }
 
-/** Reads the spooled rows back, in order. */
+/**
+ * Reads the spooled rows back, in order. A hand-rolled line splitter over the file stream: the
+ * consumer's pace sets the reading pace (readline's async iterator may queue lines unbounded).
+ */
 export async function* readSpool(path: string): AsyncGenerator<{ signatureId: number; cells: string[] }> {
-  const lines = createInterface({ input: createReadStream(path, { highWaterMark: 1 << 20 }), crlfDelay: Number.POSITIVE_INFINITY });
-  for await (const line of lines) {
-    if (line === "") continue;
-    const tab = line.indexOf("\t");
-    yield { signatureId: Number(line.slice(0, tab)), cells: JSON.parse(line.slice(tab + 1)) as string[] };
+  const decoder = new StringDecoder("utf8");
+  let rest = "";
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+    const text = rest + decoder.write(chunk as Buffer);
+    let start = 0;
+    for (let end = text.indexOf("\n"); end >= 0; end = text.indexOf("\n", start)) {
+      const tab = text.indexOf("\t", start);
+      yield { signatureId: Number(text.slice(start, tab)), cells: JSON.parse(text.slice(tab + 1, end)) as string[] };
+      start = end + 1;
+    }
+    rest = text.slice(start);
   }
+  rest += decoder.end();
+  if (rest.trim() !== "") throw new Error(`spool ${path} ends with an incomplete row`);
 }

@@ -24,6 +24,9 @@ describe("cellText", () => {
       }),
     ).toBe('{"a":["q\\"\\n",null,"AQ=="],"m":{},"z":12345678901234567890123456789012345678}');
     expect(cellText({ L: [] })).toBe("[]");
+    expect(cellText({ M: { 'k"\t': { S: "tab\there\u0001" }, plain: { S: "ñ 🍲" } } })).toBe(
+      '{"k\\"\\t":"tab\\there\\u0001","plain":"ñ 🍲"}',
+    );
   });
 
   it("sets sorted: strings by code unit, numbers by value (exactly), binaries by bytes", () => {
