@@ -11,7 +11,7 @@ const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 const base64 = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
 
 /** A number's text as a JSON literal: DynamoDB's text when JSON accepts it (it always should). */
-const jsonNumber = (text: string) => (JSON_NUMBER.test(text) ? text : JSON.stringify(text));
+const jsonNumber = (text: string, q: Quote = '"') => (JSON_NUMBER.test(text) ? text : q + text + q);
 
 interface Decimal {
   negative: boolean;
@@ -34,8 +34,10 @@ function toDecimal(text: string): Decimal {
 
 /** Compares two decimal texts by value, exactly (38 digits, any exponent). */
 export function compareDecimal(a: string, b: string): number {
-  const x = toDecimal(a);
-  const y = toDecimal(b);
+  return compareDecimals(toDecimal(a), toDecimal(b));
+}
+
+function compareDecimals(x: Decimal, y: Decimal): number {
   if (x.negative !== y.negative) return x.negative ? -1 : 1;
   const sign = x.negative ? -1 : 1;
   if (x.digits === "" || y.digits === "") return sign * ((x.digits === "" ? 0 : 1) - (y.digits === "" ? 0 : 1));
@@ -49,90 +51,107 @@ const byBytes = (a: Uint8Array, b: Uint8Array) => Buffer.compare(a, b);
 /** Strings JSON needs no escapes for (DynamoDB strings are valid UTF-8: no lone surrogates). */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what JSON must escape
 const JSON_SAFE = /^[^"\\\u0000-\u001f]*$/;
-const jsonString = (text: string) => (JSON_SAFE.test(text) ? `"${text}"` : JSON.stringify(text));
+
+/**
+ * JSON is written with its quote character as a parameter: `"` for plain JSON, `""` for JSON
+ * going straight into a quoted CSV field, which saves a second pass doubling every quote.
+ */
+type Quote = '"' | '""';
+
+function jsonString(text: string, q: Quote): string {
+  if (JSON_SAFE.test(text)) return q + text + q;
+  const json = JSON.stringify(text);
+  return q === '"' ? json : json.replaceAll('"', '""');
+}
 
 /** `"key":` for map keys, which repeat from record to record; bounded so odd data cannot grow it. */
-const keyCache = new Map<string, string>();
-function jsonKey(key: string): string {
-  let out = keyCache.get(key);
+const keyCaches = { '"': new Map<string, string>(), '""': new Map<string, string>() };
+function jsonKey(key: string, q: Quote): string {
+  const cache = keyCaches[q];
+  let out = cache.get(key);
   if (out === undefined) {
-    out = `${jsonString(key)}:`;
-    if (keyCache.size < 10_000) keyCache.set(key, out);
+    out = `${jsonString(key, q)}:`;
+    if (cache.size < 10_000) cache.set(key, out);
   }
   return out;
+}
+
+/** `list` sorted by `compare`, without copying when it already is (the common case). */
+function sorted<T>(list: readonly T[], compare: (a: T, b: T) => number): readonly T[] {
+  for (let i = 1; i < list.length; i++) {
+    if (compare(list[i - 1] as T, list[i] as T) > 0) return [...list].sort(compare);
+  }
+  return list;
+}
+
+function sortedNumbers(list: readonly string[]): readonly string[] {
+  for (let i = 1; i < list.length; i++) {
+    if (compareDecimal(list[i - 1] as string, list[i] as string) > 0) {
+      // Parse each number once, not once per comparison.
+      const keyed = list.map((text) => ({ text, value: toDecimal(text) }));
+      return keyed.sort((a, b) => compareDecimals(a.value, b.value)).map((k) => k.text);
+    }
+  }
+  return list;
 }
 
 // Values from the Scan API carry exactly one of S, N, BOOL, NULL, M, L, SS, NS, BS, B. Dispatching
 // on that one key (a for-in step and a switch) is much cheaper than probing ten properties.
 type Tagged = Record<string, unknown>;
 
-function writeJson(value: AttributeValue, out: string[]): void {
+function json(value: AttributeValue, q: Quote): string {
   for (const tag in value) {
     const v = (value as unknown as Tagged)[tag];
     if (v === undefined) continue;
     switch (tag) {
       case "S":
-        out.push(jsonString(v as string));
-        return;
+        return jsonString(v as string, q);
       case "N":
-        out.push(jsonNumber(v as string));
-        return;
+        return jsonNumber(v as string, q);
       case "BOOL":
-        out.push(v ? "true" : "false");
-        return;
+        return v ? "true" : "false";
       case "NULL":
-        out.push("null");
-        return;
+        return "null";
       case "M": {
         const map = v as Record<string, AttributeValue>;
-        const keys = Object.keys(map).sort(byCodeUnit);
-        out.push("{");
+        const keys = sorted(Object.keys(map), byCodeUnit);
+        let out = "{";
         for (let i = 0; i < keys.length; i++) {
           const key = keys[i] as string;
-          if (i) out.push(",");
-          out.push(jsonKey(key));
-          writeJson(map[key] as AttributeValue, out);
+          out += (i ? "," : "") + jsonKey(key, q) + json(map[key] as AttributeValue, q);
         }
-        out.push("}");
-        return;
+        return `${out}}`;
       }
       case "L": {
         const list = v as AttributeValue[];
-        out.push("[");
-        for (let i = 0; i < list.length; i++) {
-          if (i) out.push(",");
-          writeJson(list[i] as AttributeValue, out);
-        }
-        out.push("]");
-        return;
+        let out = "[";
+        for (let i = 0; i < list.length; i++) out += (i ? "," : "") + json(list[i] as AttributeValue, q);
+        return `${out}]`;
       }
-      case "SS":
-        out.push(JSON.stringify([...(v as string[])].sort(byCodeUnit)));
-        return;
+      case "SS": {
+        const list = sorted(v as string[], byCodeUnit);
+        let out = "[";
+        for (let i = 0; i < list.length; i++) out += (i ? "," : "") + jsonString(list[i] as string, q);
+        return `${out}]`;
+      }
       case "NS":
-        out.push(`[${[...(v as string[])].sort(compareDecimal).map(jsonNumber).join(",")}]`);
-        return;
+        return `[${sortedNumbers(v as string[])
+          .map((n) => jsonNumber(n, q))
+          .join(",")}]`;
       case "BS":
-        out.push(
-          `[${[...(v as Uint8Array[])]
-            .sort(byBytes)
-            .map((b) => `"${base64(b)}"`)
-            .join(",")}]`,
-        );
-        return;
+        return `[${sorted(v as Uint8Array[], byBytes)
+          .map((b) => q + base64(b) + q)
+          .join(",")}]`;
       case "B":
-        out.push(`"${base64(v as Uint8Array)}"`);
-        return;
+        return q + base64(v as Uint8Array) + q;
     }
   }
-  out.push("null");
+  return "null";
 }
 
 /** Compact JSON for a value nested in a map or list (and for sets at the top level). */
 export function toJson(value: AttributeValue): string {
-  const out: string[] = [];
-  writeJson(value, out);
-  return out.join("");
+  return json(value, '"');
 }
 
 /** The cell text (not yet quoted) for a top-level attribute value. */
@@ -182,9 +201,9 @@ export function csvCell(value: AttributeValue): string {
       case "B":
         return base64(v as Uint8Array);
       default: {
-        const json = toJson(value);
-        if (json.includes('"')) return `"${json.replaceAll('"', '""')}"`;
-        return json.includes(",") ? `"${json}"` : json;
+        // Written with doubled quotes: any quote in it means the field must be quoted.
+        const text = json(value, '""');
+        return text.includes('"') || text.includes(",") ? `"${text}"` : text;
       }
     }
   }
