@@ -6,7 +6,7 @@
 // 2. Peak memory of the whole export path (scan pages → fecha → cells → disk spool → header →
 //    CSV → sha256 → sink) for 100,000 vs 1,000,000 rows, each in a fresh Node process.
 // 3. End to end against the emulator (moto): one day exported to S3 with 1 vs 4 segments
-//    (10,000 rows by default; BENCH_EXPORT_E2E_ROWS=100000 for the size, several minutes).
+//    (5,000 rows by default; BENCH_EXPORT_E2E_ROWS=100000 for the size, several minutes).
 // BENCH_EXPORT_ROWS, BENCH_EXPORT_PARTS=format,memory,e2e and BENCH_EXPORT_CAPPED=1 adjust it.
 import { spawnSync } from "node:child_process";
 import { Writable } from "node:stream";
@@ -29,8 +29,8 @@ import { measure, median, printRow, withEmulator } from "./support";
 
 type Item = Record<string, AttributeValue>;
 const ROWS = Number(process.env.BENCH_EXPORT_ROWS ?? 1_000_000);
-/** moto serves ~2,000 items/s (single-threaded Python): 100k rows would take minutes, so 10k by default. */
-const E2E_ROWS = Number(process.env.BENCH_EXPORT_E2E_ROWS ?? 10_000);
+/** moto serves ~2,000 items/s (single-threaded Python): 100k rows would take minutes, so 5k by default. */
+const E2E_ROWS = Number(process.env.BENCH_EXPORT_E2E_ROWS ?? 5_000);
 const PAGE = 1000;
 /** Distinct pages cycled through; the memory runs keep fewer resident so they measure the export, not the pool. */
 const POOL_PAGES = process.argv[2] === "--memory-child" ? 2 : 20;

@@ -54,7 +54,8 @@ export interface ExportRequest {
 export const MAX_DAYS_PER_SCAN = 31;
 export const MAX_SEGMENTS = 64;
 const UNREADABLE_SAMPLE = 20;
-const FLUSH_BYTES = 256 * 1024;
+/** CSV text handed to the sink in pieces of about this many characters (young-generation sized). */
+const FLUSH_BYTES = 32 * 1024;
 
 interface DayState {
   window: DayWindow;

@@ -89,7 +89,7 @@ const ABORT_WAIT_MS = 30_000;
 /** A local file, written as `<path>.partial-<pid>` and renamed into place when complete. */
 export function fileSink(path: string): CsvSink {
   const partial = `${path}.partial-${process.pid}`;
-  const stream = createWriteStream(partial, { highWaterMark: 1 << 20 });
+  const stream = createWriteStream(partial, { highWaterMark: 256 * 1024 });
   let failure: unknown;
   const failed = new Promise<never>((_, reject) => {
     stream.on("error", (error) => {
