@@ -100,11 +100,12 @@ describe("trace (global behaviour)", () => {
   });
 
   it("stack traces appear only with --verbose", async () => {
-    const plain = await runCli(["export"]);
+    // Any command still stubbed will do (export is implemented now: issue #5).
+    const plain = await runCli(["local"]);
     expect(plain.code).toBe(1);
     expect(plain.stderr).toContain("not implemented yet");
     expect(plain.stderr).not.toMatch(/\n\s+at /);
-    const verbose = await runCli(["export", "--verbose"]);
+    const verbose = await runCli(["local", "--verbose"]);
     expect(verbose.stderr).toMatch(/\n\s+at /);
   });
 });
