@@ -5,57 +5,27 @@
  * through the sink (S3 multipart upload with SSE-KMS, a file, stdout), hashed on the way; then
  * the manifest. Memory holds one page per segment, a few buffers and the set of column names.
  */
-import { createHash } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Writable } from "node:stream";
-import { type AttributeValue, DescribeTableCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { HeadBucketCommand, type S3Client } from "@aws-sdk/client-s3";
-import { ErrorCode, interruptedError, isAbortError, TraceError, toTraceError, usageError } from "../errors";
+import type { AttributeValue } from "@aws-sdk/client-dynamodb";
+import type { S3Client } from "@aws-sdk/client-s3";
+import { interruptedError, isAbortError, toTraceError } from "../errors";
 import type { Reporter } from "../reporter";
 import { version } from "../version";
-import { headerColumns, RowAssembler, RowShaper } from "./columns";
+import { headerColumns, RowShaper } from "./columns";
 import { type Day, type DayWindow, dayWindow } from "./day-window";
 import { parseFecha, windowIndexOf } from "./fecha";
-import { type ExportManifest, objectKey, putManifest } from "./manifest";
+import { type ExportManifest, putManifest } from "./manifest";
+import { type ExportClients, type ExportRequest, MAX_DAYS_PER_SCAN, preflight, validateRequest } from "./request";
 import { type Item, parallelScan } from "./scan";
-import { type CsvSink, fileSink, s3Sink, streamSink } from "./sinks";
-import { readSpool, SpoolWriter } from "./spool";
+import { SpoolWriter } from "./spool";
+import { locationOf, writeDay } from "./write-day";
 
-export type ExportTarget =
-  | { kind: "s3"; bucket: string; kmsKeyId: string; partSize?: number }
-  | { kind: "file"; path: string }
-  | { kind: "stream"; stream: Writable }
-  | { kind: "none" };
+export type { ExportClients, ExportRequest, ExportTarget } from "./request";
+export { MAX_DAYS_PER_SCAN, MAX_SEGMENTS } from "./request";
 
-export interface ExportClients {
-  dynamodb: Pick<DynamoDBClient, "send">;
-  /** Needed for the S3 target only. */
-  s3?: S3Client;
-}
-
-export interface ExportRequest {
-  /** Physical table name. */
-  table: string;
-  /** The days to export, each `YYYY-MM-DD` (validated by the caller). */
-  days: readonly Day[];
-  /** IANA business time zone deciding which day a record belongs to. */
-  timeZone: string;
-  segments: number;
-  target: ExportTarget;
-  /** Clock, for tests. */
-  now?: () => number;
-  /** Where day spools go (default: the OS temp dir). */
-  spoolDir?: string;
-}
-
-/** Days exported by one scan; a longer backfill scans once per group. */
-export const MAX_DAYS_PER_SCAN = 31;
-export const MAX_SEGMENTS = 64;
 const UNREADABLE_SAMPLE = 20;
-/** CSV text handed to the sink in pieces of about this many characters (young-generation sized). */
-const FLUSH_BYTES = 32 * 1024;
 
 interface DayState {
   window: DayWindow;
@@ -64,94 +34,8 @@ interface DayState {
   spool: SpoolWriter | undefined;
 }
 
-function validate(request: ExportRequest): void {
-  if (request.days.length === 0) throw usageError("no day to export", "pass --date YYYY-MM-DD or --from/--to");
-  if (!Number.isInteger(request.segments) || request.segments < 1 || request.segments > MAX_SEGMENTS) {
-    throw usageError(`segments must be an integer from 1 to ${MAX_SEGMENTS}, got ${request.segments}`, "pass --segments 4 (or so)");
-  }
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: request.timeZone });
-  } catch {
-    throw usageError(`time zone ${JSON.stringify(request.timeZone)} is not an IANA zone name`, "use a name such as Europe/Madrid");
-  }
-  if ((request.target.kind === "file" || request.target.kind === "stream") && request.days.length > 1) {
-    throw usageError(
-      `a local CSV holds one day; ${request.days.length} were asked for`,
-      "export one --date with --out, or drop --out to write to S3",
-    );
-  }
-  if (request.target.kind === "s3" && !request.target.kmsKeyId) {
-    throw usageError("no KMS key to encrypt the export with", "pass --kms-key <arn> or deploy the base stack");
-  }
-}
-
-/** Fails early, before anything is scanned or written, when the table or the bucket is missing or forbidden. */
-async function preflight(clients: ExportClients, request: ExportRequest, signal: AbortSignal): Promise<void> {
-  try {
-    await clients.dynamodb.send(new DescribeTableCommand({ TableName: request.table }), { abortSignal: signal });
-  } catch (error) {
-    const traced = toTraceError(error, `table "${request.table}"`);
-    if (traced.code === ErrorCode.notFound) {
-      throw new TraceError(ErrorCode.notFound, `table "${request.table}" does not exist`, {
-        hint: "pass --table <name>, or check --env / --region and that the traceability stack is deployed (`trace status`)",
-        cause: error,
-      });
-    }
-    throw traced;
-  }
-  if (request.target.kind !== "s3") return;
-  const { bucket } = request.target;
-  if (!clients.s3) throw new TraceError(ErrorCode.failed, "no S3 client given for an S3 export");
-  try {
-    await clients.s3.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: signal });
-  } catch (error) {
-    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    if (status === 404) {
-      throw new TraceError(ErrorCode.notFound, `bucket "${bucket}" does not exist`, {
-        hint: "pass --bucket <name>, or check --env / --region and that the base stack is deployed (`trace status`)",
-        cause: error,
-      });
-    }
-    if (status === 403) {
-      throw new TraceError(ErrorCode.accessDenied, `access denied to bucket "${bucket}"`, {
-        hint: "the credentials in use need s3:ListBucket and s3:PutObject on it (and kms:GenerateDataKey on the key)",
-        cause: error,
-      });
-    }
-    throw toTraceError(error, `bucket "${bucket}"`);
-  }
-}
-
 const idText = (value: AttributeValue | undefined): string =>
   value?.S ?? value?.N ?? (value?.B ? Buffer.from(value.B).toString("base64") : "(no id)");
-
-function openSink(clients: ExportClients, request: ExportRequest, day: Day): CsvSink {
-  const target = request.target;
-  switch (target.kind) {
-    case "s3":
-      return s3Sink({
-        s3: clients.s3 as S3Client,
-        bucket: target.bucket,
-        key: objectKey(request.table, day),
-        kmsKeyId: target.kmsKeyId,
-        partSize: target.partSize,
-      });
-    case "file":
-      return fileSink(target.path);
-    case "stream":
-      return streamSink(target.stream);
-    default:
-      throw new TraceError(ErrorCode.failed, "a dry run writes nothing");
-  }
-}
-
-function locationOf(request: ExportRequest, day: Day): string | null {
-  const target = request.target;
-  if (target.kind === "s3") return `s3://${target.bucket}/${objectKey(request.table, day)}`;
-  if (target.kind === "file") return target.path;
-  if (target.kind === "stream") return "-";
-  return null;
-}
 
 /**
  * Exports each of `request.days` of the table: one object (plus manifest) per day, each
@@ -164,7 +48,7 @@ export async function exportDays(
   reporter: Reporter,
   signal: AbortSignal,
 ): Promise<ExportManifest[]> {
-  validate(request);
+  validateRequest(request);
   await preflight(clients, request, signal);
   const manifests: ExportManifest[] = [];
   for (let i = 0; i < request.days.length; i += MAX_DAYS_PER_SCAN) {
@@ -260,11 +144,16 @@ async function exportGroup(
       let bytes: number | null = null;
       let sha256: string | null = null;
       if (state.spool) {
-        const written = await writeDay(clients, request, state, columns, shaper, signal, (n) =>
-          tick(
-            () =>
-              `${request.table} ${state.window.day}: writing ${n.toLocaleString("en-US")} of ${state.rows.toLocaleString("en-US")} rows`,
-          ),
+        const written = await writeDay(
+          clients,
+          request,
+          { day: state.window.day, spoolPath: state.spool.path, columns, signatures: shaper.signatures },
+          signal,
+          (n) =>
+            tick(
+              () =>
+                `${request.table} ${state.window.day}: writing ${n.toLocaleString("en-US")} of ${state.rows.toLocaleString("en-US")} rows`,
+            ),
         );
         bytes = written.bytes;
         sha256 = written.sha256;
@@ -306,54 +195,5 @@ async function exportGroup(
     progress.stop();
     for (const state of states) state.spool?.destroy();
     if (spoolDir) await rm(spoolDir, { recursive: true, force: true });
-  }
-}
-
-/** Streams one day from its spool through a sink, hashing; aborts the sink on any failure. */
-async function writeDay(
-  clients: ExportClients,
-  request: ExportRequest,
-  state: DayState,
-  columns: string[],
-  shaper: RowShaper,
-  signal: AbortSignal,
-  onRows: (rows: number) => void,
-): Promise<{ bytes: number; sha256: string }> {
-  const sink = openSink(clients, request, state.window.day);
-  const hash = createHash("sha256");
-  let bytes = 0;
-  const emit = async (text: string) => {
-    const chunk = Buffer.from(text, "utf8");
-    hash.update(chunk);
-    bytes += chunk.length;
-    await sink.write(chunk);
-  };
-  const onAbort = () => {
-    void sink.abort();
-  };
-  signal.addEventListener("abort", onAbort, { once: true });
-  try {
-    const assembler = new RowAssembler(columns, shaper.signatures);
-    let pending = assembler.header;
-    let rows = 0;
-    for await (const row of readSpool((state.spool as SpoolWriter).path)) {
-      pending += assembler.line(row.signatureId, row.cells);
-      if (pending.length >= FLUSH_BYTES) {
-        signal.throwIfAborted();
-        await emit(pending);
-        pending = "";
-        onRows(rows);
-      }
-      rows++;
-    }
-    if (pending) await emit(pending);
-    signal.throwIfAborted();
-    await sink.finish();
-    return { bytes, sha256: hash.digest("hex") };
-  } catch (error) {
-    await sink.abort();
-    throw error;
-  } finally {
-    signal.removeEventListener("abort", onAbort);
   }
 }
