@@ -77,6 +77,7 @@ Examples:
         const { exportDays } = await import("../core/export/export-days");
         const clients = await ctx.clients();
         const toS3 = !options.out && !options.dryRun;
+        // Only an S3 export needs the bucket and key; a local or dry run must not require the base stack.
         const names = await resolveOutputs(
           clients.cloudformation,
           env,
@@ -84,14 +85,13 @@ Examples:
           { TrazabilidadTableName: options.table, DataBucketName: options.bucket, DataKeyArn: options.kmsKey },
           { TrazabilidadTableName: "--table", DataBucketName: "--bucket", DataKeyArn: "--kms-key" },
         );
-        const named = names as Record<string, string>;
         const target = options.dryRun
           ? ({ kind: "none" } as const)
           : options.out === "-"
             ? ({ kind: "stream", stream: process.stdout } as const)
             : options.out
               ? ({ kind: "file", path: options.out } as const)
-              : ({ kind: "s3", bucket: named.DataBucketName ?? "", kmsKeyId: named.DataKeyArn ?? "" } as const);
+              : ({ kind: "s3", bucket: names.DataBucketName, kmsKeyId: names.DataKeyArn } as const);
         const started = performance.now();
         const manifests = await exportDays(
           { dynamodb: clients.dynamodb, s3: toS3 ? clients.s3 : undefined },
