@@ -1,6 +1,102 @@
-// Placeholder until issue #5 lands: the scheduled export (EventBridge Scheduler → Lambda) handler. It refuses to run rather than pretend.
-import { ErrorCode, TraceError } from "../src/core/errors";
+// The scheduled export (EventBridge Scheduler at the export hour → this function): exports the
+// current day so far and re-exports the previous day, so records written after yesterday's run
+// are not lost. Thin: read the event and the environment, call core, log the manifests' figures.
+import type { Logger } from "@aws-lambda-powertools/logger";
+import type { Context } from "aws-lambda";
+import { TraceError, toTraceError } from "../src/core/errors";
+import { addDays, dayInZone } from "../src/core/export/day-window";
+import { type ExportClients, exportDays } from "../src/core/export/export-days";
+import type { ExportManifest } from "../src/core/export/manifest";
+import { LAMBDA_ENV } from "../src/core/stacks";
+import { createLambdaClients, createLogger, loggerReporter, requireEnv } from "./shared/runtime";
 
-export async function handler(): Promise<never> {
-  throw new TraceError(ErrorCode.notImplemented, "the export handler is not implemented yet (issue #5)");
+/** The schedule's input: `{"scheduledTime": "<aws.scheduler.scheduled-time>"}`. */
+export interface ScheduledExportEvent {
+  scheduledTime?: string;
 }
+
+export interface ExportFunctionConfig {
+  table: string;
+  bucket: string;
+  kmsKeyArn: string;
+  timeZone: string;
+  segments: number;
+}
+
+export interface ExportHandlerDeps {
+  clients: ExportClients;
+  logger: Logger;
+  /** Read on the first invocation (so a bad variable fails the invocation, not the import). */
+  config: () => ExportFunctionConfig;
+  now?: () => number;
+}
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ExportFunctionConfig {
+  const segments = Number(env[LAMBDA_ENV.segments] ?? 4);
+  return {
+    table: requireEnv(LAMBDA_ENV.tableName, env),
+    bucket: requireEnv(LAMBDA_ENV.bucketName, env),
+    kmsKeyArn: requireEnv(LAMBDA_ENV.kmsKeyArn, env),
+    timeZone: requireEnv(LAMBDA_ENV.timeZone, env),
+    segments: Number.isInteger(segments) && segments > 0 ? segments : 4,
+  };
+}
+
+/** Stop this long before the Lambda timeout so the upload is aborted cleanly, not cut off. */
+const TIMEOUT_MARGIN_MS = 15_000;
+
+const figures = (m: ExportManifest) => ({
+  date: m.date,
+  rows: m.rows,
+  bytes: m.bytes,
+  sha256: m.sha256,
+  columns: m.columns.length,
+  scannedCount: m.scannedCount,
+  unreadableFecha: m.unreadableFecha,
+  complete: m.complete,
+  windowStart: m.windowStart,
+  windowEnd: m.windowEnd,
+  location: m.location,
+});
+
+export function createHandler(deps: ExportHandlerDeps) {
+  let config: ExportFunctionConfig | undefined;
+  return async (event: ScheduledExportEvent | undefined, context?: Pick<Context, "getRemainingTimeInMillis">) => {
+    const { logger } = deps;
+    try {
+      config ??= deps.config();
+      const parsed = event?.scheduledTime ? Date.parse(event.scheduledTime) : Number.NaN;
+      if (event?.scheduledTime && Number.isNaN(parsed))
+        logger.warn("scheduledTime unreadable, using the clock", { scheduledTime: event.scheduledTime });
+      const at = Number.isNaN(parsed) ? (deps.now ?? Date.now)() : parsed;
+      const today = dayInZone(at, config.timeZone);
+      const days = [addDays(today, -1), today];
+      const remaining = context?.getRemainingTimeInMillis();
+      const signal = remaining ? AbortSignal.timeout(Math.max(1_000, remaining - TIMEOUT_MARGIN_MS)) : new AbortController().signal;
+      logger.info("export starting", { table: config.table, days, timeZone: config.timeZone, scheduledTime: event?.scheduledTime });
+      const manifests = await exportDays(
+        deps.clients,
+        {
+          table: config.table,
+          days,
+          timeZone: config.timeZone,
+          segments: config.segments,
+          target: { kind: "s3", bucket: config.bucket, kmsKeyId: config.kmsKeyArn },
+          now: deps.now,
+        },
+        loggerReporter(logger),
+        signal,
+      );
+      for (const m of manifests) logger.info("day exported", figures(m));
+      return { days: manifests.map(figures) };
+    } catch (error) {
+      const traced = toTraceError(error);
+      logger.error("export failed", { code: traced.code, message: traced.message, hint: traced.hint, error: traced.cause ?? traced });
+      // Rethrown: the invocation fails, the function's Errors metric rises and the alarm fires.
+      throw traced instanceof TraceError ? traced : error;
+    }
+  };
+}
+
+const clients = createLambdaClients();
+export const handler = createHandler({ clients, logger: createLogger("export"), config: () => configFromEnv() });

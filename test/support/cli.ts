@@ -22,6 +22,8 @@ const baseEnv = (): NodeJS.ProcessEnv => {
   // Nothing from the developer's own AWS setup may leak into a test.
   for (const key of Object.keys(env)) if (key.startsWith("AWS_") || key.startsWith("TRACE_")) delete env[key];
   delete env.FORCE_COLOR;
+  // Never let the SDK probe instance metadata (169.254.169.254) from a test.
+  env.AWS_EC2_METADATA_DISABLED = "true";
   return env;
 };
 

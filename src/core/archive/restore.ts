@@ -155,9 +155,7 @@ async function pickVersion(deps: RestoreDeps, versions: ArchiveVersion[], wanted
   const choices = [...versions].reverse().map((v) => ({ value: v, label: `${v.deletedAt}  ${v.deletionKind ?? "?"}  ${v.versionId}` }));
   const chosen = await deps.reporter.choose(`${versions.length} archived versions of this item; which one?`, choices, latest);
   if (chosen === latest)
-    deps.reporter.info(
-      `${versions.length} archived versions; restoring the latest (${latest.versionId}); pass --version to pick another`,
-    );
+    deps.reporter.info(`${versions.length} archived versions; restoring the latest (${latest.versionId}); pass --version to pick another`);
   return chosen;
 }
 

@@ -14,6 +14,16 @@ function dirWithConfig(text: string, name = "trace.config.yaml"): string {
   return dir;
 }
 
+// A command that needs AWS, with no way to find credentials (and no instance metadata lookup).
+const noCredentials = {
+  args: ["audit", "show", "CACHE_TTL_SEC", "--region", "eu-west-1", "--audit-table", "Audit", "--index", "itemKey-modificationTime-index"],
+  env: {
+    AWS_EC2_METADATA_DISABLED: "true",
+    AWS_CONFIG_FILE: "/nonexistent/config",
+    AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/credentials",
+  },
+};
+
 const goodConfig = `
 environments:
   dev: { stage: dev, region: eu-west-1, prefix: dev- }
@@ -76,7 +86,7 @@ describe("trace (global behaviour)", () => {
     const results = await Promise.all([
       runCli(["config", "--env", "dev"], { cwd }),
       runCli(["config", "--env", "nope"], { cwd }),
-      runCli(["export"], { cwd }),
+      runCli(noCredentials.args, { cwd, env: noCredentials.env }),
     ]);
     for (const { stdout, stderr } of results) {
       expect(stdout + stderr).not.toMatch(ANSI);
@@ -99,12 +109,14 @@ describe("trace (global behaviour)", () => {
     expect(stderr).toContain("unknown option '--frobnicate'");
   });
 
-  it("stack traces appear only with --verbose", async () => {
-    const plain = await runCli(["export"]);
-    expect(plain.code).toBe(1);
-    expect(plain.stderr).toContain("not implemented yet");
+  it("missing credentials: exit 5 and how to configure them; the stack only with --verbose", async () => {
+    const plain = await runCli(noCredentials.args, { env: noCredentials.env });
+    expect(plain.code).toBe(5);
+    expect(plain.stderr).toMatch(/AWS credentials are missing, invalid or expired/);
+    expect(plain.stderr).toMatch(/hint: configure them with `aws configure`/);
     expect(plain.stderr).not.toMatch(/\n\s+at /);
-    const verbose = await runCli(["export", "--verbose"]);
+    const verbose = await runCli([...noCredentials.args, "--verbose"], { env: noCredentials.env });
+    expect(verbose.code).toBe(5);
     expect(verbose.stderr).toMatch(/\n\s+at /);
   });
 });

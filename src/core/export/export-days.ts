@@ -1,0 +1,199 @@
+/**
+ * The daily export, end to end: one parallel scan routes each record to the day its `fecha`
+ * falls on (in the business zone), formats it into CSV cells at once and spools it to local disk;
+ * when the scan ends each day's header is known, and the day's rows stream from the spool
+ * through the sink (S3 multipart upload with SSE-KMS, a file, stdout), hashed on the way; then
+ * the manifest. Memory holds one page per segment, a few buffers and the set of column names.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { AttributeValue } from "@aws-sdk/client-dynamodb";
+import type { S3Client } from "@aws-sdk/client-s3";
+import { interruptedError, isAbortError, toTraceError } from "../errors";
+import type { Reporter } from "../reporter";
+import { version } from "../version";
+import { headerColumns, RowShaper } from "./columns";
+import { type Day, type DayWindow, dayWindow } from "./day-window";
+import { parseFecha, windowIndexOf } from "./fecha";
+import { type ExportManifest, putManifest } from "./manifest";
+import { type ExportClients, type ExportRequest, MAX_DAYS_PER_SCAN, preflight, validateRequest } from "./request";
+import { type Item, parallelScan } from "./scan";
+import { SpoolWriter } from "./spool";
+import { locationOf, writeDay } from "./write-day";
+
+export type { ExportClients, ExportRequest, ExportTarget } from "./request";
+export { MAX_DAYS_PER_SCAN, MAX_SEGMENTS } from "./request";
+
+const UNREADABLE_SAMPLE = 20;
+
+interface DayState {
+  window: DayWindow;
+  rows: number;
+  signatures: Set<number>;
+  spool: SpoolWriter | undefined;
+}
+
+const idText = (value: AttributeValue | undefined): string =>
+  value?.S ?? value?.N ?? (value?.B ? Buffer.from(value.B).toString("base64") : "(no id)");
+
+/**
+ * Exports each of `request.days` of the table: one object (plus manifest) per day, each
+ * complete or absent. Returns the manifests in the order of the days. Throws TraceError
+ * (interrupted when `signal` aborts); any failure aborts the day's upload.
+ */
+export async function exportDays(
+  clients: ExportClients,
+  request: ExportRequest,
+  reporter: Reporter,
+  signal: AbortSignal,
+): Promise<ExportManifest[]> {
+  validateRequest(request);
+  await preflight(clients, request, signal);
+  const manifests: ExportManifest[] = [];
+  for (let i = 0; i < request.days.length; i += MAX_DAYS_PER_SCAN) {
+    manifests.push(...(await exportGroup(clients, request, request.days.slice(i, i + MAX_DAYS_PER_SCAN), reporter, signal)));
+  }
+  return manifests;
+}
+
+async function exportGroup(
+  clients: ExportClients,
+  request: ExportRequest,
+  days: readonly Day[],
+  reporter: Reporter,
+  signal: AbortSignal,
+): Promise<ExportManifest[]> {
+  const now = request.now ?? Date.now;
+  const startedAt = now();
+  const dryRun = request.target.kind === "none";
+  const spoolDir = dryRun ? undefined : await mkdtemp(join(request.spoolDir ?? tmpdir(), "trace-export-"));
+  const states: DayState[] = days.map((day, i) => ({
+    window: dayWindow(day, request.timeZone),
+    rows: 0,
+    signatures: new Set(),
+    spool: spoolDir ? new SpoolWriter(join(spoolDir, `${i}.spool`)) : undefined,
+  }));
+  const windows = states.map((s) => s.window);
+  const shaper = new RowShaper();
+  const label = days.length === 1 ? days[0] : `${days[0]}…${days[days.length - 1]}`;
+  const progress = reporter.progress(`exporting ${request.table} ${label}`);
+  let scanned = 0;
+  let matched = 0;
+  let unreadable = 0;
+  const unreadableIds: string[] = [];
+  let lastTick = 0;
+  const tick = (text: () => string) => {
+    const t = performance.now();
+    if (t - lastTick < 250) return;
+    lastTick = t;
+    progress.update(text());
+  };
+  const scanStart = performance.now();
+  const rate = (n: number, since: number) => Math.round(n / Math.max(0.001, (performance.now() - since) / 1000)).toLocaleString("en-US");
+
+  try {
+    await parallelScan(clients.dynamodb, {
+      table: request.table,
+      segments: request.segments,
+      signal,
+      onPage: async (items: Item[], count: number) => {
+        scanned += count;
+        const behind = new Set<SpoolWriter>();
+        for (const item of items) {
+          const fecha = parseFecha(item.fecha);
+          if (!fecha) {
+            unreadable++;
+            if (unreadableIds.length < UNREADABLE_SAMPLE) unreadableIds.push(idText(item.id));
+            continue;
+          }
+          const index = windowIndexOf(fecha, windows);
+          if (index < 0) continue;
+          const state = states[index] as DayState;
+          state.rows++;
+          matched++;
+          if (!state.spool) {
+            state.signatures.add(shaper.signatureOf(Object.keys(item)).id);
+            continue;
+          }
+          const row = shaper.shape(item);
+          state.signatures.add(row.signature.id);
+          if (!state.spool.write(row.signature.id, row.cells)) behind.add(state.spool);
+        }
+        // Backpressure: a segment does not fetch its next page while the disk is behind.
+        for (const spool of behind) await spool.drained();
+        tick(
+          () =>
+            `${request.table} ${label}: scanned ${scanned.toLocaleString("en-US")} · matched ${matched.toLocaleString("en-US")} · ${rate(scanned, scanStart)} items/s`,
+        );
+      },
+    });
+    for (const state of states) await state.spool?.close();
+
+    if (unreadable > 0) {
+      reporter.warn(
+        `${unreadable} record(s) of ${request.table} have a missing or unreadable fecha and belong to no day (ids: ${unreadableIds.join(", ")}${unreadable > unreadableIds.length ? ", …" : ""})`,
+        { unreadableFecha: unreadable, ids: unreadableIds },
+      );
+    }
+
+    const manifests: ExportManifest[] = [];
+    for (const state of states) {
+      signal.throwIfAborted();
+      const columns = headerColumns(new Set([...state.signatures].flatMap((id) => shaper.signatures[id]?.names ?? [])));
+      let bytes: number | null = null;
+      let sha256: string | null = null;
+      if (state.spool) {
+        const written = await writeDay(
+          clients,
+          request,
+          { day: state.window.day, spoolPath: state.spool.path, columns, signatures: shaper.signatures },
+          signal,
+          (n) =>
+            tick(
+              () =>
+                `${request.table} ${state.window.day}: writing ${n.toLocaleString("en-US")} of ${state.rows.toLocaleString("en-US")} rows`,
+            ),
+        );
+        bytes = written.bytes;
+        sha256 = written.sha256;
+      }
+      const manifest: ExportManifest = {
+        table: request.table,
+        date: state.window.day,
+        timeZone: request.timeZone,
+        windowStart: new Date(state.window.start).toISOString(),
+        windowEnd: new Date(state.window.end).toISOString(),
+        rows: state.rows,
+        bytes,
+        sha256,
+        columns,
+        scannedCount: scanned,
+        segments: request.segments,
+        unreadableFecha: unreadable,
+        unreadableFechaIds: unreadableIds,
+        startedAt: new Date(startedAt).toISOString(),
+        finishedAt: new Date(now()).toISOString(),
+        complete: startedAt >= state.window.end,
+        toolVersion: version,
+        location: locationOf(request, state.window.day),
+        dryRun,
+      };
+      if (request.target.kind === "s3") {
+        await putManifest(clients.s3 as S3Client, request.target.bucket, request.target.kmsKeyId, manifest, signal);
+      }
+      reporter.debug(
+        `${manifest.date}: ${manifest.rows} rows${bytes === null ? "" : `, ${bytes} bytes`} → ${manifest.location ?? "(dry run)"}`,
+      );
+      manifests.push(manifest);
+    }
+    return manifests;
+  } catch (error) {
+    if (signal.aborted || isAbortError(error)) throw interruptedError("export interrupted; nothing of the unfinished day was written");
+    throw toTraceError(error, `export of ${request.table}`);
+  } finally {
+    progress.stop();
+    for (const state of states) state.spool?.destroy();
+    if (spoolDir) await rm(spoolDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * The manifest written beside each day's CSV (`_manifest.json`) and returned to the CLI
+ * (`--json`) and to the Lambda's log: what was exported, from what, and whether it is whole.
+ */
+import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import type { Day } from "./day-window";
+
+export const MANIFEST_FILE = "_manifest.json";
+
+/** `exports/<table>/dt=YYYY-MM-DD/<table>_YYYY-MM-DD.csv`, `<table>` being the physical table name. */
+export function objectKey(table: string, day: Day): string {
+  return `exports/${table}/dt=${day}/${table}_${day}.csv`;
+}
+
+export function manifestKey(table: string, day: Day): string {
+  return `exports/${table}/dt=${day}/${MANIFEST_FILE}`;
+}
+
+export interface ExportManifest {
+  /** Physical table name. */
+  table: string;
+  date: Day;
+  timeZone: string;
+  /** The day's window in UTC: start inclusive, end exclusive. */
+  windowStart: string;
+  windowEnd: string;
+  /** Data rows in the CSV (header excluded). */
+  rows: number;
+  /** Size of the CSV in bytes; null on a dry run. */
+  bytes: number | null;
+  /** Hex sha256 of the CSV bytes; null on a dry run. */
+  sha256: string | null;
+  columns: string[];
+  /** Items read by the scan (the whole table: membership is decided on `fecha`). */
+  scannedCount: number;
+  segments: number;
+  /** Records of the table whose `fecha` is missing or unreadable (they belong to no day). */
+  unreadableFecha: number;
+  /** Up to 20 of their ids, for a look. */
+  unreadableFechaIds: string[];
+  startedAt: string;
+  finishedAt: string;
+  /** True when the day had ended (in the business zone) before the export started. */
+  complete: boolean;
+  toolVersion: string;
+  /** Where the CSV went: `s3://bucket/key`, a file path, `-` for stdout, or null on a dry run. */
+  location: string | null;
+  dryRun: boolean;
+}
+
+/** Writes the manifest beside the CSV, encrypted with the same key. */
+export async function putManifest(s3: S3Client, bucket: string, kmsKeyId: string, manifest: ExportManifest, signal: AbortSignal) {
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: manifestKey(manifest.table, manifest.date),
+      Body: `${JSON.stringify(manifest, null, 2)}\n`,
+      ContentType: "application/json",
+      ServerSideEncryption: "aws:kms",
+      SSEKMSKeyId: kmsKeyId,
+    }),
+    { abortSignal: signal },
+  );
+}

@@ -1,0 +1,99 @@
+/**
+ * What an export is asked to do (days, zone, segments, target) and the checks made before any
+ * record is read: the request's own sense, then the table and the bucket exist and are reachable.
+ */
+import type { Writable } from "node:stream";
+import { DescribeTableCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { HeadBucketCommand, type S3Client } from "@aws-sdk/client-s3";
+import { ErrorCode, TraceError, toTraceError, usageError } from "../errors";
+import type { Day } from "./day-window";
+
+export type ExportTarget =
+  | { kind: "s3"; bucket: string; kmsKeyId: string; partSize?: number }
+  | { kind: "file"; path: string }
+  | { kind: "stream"; stream: Writable }
+  | { kind: "none" };
+
+export interface ExportClients {
+  dynamodb: Pick<DynamoDBClient, "send">;
+  /** Needed for the S3 target only. */
+  s3?: S3Client;
+}
+
+export interface ExportRequest {
+  /** Physical table name. */
+  table: string;
+  /** The days to export, each `YYYY-MM-DD` (validated by the caller). */
+  days: readonly Day[];
+  /** IANA business time zone deciding which day a record belongs to. */
+  timeZone: string;
+  segments: number;
+  target: ExportTarget;
+  /** Clock, for tests. */
+  now?: () => number;
+  /** Where day spools go (default: the OS temp dir). */
+  spoolDir?: string;
+}
+
+/** Days exported by one scan; a longer backfill scans once per group. */
+export const MAX_DAYS_PER_SCAN = 31;
+export const MAX_SEGMENTS = 64;
+
+/** Throws a usage error naming the wrong value when the request makes no sense. */
+export function validateRequest(request: ExportRequest): void {
+  if (request.days.length === 0) throw usageError("no day to export", "pass --date YYYY-MM-DD or --from/--to");
+  if (!Number.isInteger(request.segments) || request.segments < 1 || request.segments > MAX_SEGMENTS) {
+    throw usageError(`segments must be an integer from 1 to ${MAX_SEGMENTS}, got ${request.segments}`, "pass --segments 4 (or so)");
+  }
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: request.timeZone });
+  } catch {
+    throw usageError(`time zone ${JSON.stringify(request.timeZone)} is not an IANA zone name`, "use a name such as Europe/Madrid");
+  }
+  if ((request.target.kind === "file" || request.target.kind === "stream") && request.days.length > 1) {
+    throw usageError(
+      `a local CSV holds one day; ${request.days.length} were asked for`,
+      "export one --date with --out, or drop --out to write to S3",
+    );
+  }
+  if (request.target.kind === "s3" && !request.target.kmsKeyId) {
+    throw usageError("no KMS key to encrypt the export with", "pass --kms-key <arn> or deploy the base stack");
+  }
+}
+
+/** Fails early, before anything is scanned or written, when the table or the bucket is missing or forbidden. */
+export async function preflight(clients: ExportClients, request: ExportRequest, signal: AbortSignal): Promise<void> {
+  try {
+    await clients.dynamodb.send(new DescribeTableCommand({ TableName: request.table }), { abortSignal: signal });
+  } catch (error) {
+    const traced = toTraceError(error, `table "${request.table}"`);
+    if (traced.code === ErrorCode.notFound) {
+      throw new TraceError(ErrorCode.notFound, `table "${request.table}" does not exist`, {
+        hint: "pass --table <name>, or check --env / --region and that the traceability stack is deployed (`trace status`)",
+        cause: error,
+      });
+    }
+    throw traced;
+  }
+  if (request.target.kind !== "s3") return;
+  const { bucket } = request.target;
+  if (!clients.s3) throw new TraceError(ErrorCode.failed, "no S3 client given for an S3 export");
+  try {
+    await clients.s3.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: signal });
+  } catch (error) {
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if (status === 404) {
+      throw new TraceError(ErrorCode.notFound, `bucket "${bucket}" does not exist`, {
+        hint: "pass --bucket <name>, or check --env / --region and that the base stack is deployed (`trace status`)",
+        cause: error,
+      });
+    }
+    if (status === 403) {
+      throw new TraceError(ErrorCode.accessDenied, `access denied to bucket "${bucket}"`, {
+        hint: "the credentials in use need s3:ListBucket and s3:PutObject on it (and kms:GenerateDataKey on the key)",
+        cause: error,
+      });
+    }
+    throw toTraceError(error, `bucket "${bucket}"`);
+  }
+}

@@ -1,0 +1,76 @@
+// Ctrl-C on the built CLI while the multipart upload is in flight: exit 130, the upload aborted,
+// no object and no incomplete multipart upload left in the bucket.
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { HeadObjectCommand, ListMultipartUploadsCommand } from "@aws-sdk/client-s3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { emulatorClients, emulatorEnv } from "../../support/emulator";
+import { projectRoot } from "../../support/paths";
+import { configFile, createTable, createVersionedBucket, putItems, S, TEST_KEY_ARN } from "./support";
+
+const DAY = "2026-11-22";
+
+describe("trace export interrupted", () => {
+  const clients = emulatorClients();
+  let table: string;
+  let bucket: string;
+
+  beforeAll(async () => {
+    table = await createTable(clients);
+    bucket = await createVersionedBucket(clients);
+    // ~40 MB of CSV: five 8 MiB parts, so the upload stays in flight long enough to interrupt.
+    await putItems(
+      clients,
+      table,
+      Array.from({ length: 800 }, (_, i) => ({ id: S(`big-${i}`), fecha: S(`${DAY}T10:00:00Z`), carga: S("x".repeat(50_000)) })),
+    );
+  });
+  afterAll(() => clients.destroy());
+
+  it("Ctrl-C during the upload → exit 130, nothing left behind", async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        join(projectRoot, "bin", "trace"),
+        "--config",
+        configFile("UTC", 2),
+        "export",
+        "--date",
+        DAY,
+        "--table",
+        table,
+        "--bucket",
+        bucket,
+        "--kms-key",
+        TEST_KEY_ARN,
+      ],
+      { env: { PATH: process.env.PATH, ...emulatorEnv() }, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stderr = "";
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+    // Wait until the multipart upload exists, then press Ctrl-C.
+    let started = false;
+    for (let i = 0; i < 600 && !started && child.exitCode === null; i++) {
+      const { Uploads } = await clients.s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+      started = (Uploads ?? []).length > 0;
+      if (!started) await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(started, `the upload never started; stderr: ${stderr}`).toBe(true);
+    child.kill("SIGINT");
+    const code = await exited;
+    expect(code, stderr).toBe(130);
+    expect(stderr).toContain("interrupted");
+    const { Uploads } = await clients.s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+    expect(Uploads ?? []).toEqual([]);
+    const head = await clients.s3
+      .send(new HeadObjectCommand({ Bucket: bucket, Key: `exports/${table}/dt=${DAY}/${table}_${DAY}.csv` }))
+      .then(
+        () => "exists",
+        () => "absent",
+      );
+    expect(head).toBe("absent");
+  });
+});

@@ -1,0 +1,69 @@
+// Shared by the export integration tests: a TRAZABILIDAD-shaped table, a versioned bucket, a
+// config file naming the business zone, and readers for what lands in S3.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type AttributeValue, BatchWriteItemCommand, CreateTableCommand } from "@aws-sdk/client-dynamodb";
+import { CreateBucketCommand, GetObjectCommand, PutBucketVersioningCommand } from "@aws-sdk/client-s3";
+import type { AwsClients } from "../../../src/core/aws/clients";
+import { uniqueName } from "../../support/emulator";
+
+/** moto does not check that an SSE-KMS key exists, and the project has no KMS client: any ARN-shaped id is accepted and recorded. */
+export const TEST_KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555";
+
+export type Item = Record<string, AttributeValue>;
+
+export async function createTable(clients: AwsClients, base = "TRAZABILIDAD"): Promise<string> {
+  const table = uniqueName(base);
+  await clients.dynamodb.send(
+    new CreateTableCommand({
+      TableName: table,
+      BillingMode: "PAY_PER_REQUEST",
+      AttributeDefinitions: [{ AttributeName: "id", AttributeType: "S" }],
+      KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
+    }),
+  );
+  return table;
+}
+
+export async function createVersionedBucket(clients: AwsClients): Promise<string> {
+  const bucket = uniqueName("export").toLowerCase();
+  await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  await clients.s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: "Enabled" } }));
+  return bucket;
+}
+
+export async function putItems(clients: AwsClients, table: string, items: readonly Item[]): Promise<void> {
+  for (let i = 0; i < items.length; i += 25) {
+    const batch = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
+    let request: Record<string, typeof batch> | undefined = { [table]: batch };
+    while (request && Object.keys(request).length) {
+      const out = await clients.dynamodb.send(new BatchWriteItemCommand({ RequestItems: request }));
+      request = out.UnprocessedItems as typeof request;
+    }
+  }
+}
+
+export async function readText(clients: AwsClients, bucket: string, key: string): Promise<string> {
+  const out = await clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return (await out.Body?.transformToString("utf-8")) ?? "";
+}
+
+export async function readBytes(clients: AwsClients, bucket: string, key: string): Promise<Buffer> {
+  const out = await clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return Buffer.from((await out.Body?.transformToByteArray()) ?? new Uint8Array());
+}
+
+/** A config file with one environment in `timeZone`; returns its path. */
+export function configFile(timeZone: string, exportSegments = 3): string {
+  const dir = mkdtempSync(join(tmpdir(), "trace-export-config-"));
+  const path = join(dir, "trace.config.yaml");
+  writeFileSync(
+    path,
+    `environments:\n  test:\n    stage: test\n    region: us-east-1\n    timeZone: ${timeZone}\n    exportSegments: ${exportSegments}\n`,
+  );
+  return path;
+}
+
+export const S = (value: string): AttributeValue => ({ S: value });
+export const N = (value: string | number): AttributeValue => ({ N: String(value) });

@@ -1,0 +1,73 @@
+import { describe, expect, it } from "vitest";
+import { cellText, compareDecimal, csvCell, quoteCell, toJson } from "../../../../src/core/export/cells";
+
+describe("cellText", () => {
+  it("scalars", () => {
+    expect(cellText({ S: "ñandú 🍲" })).toBe("ñandú 🍲");
+    expect(cellText({ N: "12345678901234567890123456789012345678" })).toBe("12345678901234567890123456789012345678");
+    expect(cellText({ N: "-0.000000000000000000000000000000000000000001" })).toBe("-0.000000000000000000000000000000000000000001");
+    expect(cellText({ N: "1E-130" })).toBe("1E-130");
+    expect(cellText({ BOOL: true })).toBe("true");
+    expect(cellText({ BOOL: false })).toBe("false");
+    expect(cellText({ NULL: true })).toBe("");
+    expect(cellText({ B: new Uint8Array([0, 1, 254, 255]) })).toBe("AAH+/w==");
+  });
+
+  it("maps and lists as compact JSON with sorted keys and exact numbers", () => {
+    expect(
+      cellText({
+        M: {
+          z: { N: "12345678901234567890123456789012345678" },
+          a: { L: [{ S: 'q"\n' }, { NULL: true }, { B: new Uint8Array([1]) }] },
+          m: { M: {} },
+        },
+      }),
+    ).toBe('{"a":["q\\"\\n",null,"AQ=="],"m":{},"z":12345678901234567890123456789012345678}');
+    expect(cellText({ L: [] })).toBe("[]");
+    expect(cellText({ M: { 'k"\t': { S: "tab\there\u0001" }, plain: { S: "ñ 🍲" } } })).toBe(
+      '{"k\\"\\t":"tab\\there\\u0001","plain":"ñ 🍲"}',
+    );
+  });
+
+  it("sets sorted: strings by code unit, numbers by value (exactly), binaries by bytes", () => {
+    expect(cellText({ SS: ["b", "B", "a", "á"] })).toBe('["B","a","b","á"]');
+    expect(
+      cellText({ NS: ["10", "9", "-1", "-10", "0.5", "12345678901234567890123456789012345678", "12345678901234567890123456789012345677"] }),
+    ).toBe("[-10,-1,0.5,9,10,12345678901234567890123456789012345677,12345678901234567890123456789012345678]");
+    expect(cellText({ BS: [new Uint8Array([2]), new Uint8Array([1, 255]), new Uint8Array([1])] })).toBe('["AQ==","Af8=","Ag=="]');
+  });
+
+  it("sets nested in a map keep their JSON form", () => {
+    expect(toJson({ M: { s: { SS: ["y", "x"] }, n: { NS: ["2", "1"] } } })).toBe('{"n":[1,2],"s":["x","y"]}');
+  });
+});
+
+describe("compareDecimal", () => {
+  it.each([
+    ["1", "2", -1],
+    ["10", "9", 1],
+    ["-10", "-9", -1],
+    ["0.001", "0.01", -1],
+    ["1E-130", "0", 1],
+    ["-1E-130", "0", -1],
+    ["1.50", "1.5", 0],
+    ["0", "-0", 0],
+    ["100", "1E+2", 0],
+    ["99999999999999999999999999999999999999", "1E+38", -1],
+  ])("%s vs %s", (a, b, sign) => {
+    expect(Math.sign(compareDecimal(a, b))).toBe(sign);
+    expect(Math.sign(compareDecimal(b, a))).toBe(-sign || 0);
+  });
+});
+
+describe("RFC 4180 quoting", () => {
+  it("quotes only when needed and doubles quotes", () => {
+    expect(quoteCell("plain text\twith tab")).toBe("plain text\twith tab");
+    expect(quoteCell("a,b")).toBe('"a,b"');
+    expect(quoteCell('say "hi"')).toBe('"say ""hi"""');
+    expect(quoteCell("line\nbreak")).toBe('"line\nbreak"');
+    expect(quoteCell("cr\rhere")).toBe('"cr\rhere"');
+    expect(quoteCell("")).toBe("");
+    expect(csvCell({ M: { k: { S: "v" } } })).toBe('"{""k"":""v""}"');
+  });
+});
