@@ -2,12 +2,11 @@
 // baseline measured in the same run (sequential conditional PutItem, no batch processor), and the
 // bundle's size and cold import time in a fresh Node process.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, statSync } from "node:fs";
+import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { PutItemCommand } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBRecord } from "aws-lambda";
-import type { Plugin } from "esbuild";
 import { createHandler } from "../lambda/audit-producer";
 import { auditEntries, toAuditItem } from "../src/core/audit/entries";
 import { createAwsClients, EMULATOR_CREDENTIALS } from "../src/core/aws/clients";
@@ -110,38 +109,17 @@ function coldImport(bundle: string): number[] {
   return times;
 }
 
-const dynamodbOnlyRuntime: Plugin = {
-  name: "dynamodb-only-runtime",
-  setup(build) {
-    build.onResolve({ filter: /\/shared\/runtime$/ }, () => ({ path: "runtime", namespace: "what-if" }));
-    build.onLoad({ filter: /.*/, namespace: "what-if" }, () => ({
-      resolveDir: join(root, "lambda", "shared"),
-      loader: "ts",
-      contents: `
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { Logger } from "@aws-lambda-powertools/logger";
-import { silentReporter } from "../../src/core/reporter";
-export const createLogger = (name: string) => new Logger({ serviceName: name });
-export const createLambdaClients = () => ({ dynamodb: new DynamoDBClient({ region: process.env.AWS_REGION }) });
-export const loggerReporter = () => silentReporter;
-export const requireEnv = (name: string) => process.env[name] ?? "";
-`,
-    }));
-  },
-};
-
 async function bundleFigures(): Promise<void> {
   const dir = join(root, ".trace", "bench", "audit-bundle");
   mkdirSync(dir, { recursive: true });
   const shipped = join(dir, "audit-producer.mjs");
   await bundleAuditProducer(shipped);
-  // What-if: the same handler with a runtime whose client factory builds only a DynamoDB client,
-  // to show what the shared factory (it imports every service client) adds to this function.
-  const whatIf = join(dir, "dynamodb-only.mjs");
-  await bundleAuditProducer(whatIf, undefined, [dynamodbOnlyRuntime]);
+  // Baseline in the same run: what a fresh Node process pays to import an empty module.
+  const empty = join(dir, "empty.mjs");
+  writeFileSync(empty, "export {};\n");
   for (const [label, file] of [
-    ["bundle as shipped (createLambdaClients)", shipped],
-    ["what-if: DynamoDB client only", whatIf],
+    ["empty module (baseline)", empty],
+    ["audit_producer bundle as deployed", shipped],
   ] as const) {
     const size = statSync(file).size;
     const gz = gzipSync(readFileSync(file)).length;

@@ -3,12 +3,13 @@
 // are not lost. Thin: read the event and the environment, call core, log the manifests' figures.
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { Context } from "aws-lambda";
+import { createDynamoDbClient, createS3Client } from "../src/core/aws/clients";
 import { TraceError, toTraceError } from "../src/core/errors";
 import { addDays, dayInZone } from "../src/core/export/day-window";
 import { type ExportClients, exportDays } from "../src/core/export/export-days";
 import type { ExportManifest } from "../src/core/export/manifest";
 import { LAMBDA_ENV } from "../src/core/stacks";
-import { createLambdaClients, createLogger, loggerReporter, requireEnv } from "./shared/runtime";
+import { createLogger, lambdaAwsSettings, loggerReporter, requireEnv } from "./shared/runtime";
 
 /** The schedule's input: `{"scheduledTime": "<aws.scheduler.scheduled-time>"}`. */
 export interface ScheduledExportEvent {
@@ -81,7 +82,7 @@ export function createHandler(deps: ExportHandlerDeps) {
           days,
           timeZone: config.timeZone,
           segments: config.segments,
-          target: { kind: "s3", bucket: config.bucket, kmsKeyId: config.kmsKeyArn },
+          target: { kind: "s3", bucket: config.bucket, kmsKeyId: config.kmsKeyArn, checkBucket: false },
           now: deps.now,
         },
         loggerReporter(logger),
@@ -98,5 +99,5 @@ export function createHandler(deps: ExportHandlerDeps) {
   };
 }
 
-const clients = createLambdaClients();
+const clients = { dynamodb: createDynamoDbClient(lambdaAwsSettings()), s3: createS3Client(lambdaAwsSettings()) };
 export const handler = createHandler({ clients, logger: createLogger("export"), config: () => configFromEnv() });

@@ -1,7 +1,7 @@
 // What every handler shares: clients built once at module scope (warm invocations reuse them),
 // the structured logger, a Reporter that writes to it, and typed access to its environment.
 import { Logger } from "@aws-lambda-powertools/logger";
-import { type AwsSettings, createAwsClients } from "../../src/core/aws/clients";
+import type { AwsSettings } from "../../src/core/aws/clients";
 import { ErrorCode, TraceError } from "../../src/core/errors";
 import type { Progress, Reporter } from "../../src/core/reporter";
 
@@ -9,17 +9,13 @@ export function createLogger(serviceName: string): Logger {
   return new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? serviceName });
 }
 
-/** Settings for the function's own region; AWS_ENDPOINT_URL is honoured for local runs. */
+/**
+ * Settings for the function's own region; AWS_ENDPOINT_URL is honoured for local runs. Handlers
+ * pass them to the single-client builders of src/core/aws/clients.ts, so each bundle carries
+ * only the SDK clients its function uses.
+ */
 export function lambdaAwsSettings(env: NodeJS.ProcessEnv = process.env): AwsSettings {
   return { region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1", endpointUrl: env.AWS_ENDPOINT_URL };
-}
-
-/**
- * Every client, lazily. Handlers prefer the single-client builders of src/core/aws/clients.ts
- * with `lambdaAwsSettings()`, so their bundles carry only the SDK clients they use.
- */
-export function createLambdaClients() {
-  return createAwsClients(lambdaAwsSettings());
 }
 
 /** A Reporter for unattended runs: everything goes to the structured log; nobody to ask. */

@@ -9,7 +9,17 @@ import { ErrorCode, TraceError, toTraceError, usageError } from "../errors";
 import type { Day } from "./day-window";
 
 export type ExportTarget =
-  | { kind: "s3"; bucket: string; kmsKeyId: string; partSize?: number }
+  | {
+      kind: "s3";
+      bucket: string;
+      kmsKeyId: string;
+      partSize?: number;
+      /**
+       * Check the bucket before scanning (HeadBucket, which needs s3:ListBucket). The deployed
+       * function skips it: its role may only put under exports/, and its bucket is its stack's own.
+       */
+      checkBucket?: boolean;
+    }
   | { kind: "file"; path: string }
   | { kind: "stream"; stream: Writable }
   | { kind: "none" };
@@ -75,7 +85,7 @@ export async function preflight(clients: ExportClients, request: ExportRequest, 
     }
     throw traced;
   }
-  if (request.target.kind !== "s3") return;
+  if (request.target.kind !== "s3" || request.target.checkBucket === false) return;
   const { bucket } = request.target;
   if (!clients.s3) throw new TraceError(ErrorCode.failed, "no S3 client given for an S3 export");
   try {
