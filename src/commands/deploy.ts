@@ -1,4 +1,5 @@
 import { type Command, Option } from "commander";
+import { packageRoot } from "../core/package-root";
 import { action } from "../ui/context";
 import { renderChanges, renderEvent, renderOutputs } from "../ui/deploy-render";
 
@@ -26,7 +27,7 @@ Examples:
     .action(
       action<TemplatesOption, [string[]]>(async (ctx, options, stacks) => {
         const { deploy, selectStacks } = await import("../core/deploy/deploy");
-        const { templatesDir, packageRoot } = await import("../core/deploy/templates");
+        const { templatesDir } = await import("../core/deploy/templates");
         const selected = stacks.length === 0 ? [] : selectStacks(stacks);
         const env = ctx.environment();
         const clients = await ctx.clients();

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { packageRoot } from "../core/package-root";
 import { action } from "../ui/context";
 import { renderChanges } from "../ui/deploy-render";
 import { type TemplatesOption, templatesOption } from "./deploy";
@@ -12,7 +13,7 @@ export function registerDiff(program: Command): void {
     .action(
       action<TemplatesOption, [string[]]>(async (ctx, options, stacks) => {
         const { deploy, selectStacks } = await import("../core/deploy/deploy");
-        const { templatesDir, packageRoot } = await import("../core/deploy/templates");
+        const { templatesDir } = await import("../core/deploy/templates");
         const selected = stacks.length === 0 ? [] : selectStacks(stacks);
         const clients = await ctx.clients();
         const result = await deploy({

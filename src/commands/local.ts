@@ -1,7 +1,8 @@
 import type { Command } from "commander";
 import { DEFAULT_LOCAL_PORT } from "../core/config";
 import { usageError } from "../core/errors";
-import { action, packageRoot } from "../ui/context";
+import { packageRoot } from "../core/package-root";
+import { action } from "../ui/context";
 import { renderTable } from "../ui/output";
 
 function parsePort(value: string): number {

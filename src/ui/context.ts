@@ -1,12 +1,10 @@
 // What every command action receives: resolved environment, clients, reporter, output and
 // the interruption signal. Built from the global options, the same on every command.
-import { dirname } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import type { AwsClients } from "../core/aws/clients";
 import { type LoadedConfig, loadConfig, type ResolvedEnvironment, resolveEnvironment } from "../core/config";
-import { findPackageRoot } from "../core/local/emulator";
 import { readState } from "../core/local/manage";
+import { packageRoot } from "../core/package-root";
 import { createOutput, type Output } from "./output";
 import { detectTerminal, TerminalReporter } from "./terminal-reporter";
 
@@ -35,9 +33,6 @@ export interface CommandContext {
   environment(): ResolvedEnvironment;
   clients(): Promise<AwsClients>;
 }
-
-/** The installed package's root (where .venv/, lambda/ and cloudformation/ live). */
-export const packageRoot = () => findPackageRoot(dirname(fileURLToPath(import.meta.url)));
 
 const interruption = new AbortController();
 export const interruptSignal = interruption.signal;

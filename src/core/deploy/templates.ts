@@ -3,17 +3,11 @@
  * package root, or another directory (TRACE_TEMPLATES_DIR / --templates) for fixtures and tests.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { ErrorCode, TraceError } from "../errors";
-import { findPackageRoot } from "../local/emulator";
+import { packageRoot } from "../package-root";
 import type { StackId } from "../stacks";
-
-/** The package root of the running code (src/ in tests, dist/ when built): walk up to package.json. */
-export function packageRoot(): string {
-  return findPackageRoot(dirname(fileURLToPath(import.meta.url)));
-}
 
 /** The templates directory: an explicit one (resolved against cwd) or `<package root>/cloudformation`. */
 export function templatesDir(explicit?: string): string {

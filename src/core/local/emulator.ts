@@ -8,17 +8,6 @@ import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { ErrorCode, TraceError } from "../errors";
 
-/** The project root: walk up from this file to the package.json (bundled or not). */
-export function findPackageRoot(start: string): string {
-  let dir = start;
-  while (!existsSync(join(dir, "package.json"))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new TraceError(ErrorCode.failed, `cannot find the trace package root above ${start}`);
-    dir = parent;
-  }
-  return dir;
-}
-
 export function venvDir(root: string, env: NodeJS.ProcessEnv = process.env): string {
   return env.TRACE_VENV ?? join(root, ".venv");
 }

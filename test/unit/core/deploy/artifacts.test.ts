@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildArtifact, functionsOfTemplate } from "../../../../src/core/deploy/artifacts";
 import { bundleEntry, bundleFunction, functionName } from "../../../../src/core/deploy/bundle";
-import { packageRoot, templatesDir } from "../../../../src/core/deploy/templates";
+import { templatesDir } from "../../../../src/core/deploy/templates";
+import { packageRoot } from "../../../../src/core/package-root";
 import { projectRoot } from "../../../support/paths";
 
 describe("Lambda bundles and artifacts", () => {
