@@ -92,8 +92,7 @@ Works against any environment with --env, but is meant for --local.`,
         if (!Number.isFinite(interval) || interval <= 0)
           throw usageError(`--interval ${options.interval} is not a positive number of seconds`);
         const { runLocalStreams } = await import("../core/local/streams-run");
-        const { createHandler: auditHandler } = await import("../../lambda/audit-producer");
-        const { createHandler: archiveHandler } = await import("../../lambda/archiver");
+        const { localHandlers } = await import("../../lambda/local-handlers");
         const clients = await ctx.clients();
         const result = await runLocalStreams({
           clients,
@@ -103,12 +102,7 @@ Works against any environment with --env, but is meant for --local.`,
           signal: ctx.signal,
           follow: Boolean(options.follow),
           intervalMs: interval * 1000,
-          handlers: {
-            audit: ({ auditTableName }) =>
-              auditHandler({ dynamodb: clients.dynamodb, auditTableName, reporter: ctx.reporter, throwOnFullBatchFailure: false }),
-            archive: ({ bucket, kmsKeyArn }) =>
-              archiveHandler({ s3: clients.s3, dynamodb: clients.dynamodb, bucket, kmsKeyArn, reporter: ctx.reporter }),
-          },
+          handlers: localHandlers(clients, ctx.reporter),
         });
         ctx.output.result(result, (r) =>
           renderTable(
@@ -118,5 +112,49 @@ Works against any environment with --env, but is meant for --local.`,
         );
         if (result.consumers.some((c) => c.failed > 0)) process.exitCode = 1;
       }),
+    );
+
+  local
+    .command("demo")
+    .description("the whole system on the emulator, end to end, in one command (starts it if needed)")
+    .option("--records <n>", "traceability records to write for today", "120")
+    .option("--port <port>", `emulator port when it must be started (default TRACE_LOCAL_PORT or ${DEFAULT_LOCAL_PORT})`)
+    .addHelpText(
+      "after",
+      `
+Starts the emulator, deploys every stack, writes a realistic day of traceability records and a few
+configuration changes, feeds the streams to the deployed handlers, exports today's CSV, shows the
+audit history of CACHE_TTL_SEC, deletes an item and restores it from the archive, then says where
+each result is. Safe to re-run. Stop the emulator (and drop its data) with: trace local stop`,
+    )
+    .action(
+      action<{ records: string; port?: string }>(
+        async (ctx, options) => {
+          const records = Number(options.records);
+          if (!Number.isInteger(records) || records < 1 || records > 100_000) {
+            throw usageError(`--records ${options.records} is not a whole number from 1 to 100000`);
+          }
+          const { startLocalEmulator } = await import("../core/local/manage");
+          const { runDemo } = await import("../core/local/demo");
+          const { templatesDir } = await import("../core/deploy/templates");
+          const { localHandlers } = await import("../../lambda/local-handlers");
+          const port = parsePort(options.port ?? process.env.TRACE_LOCAL_PORT ?? String(DEFAULT_LOCAL_PORT));
+          await startLocalEmulator(packageRoot(), port, ctx.reporter, ctx.signal);
+          const clients = await ctx.clients();
+          const result = await runDemo({
+            clients,
+            env: ctx.environment(),
+            root: packageRoot(),
+            templatesDir: templatesDir(),
+            handlers: localHandlers(clients, ctx.reporter),
+            reporter: ctx.reporter,
+            signal: ctx.signal,
+            records,
+          });
+          const { renderDemo } = await import("../ui/demo-render");
+          ctx.output.result(result, renderDemo);
+        },
+        { local: true },
+      ),
     );
 }

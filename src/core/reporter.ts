@@ -48,3 +48,18 @@ export const silentReporter: Reporter = {
   confirm: async () => true,
   choose: async (_q, _c, fallback) => fallback,
 };
+
+/**
+ * The same reporter, but confirming everything and taking every default: for steps that only
+ * touch the local emulator (the demo), where nobody needs to be asked.
+ */
+export function unattended(reporter: Reporter): Reporter {
+  return {
+    info: (message, data) => reporter.info(message, data),
+    warn: (message, data) => reporter.warn(message, data),
+    debug: (message, data) => reporter.debug(message, data),
+    progress: (text) => reporter.progress(text),
+    confirm: async () => true,
+    choose: async (_question, _choices, fallback) => fallback,
+  };
+}

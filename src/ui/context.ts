@@ -42,8 +42,8 @@ let lastContext: CommandContext | undefined;
 /** The context of the command being run, for the top-level error handler. */
 export const currentContext = () => lastContext;
 
-export function createContext(command: Command): CommandContext {
-  const globals = command.optsWithGlobals() as GlobalOptions;
+export function createContext(command: Command, forced: Partial<GlobalOptions> = {}): CommandContext {
+  const globals = { ...(command.optsWithGlobals() as GlobalOptions), ...forced };
   const terminal = detectTerminal();
   const reporter = new TerminalReporter({ verbose: Boolean(globals.verbose), yes: Boolean(globals.yes), ...terminal });
   let loaded: LoadedConfig | undefined;
@@ -92,12 +92,18 @@ export function createContext(command: Command): CommandContext {
   return context;
 }
 
-/** Wraps a command's action so it receives its context, its options and its arguments. */
-export function action<O, A extends unknown[] = []>(run: (context: CommandContext, options: O, ...args: A) => Promise<void>) {
+/**
+ * Wraps a command's action so it receives its context, its options and its arguments. `forced`
+ * fixes global options for commands that only make sense one way (the demo is always --local).
+ */
+export function action<O, A extends unknown[] = []>(
+  run: (context: CommandContext, options: O, ...args: A) => Promise<void>,
+  forced: Partial<GlobalOptions> = {},
+) {
   return async (...received: unknown[]) => {
     const command = received[received.length - 1] as Command;
     const options = received[received.length - 2] as O;
     const args = received.slice(0, -2) as A;
-    await run(createContext(command), options, ...args);
+    await run(createContext(command, forced), options, ...args);
   };
 }

@@ -29,10 +29,10 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** True when an emulator answers at the endpoint. */
+/** True when an emulator answers at the endpoint (its dashboard page: data.json fails once some resources exist). */
 export async function emulatorHealthy(endpoint: string, timeoutMs = 1000): Promise<boolean> {
   try {
-    const response = await fetch(`${endpoint}/moto-api/data.json`, { signal: AbortSignal.timeout(timeoutMs) });
+    const response = await fetch(`${endpoint}/moto-api/`, { signal: AbortSignal.timeout(timeoutMs) });
     return response.ok;
   } catch {
     return false;

@@ -21,7 +21,7 @@ describe("trace local start | status | stop", () => {
     expect(start.code, start.stderr).toBe(0);
     const started = JSON.parse(start.stdout);
     expect(started).toMatchObject({ port, endpoint: `http://127.0.0.1:${port}`, alreadyRunning: false });
-    expect((await fetch(`${started.endpoint}/moto-api/data.json`)).ok).toBe(true);
+    expect((await fetch(`${started.endpoint}/moto-api/`)).ok).toBe(true);
 
     const again = await run(["local", "start", "--json"], env);
     expect(JSON.parse(again.stdout)).toMatchObject({ pid: started.pid, alreadyRunning: true });
@@ -37,7 +37,7 @@ describe("trace local start | status | stop", () => {
     const stop = await run(["local", "stop"]);
     expect(stop.code).toBe(0);
     expect(stop.stdout).toContain(`emulator stopped (pid ${started.pid})`);
-    await expect(fetch(`${started.endpoint}/moto-api/data.json`)).rejects.toThrow();
+    await expect(fetch(`${started.endpoint}/moto-api/`)).rejects.toThrow();
     const after = await run(["local", "status"]);
     expect(after.code).toBe(3);
     expect(after.stdout).toContain("not running");
