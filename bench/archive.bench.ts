@@ -2,7 +2,7 @@
 // range restore, each sequential (the baseline) and with the bounded concurrency the code uses.
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { BatchWriteItemCommand, CreateTableCommand, type WriteRequest } from "@aws-sdk/client-dynamodb";
+import { BatchWriteItemCommand, type WriteRequest } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, PutBucketVersioningCommand } from "@aws-sdk/client-s3";
 import { createHandler } from "../lambda/archiver";
 import { mapLimit } from "../src/core/archive/lister";
@@ -12,6 +12,7 @@ import { createAwsClients, EMULATOR_CREDENTIALS } from "../src/core/aws/clients"
 import { venvDir } from "../src/core/local/emulator";
 import { silentReporter } from "../src/core/reporter";
 import { readStream } from "../src/core/streams";
+import { createStreamTable, stringKey } from "../test/support/tables";
 import { median, printRow, root, withEmulator } from "./support";
 
 const ITEMS = 300;
@@ -32,16 +33,7 @@ await withEmulator(async ({ endpoint }) => {
   await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
   await clients.s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: "Enabled" } }));
   const table = "bench-archive-table";
-  const created = await clients.dynamodb.send(
-    new CreateTableCommand({
-      TableName: table,
-      BillingMode: "PAY_PER_REQUEST",
-      AttributeDefinitions: [{ AttributeName: "id", AttributeType: "S" }],
-      KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
-      StreamSpecification: { StreamEnabled: true, StreamViewType: "NEW_AND_OLD_IMAGES" },
-    }),
-  );
-  const streamArn = created.TableDescription?.LatestStreamArn ?? "";
+  const streamArn = await createStreamTable(clients.dynamodb, { TableName: table, ...stringKey("id") });
   const ids = Array.from({ length: ITEMS }, (_, i) => `B#${i}`);
   const write = async (requests: WriteRequest[]) => {
     const batches = Array.from({ length: Math.ceil(requests.length / 25) }, (_, i) => requests.slice(i * 25, i * 25 + 25));

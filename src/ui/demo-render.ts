@@ -16,7 +16,7 @@ export function renderDemo(r: DemoResult): string {
     `  ${m.rows} of ${r.records} records of ${m.date} (${m.timeZone}) → ${m.location} (${formatBytes(m.bytes ?? 0)}, sha256 ${m.sha256?.slice(0, 12)}…)`,
     `  see it:   ${local} export --date ${m.date} --out - | head`,
     "",
-    chalk.bold(`Audit trail of ${r.auditKey}`) + ` (table ${r.tables.audit})`,
+    `${chalk.bold(`Audit trail of ${r.auditKey}`)} (table ${r.tables.audit})`,
     renderTimeline(r.auditHistory.map(describeEntry))
       .split("\n")
       .map((l) => `  ${l}`)

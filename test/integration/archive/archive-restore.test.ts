@@ -45,7 +45,7 @@ describe("archive and restore against the emulator (composite key with # and /, 
   let streamArn = "";
 
   it("archives each deletion, encrypted with the CMK, and writing the same event twice changes nothing", async () => {
-    streamArn = await createStreamTable(clients, {
+    streamArn = await createStreamTable(clients.dynamodb, {
       TableName: table,
       AttributeDefinitions: [
         { AttributeName: "pk", AttributeType: "S" },
@@ -175,7 +175,7 @@ describe("versions, TTL and purge", () => {
   const key = { id: { S: "CACHE#TTL/SEC" } };
 
   it("two deletions of one key are two versions; --version-id picks one; a passed TTL is refreshed unless --keep-ttl", async () => {
-    streamArn = await createStreamTable(clients, {
+    streamArn = await createStreamTable(clients.dynamodb, {
       TableName: table,
       AttributeDefinitions: [{ AttributeName: "id", AttributeType: "S" }],
       KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
@@ -248,7 +248,7 @@ describe("versions, TTL and purge", () => {
 
     // Into another table (same key schema): the live item here is not in the way.
     const other = uniqueName("archive-other");
-    await createStreamTable(clients, {
+    await createStreamTable(clients.dynamodb, {
       TableName: other,
       AttributeDefinitions: [{ AttributeName: "id", AttributeType: "S" }],
       KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],

@@ -22,7 +22,7 @@ describe("range restore", () => {
   it(`restores ${COUNT} items deleted in a range with a correct summary, and a second run restores none`, async () => {
     const target = archiver(clients, await createVersionedBucket(clients), createKmsKey());
     const table = uniqueName("archive-range");
-    const streamArn = await createStreamTable(clients, {
+    const streamArn = await createStreamTable(clients.dynamodb, {
       TableName: table,
       AttributeDefinitions: [{ AttributeName: "id", AttributeType: "S" }],
       KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],

@@ -2,7 +2,7 @@
 // emulator, the archiver fed exactly as the deployed path feeds it, and the CLI with its flags.
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { type AttributeValue, CreateTableCommand, type CreateTableCommandInput } from "@aws-sdk/client-dynamodb";
+import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, PutBucketVersioningCommand } from "@aws-sdk/client-s3";
 import type { DynamoDBRecord } from "aws-lambda";
 import { createHandler } from "../../../lambda/archiver";
@@ -36,20 +36,6 @@ export async function createVersionedBucket(clients: AwsClients): Promise<string
   return bucket;
 }
 
-export async function createStreamTable(
-  clients: AwsClients,
-  input: Omit<CreateTableCommandInput, "StreamSpecification" | "BillingMode">,
-): Promise<string> {
-  const created = await clients.dynamodb.send(
-    new CreateTableCommand({
-      ...input,
-      BillingMode: "PAY_PER_REQUEST",
-      StreamSpecification: { StreamEnabled: true, StreamViewType: "NEW_AND_OLD_IMAGES" },
-    }),
-  );
-  return created.TableDescription?.LatestStreamArn ?? "";
-}
-
 export interface Archiver {
   bucket: string;
   kmsKeyArn: string;
@@ -80,6 +66,8 @@ export async function archiveStream(
   const outcomes = await mapLimit(events, 16, (event) => target.handle(event));
   return { ...read, events, outcomes };
 }
+
+export { createStreamTable } from "../../support/tables";
 
 export function cli(target: Archiver, args: readonly string[], extraEnv: NodeJS.ProcessEnv = {}) {
   return runCli(["archive", ...args, "--endpoint-url", emulatorEndpoint(), "--bucket", target.bucket, "--kms-key", target.kmsKeyArn], {

@@ -4,8 +4,9 @@
 import { randomBytes } from "node:crypto";
 import { CreateTableCommand, type DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { fromAuditItem } from "../../../src/core/audit/entries";
+import { createStreamTable, stringKey } from "../../support/tables";
 
-// Not test/support's uniqueName: that imports vitest, and the benchmark uses this file too.
+// Not test/support/emulator.ts uniqueName: that imports vitest, and the benchmark uses this file too.
 const uniqueName = (base: string) => `${base}-${randomBytes(4).toString("hex")}`;
 
 export const HISTORY_INDEX = "itemKey-modificationTime-index";
@@ -19,15 +20,7 @@ export interface AuditFixture {
 export async function createAuditTables(dynamodb: DynamoDBClient): Promise<AuditFixture> {
   const configurationTable = uniqueName("Configuration");
   const auditTable = uniqueName("Audit");
-  const created = await dynamodb.send(
-    new CreateTableCommand({
-      TableName: configurationTable,
-      BillingMode: "PAY_PER_REQUEST",
-      AttributeDefinitions: [{ AttributeName: "key", AttributeType: "S" }],
-      KeySchema: [{ AttributeName: "key", KeyType: "HASH" }],
-      StreamSpecification: { StreamEnabled: true, StreamViewType: "NEW_AND_OLD_IMAGES" },
-    }),
-  );
+  const streamArn = await createStreamTable(dynamodb, { TableName: configurationTable, ...stringKey("key") });
   await dynamodb.send(
     new CreateTableCommand({
       TableName: auditTable,
@@ -50,7 +43,7 @@ export async function createAuditTables(dynamodb: DynamoDBClient): Promise<Audit
       ],
     }),
   );
-  return { configurationTable, streamArn: created.TableDescription?.LatestStreamArn ?? "", auditTable };
+  return { configurationTable, streamArn, auditTable };
 }
 
 /** Every entry in the Audit table (a Scan: tests only). */

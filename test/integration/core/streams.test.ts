@@ -1,7 +1,8 @@
-import { CreateTableCommand, DeleteItemCommand, PutItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+import { DeleteItemCommand, PutItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { afterAll, describe, expect, it } from "vitest";
 import { readStream } from "../../../src/core/streams";
 import { emulatorClients, uniqueName } from "../../support/emulator";
+import { createStreamTable, stringKey } from "../../support/tables";
 
 describe("readStream against the emulator's DynamoDB Streams API", () => {
   const clients = emulatorClients();
@@ -9,16 +10,7 @@ describe("readStream against the emulator's DynamoDB Streams API", () => {
 
   it("returns put, update and delete as Lambda records, and a checkpoint that resumes after them", async () => {
     const table = uniqueName("streams");
-    const created = await clients.dynamodb.send(
-      new CreateTableCommand({
-        TableName: table,
-        BillingMode: "PAY_PER_REQUEST",
-        AttributeDefinitions: [{ AttributeName: "key", AttributeType: "S" }],
-        KeySchema: [{ AttributeName: "key", KeyType: "HASH" }],
-        StreamSpecification: { StreamEnabled: true, StreamViewType: "NEW_AND_OLD_IMAGES" },
-      }),
-    );
-    const streamArn = created.TableDescription?.LatestStreamArn ?? "";
+    const streamArn = await createStreamTable(clients.dynamodb, { TableName: table, ...stringKey("key") });
     expect(streamArn).toContain(table);
     await clients.dynamodb.send(new PutItemCommand({ TableName: table, Item: { key: { S: "A" }, value: { N: "3600" } } }));
     await clients.dynamodb.send(

@@ -1,12 +1,13 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CreateTableCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { PutItemCommand } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBRecord } from "aws-lambda";
 import { afterAll, describe, expect, it } from "vitest";
 import { pumpStreams, type StreamConsumer } from "../../../src/core/local/pump";
 import { silentReporter } from "../../../src/core/reporter";
 import { emulatorClients, uniqueName } from "../../support/emulator";
+import { createStreamTable, stringKey } from "../../support/tables";
 
 describe("pumpStreams (local stand-in for event source mappings and pipes)", () => {
   const clients = emulatorClients();
@@ -14,16 +15,7 @@ describe("pumpStreams (local stand-in for event source mappings and pipes)", () 
 
   it("hands each record once, in order, and retries from a failed record without skipping or repeating", async () => {
     const table = uniqueName("pump");
-    const created = await clients.dynamodb.send(
-      new CreateTableCommand({
-        TableName: table,
-        BillingMode: "PAY_PER_REQUEST",
-        AttributeDefinitions: [{ AttributeName: "key", AttributeType: "S" }],
-        KeySchema: [{ AttributeName: "key", KeyType: "HASH" }],
-        StreamSpecification: { StreamEnabled: true, StreamViewType: "NEW_AND_OLD_IMAGES" },
-      }),
-    );
-    const streamArn = created.TableDescription?.LatestStreamArn ?? "";
+    const streamArn = await createStreamTable(clients.dynamodb, { TableName: table, ...stringKey("key") });
     const put = (key: string) => clients.dynamodb.send(new PutItemCommand({ TableName: table, Item: { key: { S: key } } }));
     for (const key of ["a", "b", "c", "d"]) await put(key);
 

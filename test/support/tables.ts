@@ -1,0 +1,24 @@
+// Tables as the stacks make them, for tests and benchmarks (no vitest import: benches run in plain Node).
+import { CreateTableCommand, type CreateTableCommandInput, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+
+/** An on-demand table with a NEW_AND_OLD_IMAGES stream, as the stacks make them; returns the stream ARN. */
+export async function createStreamTable(
+  dynamodb: Pick<DynamoDBClient, "send">,
+  input: Omit<CreateTableCommandInput, "StreamSpecification" | "BillingMode">,
+): Promise<string> {
+  const created = await dynamodb.send(
+    new CreateTableCommand({
+      ...input,
+      BillingMode: "PAY_PER_REQUEST",
+      StreamSpecification: { StreamEnabled: true, StreamViewType: "NEW_AND_OLD_IMAGES" },
+    }),
+  );
+  return created.TableDescription?.LatestStreamArn ?? "";
+}
+
+/** The key schema of a table keyed by one string attribute (`id` for TRAZABILIDAD, `key` for Configuration). */
+export const stringKey = (name: string) =>
+  ({
+    AttributeDefinitions: [{ AttributeName: name, AttributeType: "S" }],
+    KeySchema: [{ AttributeName: name, KeyType: "HASH" }],
+  }) as const satisfies Pick<CreateTableCommandInput, "AttributeDefinitions" | "KeySchema">;
