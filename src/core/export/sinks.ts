@@ -86,10 +86,11 @@ const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 /** How long an abort waits for an in-flight part before cutting it off. */
 const ABORT_WAIT_MS = 30_000;
 
-/** A local file, written as `<path>.partial-<pid>` and renamed into place when complete. */
-export function fileSink(path: string): CsvSink {
-  const partial = `${path}.partial-${process.pid}`;
-  const stream = createWriteStream(partial, { highWaterMark: 256 * 1024 });
+/**
+ * Writes to a stream with back-pressure; after the stream's first error every write (and
+ * `failed`) rejects with it, so a broken disk or a closed pipe stops the export at once.
+ */
+function guardedWriter(stream: Writable) {
   let failure: unknown;
   const failed = new Promise<never>((_, reject) => {
     stream.on("error", (error) => {
@@ -99,13 +100,27 @@ export function fileSink(path: string): CsvSink {
   });
   failed.catch(() => {});
   return {
-    async write(chunk) {
+    failed,
+    check() {
+      if (failure) throw failure;
+    },
+    async write(chunk: Uint8Array | string) {
       if (failure) throw failure;
       if (!stream.write(chunk)) await drain(stream, failed);
     },
+  };
+}
+
+/** A local file, written as `<path>.partial-<pid>` and renamed into place when complete. */
+export function fileSink(path: string): CsvSink {
+  const partial = `${path}.partial-${process.pid}`;
+  const stream = createWriteStream(partial, { highWaterMark: 256 * 1024 });
+  const writer = guardedWriter(stream);
+  return {
+    write: writer.write,
     async finish() {
       stream.end();
-      await Promise.race([once(stream, "close"), failed]);
+      await Promise.race([once(stream, "close"), writer.failed]);
       await rename(partial, path);
     },
     async abort() {
@@ -117,21 +132,11 @@ export function fileSink(path: string): CsvSink {
 
 /** An already open stream (stdout for `--out -`); not closed, since it is not ours. */
 export function streamSink(stream: Writable): CsvSink {
-  let failure: unknown;
-  const failed = new Promise<never>((_, reject) => {
-    stream.once("error", (error) => {
-      failure = error;
-      reject(error);
-    });
-  });
-  failed.catch(() => {});
+  const writer = guardedWriter(stream);
   return {
-    async write(chunk) {
-      if (failure) throw failure;
-      if (!stream.write(chunk)) await drain(stream, failed);
-    },
+    write: writer.write,
     async finish() {
-      if (failure) throw failure;
+      writer.check();
     },
     async abort() {},
   };
