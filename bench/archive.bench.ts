@@ -1,7 +1,5 @@
 // Archive throughput against the emulator: archiving REMOVE events (archiver handler) and a
 // range restore, each sequential (the baseline) and with the bounded concurrency the code uses.
-import { execFileSync } from "node:child_process";
-import { join } from "node:path";
 import { BatchWriteItemCommand, type WriteRequest } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, PutBucketVersioningCommand } from "@aws-sdk/client-s3";
 import { createHandler } from "../lambda/archiver";
@@ -9,26 +7,17 @@ import { mapLimit } from "../src/core/archive/lister";
 import { matchesRemovePattern, toPipeBusEvent } from "../src/core/archive/pipe-event";
 import { restoreRange } from "../src/core/archive/restore-range";
 import { createAwsClients, EMULATOR_CREDENTIALS } from "../src/core/aws/clients";
-import { venvDir } from "../src/core/local/emulator";
 import { silentReporter } from "../src/core/reporter";
 import { readStream } from "../src/core/streams";
-import { createStreamTable, stringKey } from "../test/support/tables";
-import { median, printRow, root, withEmulator } from "./support";
+import { createKmsKey, createStreamTable, stringKey } from "../test/support/fixtures";
+import { median, printRow, withEmulator } from "./support";
 
 const ITEMS = 300;
 const RUNS = 3;
 
 await withEmulator(async ({ endpoint }) => {
   const clients = createAwsClients({ region: "us-east-1", endpointUrl: endpoint, credentials: EMULATOR_CREDENTIALS });
-  const kms = execFileSync(
-    join(venvDir(root), "bin", "python"),
-    [
-      "-c",
-      "import boto3,sys; print(boto3.client('kms',endpoint_url=sys.argv[1],region_name='us-east-1',aws_access_key_id='t',aws_secret_access_key='t').create_key()['KeyMetadata']['Arn'])",
-      endpoint,
-    ],
-    { encoding: "utf8" },
-  ).trim();
+  const kms = await createKmsKey(clients);
   const bucket = "bench-archive";
   await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
   await clients.s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: "Enabled" } }));

@@ -9,7 +9,7 @@ const clients = emulatorClients();
 let target: Archiver;
 
 beforeAll(async () => {
-  target = archiver(clients, await createVersionedBucket(clients), createKmsKey());
+  target = archiver(clients, await createVersionedBucket(clients), await createKmsKey(clients));
 });
 afterAll(() => clients.destroy());
 

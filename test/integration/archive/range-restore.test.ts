@@ -20,7 +20,7 @@ async function batchWrite(table: string, requests: WriteRequest[]) {
 
 describe("range restore", () => {
   it(`restores ${COUNT} items deleted in a range with a correct summary, and a second run restores none`, async () => {
-    const target = archiver(clients, await createVersionedBucket(clients), createKmsKey());
+    const target = archiver(clients, await createVersionedBucket(clients), await createKmsKey(clients));
     const table = uniqueName("archive-range");
     const streamArn = await createStreamTable(clients.dynamodb, {
       TableName: table,

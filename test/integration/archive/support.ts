@@ -1,7 +1,5 @@
 // Shared setup for the archive's integration tests: a versioned data bucket and a KMS key in the
 // emulator, the archiver fed exactly as the deployed path feeds it, and the CLI with its flags.
-import { execFileSync } from "node:child_process";
-import { join } from "node:path";
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, PutBucketVersioningCommand } from "@aws-sdk/client-s3";
 import type { DynamoDBRecord } from "aws-lambda";
@@ -10,25 +8,16 @@ import { mapLimit } from "../../../src/core/archive/lister";
 import { matchesRemovePattern, toPipeBusEvent } from "../../../src/core/archive/pipe-event";
 import type { ArchiveOutcome } from "../../../src/core/archive/writer";
 import type { AwsClients } from "../../../src/core/aws/clients";
-import { venvDir } from "../../../src/core/local/emulator";
 import { silentReporter } from "../../../src/core/reporter";
 import { readStream, type StreamCheckpoint } from "../../../src/core/streams";
 import { runCli } from "../../support/cli";
 import { emulatorEndpoint, emulatorEnv, uniqueName } from "../../support/emulator";
-import { projectRoot } from "../../support/paths";
 
 /**
  * A customer-managed key in the emulator. The project has no KMS client in its dependencies (only
  * the archiver's tests need one), so this asks boto3 from the emulator's own virtualenv — the AWS
  * SDK for Python against the same emulator, not an imitation of KMS.
  */
-export function createKmsKey(): string {
-  const python = join(venvDir(projectRoot), "bin", "python");
-  const script =
-    "import boto3,sys; kms=boto3.client('kms',endpoint_url=sys.argv[1],region_name='us-east-1',aws_access_key_id='testing',aws_secret_access_key='testing'); print(kms.create_key(Description='trace archive test')['KeyMetadata']['Arn'])";
-  return execFileSync(python, ["-c", script, emulatorEndpoint()], { encoding: "utf8" }).trim();
-}
-
 export async function createVersionedBucket(clients: AwsClients): Promise<string> {
   const bucket = uniqueName("archive-data").toLowerCase();
   await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
@@ -67,7 +56,7 @@ export async function archiveStream(
   return { ...read, events, outcomes };
 }
 
-export { createStreamTable } from "../../support/tables";
+export { createKmsKey, createStreamTable } from "../../support/fixtures";
 
 export function cli(target: Archiver, args: readonly string[], extraEnv: NodeJS.ProcessEnv = {}) {
   return runCli(["archive", ...args, "--endpoint-url", emulatorEndpoint(), "--bucket", target.bucket, "--kms-key", target.kmsKeyArn], {

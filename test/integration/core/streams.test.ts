@@ -2,7 +2,7 @@ import { DeleteItemCommand, PutItemCommand, UpdateItemCommand } from "@aws-sdk/c
 import { afterAll, describe, expect, it } from "vitest";
 import { readStream } from "../../../src/core/streams";
 import { emulatorClients, uniqueName } from "../../support/emulator";
-import { createStreamTable, stringKey } from "../../support/tables";
+import { createStreamTable, stringKey } from "../../support/fixtures";
 
 describe("readStream against the emulator's DynamoDB Streams API", () => {
   const clients = emulatorClients();

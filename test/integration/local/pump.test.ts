@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { pumpStreams, type StreamConsumer } from "../../../src/core/local/pump";
 import { silentReporter } from "../../../src/core/reporter";
 import { emulatorClients, uniqueName } from "../../support/emulator";
-import { createStreamTable, stringKey } from "../../support/tables";
+import { createStreamTable, stringKey } from "../../support/fixtures";
 
 describe("pumpStreams (local stand-in for event source mappings and pipes)", () => {
   const clients = emulatorClients();

@@ -1,5 +1,7 @@
-// Tables as the stacks make them, for tests and benchmarks (no vitest import: benches run in plain Node).
+// Emulator fixtures as the stacks make them, for tests and benchmarks (no vitest import: benches run in plain Node).
 import { CreateTableCommand, type CreateTableCommandInput, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
+import type { AwsClients } from "../../src/core/aws/clients";
 
 /** An on-demand table with a NEW_AND_OLD_IMAGES stream, as the stacks make them; returns the stream ARN. */
 export async function createStreamTable(
@@ -22,3 +24,14 @@ export const stringKey = (name: string) =>
     AttributeDefinitions: [{ AttributeName: name, AttributeType: "S" }],
     KeySchema: [{ AttributeName: name, KeyType: "HASH" }],
   }) as const satisfies Pick<CreateTableCommandInput, "AttributeDefinitions" | "KeySchema">;
+
+/** A customer-managed key in the emulator, for SSE-KMS on the archive objects. */
+export async function createKmsKey(clients: Pick<AwsClients, "settings">): Promise<string> {
+  const kms = new KMSClient({ region: "us-east-1", endpoint: clients.settings.endpointUrl, credentials: clients.settings.credentials });
+  try {
+    const { KeyMetadata } = await kms.send(new CreateKeyCommand({ Description: "trace archive test" }));
+    return KeyMetadata?.Arn ?? "";
+  } finally {
+    kms.destroy();
+  }
+}
