@@ -7,14 +7,11 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="${TRACE_VENV:-$root/.venv}"
 req="$root/scripts/requirements-emulator.txt"
 
-py="${PYTHON:-}"
-if [ -z "$py" ]; then
-  for cand in python3 python; do
-    if command -v "$cand" >/dev/null 2>&1 && "$cand" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 9) else 1)' 2>/dev/null; then
-      py="$cand"; break
-    fi
-  done
-fi
+usable() { command -v "$1" >/dev/null 2>&1 && "$1" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 9) else 1)' 2>/dev/null; }
+py=""
+for cand in ${PYTHON:-python3 python}; do
+  if usable "$cand"; then py="$cand"; break; fi
+done
 if [ -z "$py" ]; then
   echo "error: Python 3.9+ is needed for the local AWS emulator (moto) and the template linters." >&2
   echo "hint: install it (Debian/Ubuntu: sudo apt-get install python3 python3-venv) or set PYTHON=/path/to/python3." >&2
