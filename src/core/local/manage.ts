@@ -72,7 +72,7 @@ export async function ensureEmulatorInstalled(root: string, reporter: Reporter, 
   if (code !== 0) {
     progress.fail("could not install the local AWS emulator");
     const text = output.join("").trim();
-    throw new TraceError(code === 2 ? ErrorCode.usage : ErrorCode.failed, text.split("\n").find((l) => l.startsWith("error:")) ?? text, {
+    throw new TraceError(code === 2 ? ErrorCode.usage : ErrorCode.failed, text.split("\n").find((l) => l.startsWith("error:"))?.replace(/^error: /, "") ?? text, {
       hint:
         text
           .split("\n")

@@ -11,7 +11,8 @@ describe("without Python 3", () => {
       env: { PYTHON: "/nonexistent/python3", TRACE_VENV: join(state, "venv"), TRACE_STATE_DIR: state },
     });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain("Python 3.9+ is needed for the local AWS emulator");
+    expect(result.stderr).toContain("error: Python 3.9+ is needed for the local AWS emulator");
+    expect(result.stderr).not.toContain("error: error:");
     expect(result.stderr).toContain("apt-get install python3 python3-venv");
     expect(result.stdout).toBe("");
   });
