@@ -10,13 +10,7 @@
 // BENCH_EXPORT_ROWS, BENCH_EXPORT_PARTS=format,memory,e2e and BENCH_EXPORT_CAPPED=1 adjust it.
 import { spawnSync } from "node:child_process";
 import { Writable } from "node:stream";
-import {
-  type AttributeValue,
-  BatchWriteItemCommand,
-  CreateTableCommand,
-  DescribeTableCommand,
-  ScanCommand,
-} from "@aws-sdk/client-dynamodb";
+import { type AttributeValue, BatchWriteItemCommand, DescribeTableCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { stringify } from "csv-stringify/sync";
@@ -25,6 +19,7 @@ import { cellText } from "../src/core/export/cells";
 import { headerColumns, RowAssembler, RowShaper } from "../src/core/export/columns";
 import { exportDays } from "../src/core/export/export-days";
 import { silentReporter } from "../src/core/reporter";
+import { createStreamTable, stringKey } from "../test/support/fixtures";
 import { measure, median, printRow, withEmulator } from "./support";
 
 type Item = Record<string, AttributeValue>;
@@ -251,14 +246,8 @@ async function endToEnd(): Promise<void> {
   await withEmulator(async (emulator) => {
     const clients = createAwsClients({ region: "us-east-1", endpointUrl: emulator.endpoint, credentials: EMULATOR_CREDENTIALS });
     const table = "bench-TRAZABILIDAD";
-    await clients.dynamodb.send(
-      new CreateTableCommand({
-        TableName: table,
-        BillingMode: "PAY_PER_REQUEST",
-        AttributeDefinitions: [{ AttributeName: "id", AttributeType: "S" }],
-        KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
-      }),
-    );
+    // TRAZABILIDAD as the stack makes it (key `id`, stream on).
+    await createStreamTable(clients.dynamodb, { TableName: table, ...stringKey("id") });
     await clients.s3.send(new CreateBucketCommand({ Bucket: "bench-export" }));
     const loadStart = performance.now();
     const batches = Array.from({ length: Math.ceil(E2E_ROWS / 25) }, (_, b) => b);

@@ -72,13 +72,20 @@ export async function ensureEmulatorInstalled(root: string, reporter: Reporter, 
   if (code !== 0) {
     progress.fail("could not install the local AWS emulator");
     const text = output.join("").trim();
-    throw new TraceError(code === 2 ? ErrorCode.usage : ErrorCode.failed, text.split("\n").find((l) => l.startsWith("error:"))?.replace(/^error: /, "") ?? text, {
-      hint:
-        text
-          .split("\n")
-          .find((l) => l.startsWith("hint:"))
-          ?.replace(/^hint: /, "") ?? "run `npm run setup:emulator` to see the full output",
-    });
+    throw new TraceError(
+      code === 2 ? ErrorCode.usage : ErrorCode.failed,
+      text
+        .split("\n")
+        .find((l) => l.startsWith("error:"))
+        ?.replace(/^error: /, "") ?? text,
+      {
+        hint:
+          text
+            .split("\n")
+            .find((l) => l.startsWith("hint:"))
+            ?.replace(/^hint: /, "") ?? "run `npm run setup:emulator` to see the full output",
+      },
+    );
   }
   progress.succeed("local AWS emulator installed in .venv/");
 }

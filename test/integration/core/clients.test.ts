@@ -1,11 +1,12 @@
 import { randomBytes } from "node:crypto";
-import { CreateTableCommand, DescribeTableCommand } from "@aws-sdk/client-dynamodb";
+import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { Upload } from "@aws-sdk/lib-storage";
 import { NumberValueImpl as NumberValue } from "@aws-sdk/util-dynamodb";
 import { afterAll, describe, expect, it } from "vitest";
 import { emulatorClients, uniqueName } from "../../support/emulator";
+import { createStreamTable, stringKey } from "../../support/fixtures";
 
 describe("AWS client factory against the emulator", () => {
   const clients = emulatorClients();
@@ -13,14 +14,8 @@ describe("AWS client factory against the emulator", () => {
 
   it("creates a table, writes and reads back an item with exact numbers", async () => {
     const table = uniqueName("clients");
-    await clients.dynamodb.send(
-      new CreateTableCommand({
-        TableName: table,
-        BillingMode: "PAY_PER_REQUEST",
-        AttributeDefinitions: [{ AttributeName: "id", AttributeType: "S" }],
-        KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
-      }),
-    );
+    // TRAZABILIDAD as the stack makes it (key `id`, stream on).
+    await createStreamTable(clients.dynamodb, { TableName: table, ...stringKey("id") });
     const described = await clients.dynamodb.send(new DescribeTableCommand({ TableName: table }));
     expect(described.Table?.KeySchema).toEqual([{ AttributeName: "id", KeyType: "HASH" }]);
     const big = "12345678901234567890123456789012345678";

@@ -3,10 +3,11 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type AttributeValue, BatchWriteItemCommand, CreateTableCommand } from "@aws-sdk/client-dynamodb";
+import { type AttributeValue, BatchWriteItemCommand } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, GetObjectCommand, PutBucketVersioningCommand } from "@aws-sdk/client-s3";
 import type { AwsClients } from "../../../src/core/aws/clients";
 import { uniqueName } from "../../support/emulator";
+import { createStreamTable, stringKey } from "../../support/fixtures";
 
 /** moto does not check that an SSE-KMS key exists, and the project has no KMS client: any ARN-shaped id is accepted and recorded. */
 export const TEST_KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555";
@@ -15,14 +16,8 @@ export type Item = Record<string, AttributeValue>;
 
 export async function createTable(clients: AwsClients, base = "TRAZABILIDAD"): Promise<string> {
   const table = uniqueName(base);
-  await clients.dynamodb.send(
-    new CreateTableCommand({
-      TableName: table,
-      BillingMode: "PAY_PER_REQUEST",
-      AttributeDefinitions: [{ AttributeName: "id", AttributeType: "S" }],
-      KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
-    }),
-  );
+  // TRAZABILIDAD as the stack makes it (key `id`, stream on).
+  await createStreamTable(clients.dynamodb, { TableName: table, ...stringKey("id") });
   return table;
 }
 
