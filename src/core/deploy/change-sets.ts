@@ -14,7 +14,8 @@ import {
   type Tag,
 } from "@aws-sdk/client-cloudformation";
 import { ErrorCode, TraceError, toTraceError } from "../errors";
-import { type Backoff, type CloudFormation, DEFAULT_BACKOFF, nextDelay, sleep } from "./stack-state";
+import { sleep } from "../sleep";
+import { type Backoff, type CloudFormation, DEFAULT_BACKOFF, nextDelay } from "./stack-state";
 import { DATA_BEARING_TYPES, type TemplateResource } from "./templates";
 
 export interface ChangeRow {

@@ -9,16 +9,8 @@ import {
   type StackEvent,
 } from "@aws-sdk/client-cloudformation";
 import { toTraceError } from "../errors";
-import {
-  type Backoff,
-  type CloudFormation,
-  DEFAULT_BACKOFF,
-  describeStack,
-  isFailedStatus,
-  isInProgress,
-  nextDelay,
-  sleep,
-} from "./stack-state";
+import { sleep } from "../sleep";
+import { type Backoff, type CloudFormation, DEFAULT_BACKOFF, describeStack, isFailedStatus, isInProgress, nextDelay } from "./stack-state";
 
 export interface DeployEvent {
   time: string;

@@ -1,6 +1,6 @@
 /** Reading a stack's current state and classifying CloudFormation stack statuses. */
 import { type CloudFormationClient, DescribeStacksCommand, type Stack } from "@aws-sdk/client-cloudformation";
-import { interruptedError, toTraceError } from "../errors";
+import { toTraceError } from "../errors";
 
 export type CloudFormation = Pick<CloudFormationClient, "send">;
 
@@ -33,22 +33,6 @@ export const isSuccess = (status: string | undefined): boolean =>
 
 /** A resource or stack status that means something failed. */
 export const isFailedStatus = (status: string | undefined): boolean => Boolean(status?.endsWith("_FAILED"));
-
-/** Waits `ms`, or rejects with an interruption as soon as `signal` aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(interruptedError());
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(interruptedError());
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
 
 /** Polling delays: start fast (most emulator and small-stack operations finish in a second), back off to a ceiling. */
 export interface Backoff {

@@ -26,6 +26,7 @@ import { exportDays } from "../export/export-days";
 import type { ExportManifest } from "../export/manifest";
 import { type Reporter, unattended } from "../reporter";
 import { resolveOutputs } from "../resources";
+import { sleep } from "../sleep";
 import { demoConfigurationChanges, demoTraceabilityRecords } from "./demo-data";
 import { type LocalHandlers, runLocalStreams } from "./streams-run";
 
@@ -59,19 +60,6 @@ export interface DemoResult {
 
 /** The demo's configuration key whose history is shown. */
 export const DEMO_AUDIT_KEY = "CACHE_TTL_SEC";
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      "abort",
-      () => {
-        clearTimeout(timer);
-        reject(new TraceError(ErrorCode.interrupted, "interrupted"));
-      },
-      { once: true },
-    );
-  });
 
 async function writeAll(clients: AwsClients, table: string, items: Record<string, AttributeValue>[], signal: AbortSignal) {
   for (let i = 0; i < items.length; i += 25) {

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, openSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { ErrorCode, TraceError } from "../errors";
+import { sleep } from "../sleep";
 
 export function venvDir(root: string, env: NodeJS.ProcessEnv = process.env): string {
   return env.TRACE_VENV ?? join(root, ".venv");
@@ -89,7 +90,7 @@ export async function startEmulator(options: StartEmulatorOptions): Promise<Runn
       child.kill("SIGKILL");
       throw new TraceError(ErrorCode.failed, `the emulator did not answer on ${endpoint} in time`, { hint: `see ${options.logFile}` });
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   return {
     endpoint,
@@ -100,7 +101,7 @@ export async function startEmulator(options: StartEmulatorOptions): Promise<Runn
       if (child.exitCode !== null) return;
       child.kill("SIGTERM");
       const until = Date.now() + 3000;
-      while (child.exitCode === null && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      while (child.exitCode === null && Date.now() < until) await sleep(50);
       if (child.exitCode === null) child.kill("SIGKILL");
     },
   };

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { join } from "node:path";
 import { ErrorCode, TraceError } from "../errors";
 import type { Reporter } from "../reporter";
+import { sleep } from "../sleep";
 import { emulatorHealthy, motoServerPath, startEmulator } from "./emulator";
 
 export interface EmulatorState {
@@ -131,7 +132,7 @@ export async function stopLocalEmulator(root: string): Promise<EmulatorState | u
   if (state) {
     process.kill(state.pid, "SIGTERM");
     const until = Date.now() + 5000;
-    while (processAlive(state.pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    while (processAlive(state.pid) && Date.now() < until) await sleep(50);
     if (processAlive(state.pid)) process.kill(state.pid, "SIGKILL");
   }
   rmSync(stateFile(root), { force: true });

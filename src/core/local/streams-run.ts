@@ -9,6 +9,7 @@ import type { EnvironmentConfig } from "../config";
 import { isAbortError } from "../errors";
 import type { Reporter } from "../reporter";
 import { resolveOutputs } from "../resources";
+import { sleep } from "../sleep";
 import { type BusEventHandler, batchConsumer, pipeConsumer, type StreamBatchHandler } from "./consumers";
 import { stateDir } from "./manage";
 import { type ConsumerResult, pumpStreams, type StreamConsumer } from "./pump";
@@ -83,18 +84,9 @@ export async function runLocalStreams(options: LocalStreamsOptions): Promise<Loc
     }
     if (!options.follow) break;
     try {
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(resolve, options.intervalMs ?? 2000);
-        options.signal.addEventListener(
-          "abort",
-          () => {
-            clearTimeout(timer);
-            reject(options.signal.reason);
-          },
-          { once: true },
-        );
-      });
+      await sleep(options.intervalMs ?? 2000, options.signal);
     } catch (error) {
+      // Ctrl-C between rounds ends --follow with what was handled so far.
       if (options.signal.aborted || isAbortError(error)) break;
       throw error;
     }
