@@ -2,20 +2,13 @@
 // streams` and the demo): the same code the event source mapping and the bus rule invoke.
 import type { AwsClients } from "../src/core/aws/clients";
 import type { LocalHandlers } from "../src/core/local/streams-run";
-import type { Reporter } from "../src/core/reporter";
+import { overrideReporter, type Reporter } from "../src/core/reporter";
 import { createHandler as archiveHandler } from "./archiver";
 import { createHandler as auditHandler } from "./audit-producer";
 
 export function localHandlers(clients: AwsClients, cliReporter: Reporter): LocalHandlers {
   // The handlers' per-batch log lines are for CloudWatch; on a terminal they are verbose-only.
-  const reporter: Reporter = {
-    info: (message, data) => cliReporter.debug(message, data),
-    warn: (message, data) => cliReporter.warn(message, data),
-    debug: (message, data) => cliReporter.debug(message, data),
-    progress: (text) => cliReporter.progress(text),
-    confirm: (question, options) => cliReporter.confirm(question, options),
-    choose: (question, choices, fallback) => cliReporter.choose(question, choices, fallback),
-  };
+  const reporter = overrideReporter(cliReporter, { info: (message, data) => cliReporter.debug(message, data) });
   return {
     // A fully failed batch is reported record by record (not thrown) so the pump can checkpoint
     // up to the first failure, as the event source mapping does.

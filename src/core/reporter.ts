@@ -49,17 +49,22 @@ export const silentReporter: Reporter = {
   choose: async (_q, _c, fallback) => fallback,
 };
 
+/** The same reporter with some of its methods replaced (the others delegate to it). */
+export function overrideReporter(base: Reporter, overrides: Partial<Reporter>): Reporter {
+  return {
+    info: (message, data) => base.info(message, data),
+    warn: (message, data) => base.warn(message, data),
+    debug: (message, data) => base.debug(message, data),
+    progress: (text) => base.progress(text),
+    confirm: (question, options) => base.confirm(question, options),
+    choose: (question, choices, fallback) => base.choose(question, choices, fallback),
+    ...overrides,
+  };
+}
+
 /**
  * The same reporter, but confirming everything and taking every default: for steps that only
  * touch the local emulator (the demo), where nobody needs to be asked.
  */
-export function unattended(reporter: Reporter): Reporter {
-  return {
-    info: (message, data) => reporter.info(message, data),
-    warn: (message, data) => reporter.warn(message, data),
-    debug: (message, data) => reporter.debug(message, data),
-    progress: (text) => reporter.progress(text),
-    confirm: async () => true,
-    choose: async (_question, _choices, fallback) => fallback,
-  };
-}
+export const unattended = (reporter: Reporter): Reporter =>
+  overrideReporter(reporter, { confirm: async () => true, choose: async (_question, _choices, fallback) => fallback });

@@ -1,15 +1,5 @@
-import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
+import { findPackageRoot } from "../../src/core/package-root";
 
-function findRoot(start: string): string {
-  let dir = start;
-  while (!existsSync(join(dir, "package.json"))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`no package.json above ${start}`);
-    dir = parent;
-  }
-  return dir;
-}
-
-export const projectRoot = findRoot(dirname(fileURLToPath(import.meta.url)));
+export const projectRoot = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
