@@ -154,7 +154,11 @@ export function toJson(value: AttributeValue): string {
   return json(value, '"');
 }
 
-/** The cell text (not yet quoted) for a top-level attribute value. */
+/**
+ * The cell text (not yet quoted) for a top-level attribute value: the plain statement of the
+ * contract. `csvCell` is the fast path the export uses; a test holds it equal to
+ * `quoteCell(cellText(v))` for every kind of value.
+ */
 export function cellText(value: AttributeValue): string {
   for (const tag in value) {
     const v = (value as unknown as Tagged)[tag];

@@ -1,3 +1,4 @@
+import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { describe, expect, it } from "vitest";
 import { cellText, compareDecimal, csvCell, quoteCell, toJson } from "../../../../src/core/export/cells";
 
@@ -69,5 +70,30 @@ describe("RFC 4180 quoting", () => {
     expect(quoteCell("cr\rhere")).toBe('"cr\rhere"');
     expect(quoteCell("")).toBe("");
     expect(csvCell({ M: { k: { S: "v" } } })).toBe('"{""k"":""v""}"');
+  });
+});
+
+describe("csvCell, the export's fast path", () => {
+  it("equals quoteCell(cellText(v)) for every kind of value", () => {
+    const values: AttributeValue[] = [
+      { S: "plain" },
+      { S: 'a "quoted", comma\nand line' },
+      { S: "tab\there ñ 🍲" },
+      { S: "" },
+      { N: "12345678901234567890123456789012345678" },
+      { N: "-1E-130" },
+      { BOOL: true },
+      { BOOL: false },
+      { NULL: true },
+      { B: new Uint8Array([0, 1, 254, 255]) },
+      { M: { z: { N: "1" }, a: { S: 'q"\n,' }, m: { M: {} } } },
+      { M: { plain: { S: "no quotes here" } } },
+      { L: [] },
+      { L: [{ S: "x,y" }, { NULL: true }] },
+      { SS: ["b", "a,c"] },
+      { NS: ["10", "-1", "0.5"] },
+      { BS: [new Uint8Array([2]), new Uint8Array([1])] },
+    ];
+    for (const value of values) expect(csvCell(value), JSON.stringify(value)).toBe(quoteCell(cellText(value)));
   });
 });
