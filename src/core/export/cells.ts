@@ -1,36 +1,27 @@
 /**
  * One CSV cell from one DynamoDB value, straight from the low-level AttributeValue the Scan API
- * returns (no unmarshalling): numbers keep the exact decimal text DynamoDB stored.
- * String as is; number as its decimal text; boolean true/false; null empty; map and list as
+ * returns (no unmarshalling): numbers are never parsed into floats, so no digit is lost.
+ * String as is; number as the decimal text DynamoDB returns (normalised as DynamoDB does, so
+ * the emulator's as-sent text gives the same cell); boolean true/false; null empty; map and list as
  * compact JSON (keys sorted); string and number sets as sorted JSON arrays; binary as base64.
  */
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
+import { type DecimalParts, normalizeDynamoNumber, parseDecimal } from "../dynamo-number";
 
 const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 
 const base64 = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
 
-/** A number's text as a JSON literal: DynamoDB's text when JSON accepts it (it always should). */
-const jsonNumber = (text: string, q: Quote = '"') => (JSON_NUMBER.test(text) ? text : q + text + q);
+/** A number's text as a JSON literal: DynamoDB's normalised text, which JSON always accepts. */
+const jsonNumber = (text: string, q: Quote = '"') => {
+  const normal = normalizeDynamoNumber(text);
+  return JSON_NUMBER.test(normal) ? normal : q + normal + q;
+};
 
-interface Decimal {
-  negative: boolean;
-  /** Significant digits without leading or trailing zeros ("" for zero). */
-  digits: string;
-  /** Position of the decimal point relative to the start of `digits`. */
-  point: number;
-}
+type Decimal = DecimalParts;
 
-function toDecimal(text: string): Decimal {
-  const m = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text.trim());
-  if (!m) return { negative: false, digits: "", point: 0 };
-  const all = (m[2] ?? "") + (m[3] ?? "");
-  let point = (m[2] ?? "").length + Number(m[4] ?? 0);
-  const lead = all.length - all.replace(/^0+/, "").length;
-  const digits = all.slice(lead).replace(/0+$/, "");
-  point -= lead;
-  return { negative: m[1] === "-" && digits !== "", digits, point };
-}
+const ZERO: Decimal = { negative: false, digits: "", point: 0 };
+const toDecimal = (text: string): Decimal => parseDecimal(text) ?? ZERO;
 
 /** Compares two decimal texts by value, exactly (38 digits, any exponent). */
 export function compareDecimal(a: string, b: string): number {
@@ -165,8 +156,9 @@ export function cellText(value: AttributeValue): string {
     if (v === undefined) continue;
     switch (tag) {
       case "S":
-      case "N":
         return v as string;
+      case "N":
+        return normalizeDynamoNumber(v as string);
       case "BOOL":
         return v ? "true" : "false";
       case "NULL":
@@ -197,7 +189,7 @@ export function csvCell(value: AttributeValue): string {
       case "S":
         return quoteCell(v as string);
       case "N":
-        return v as string;
+        return normalizeDynamoNumber(v as string);
       case "BOOL":
         return v ? "true" : "false";
       case "NULL":

@@ -7,7 +7,7 @@ describe("cellText", () => {
     expect(cellText({ S: "ñandú 🍲" })).toBe("ñandú 🍲");
     expect(cellText({ N: "12345678901234567890123456789012345678" })).toBe("12345678901234567890123456789012345678");
     expect(cellText({ N: "-0.000000000000000000000000000000000000000001" })).toBe("-0.000000000000000000000000000000000000000001");
-    expect(cellText({ N: "1E-130" })).toBe("1E-130");
+    expect(cellText({ N: "1E-130" })).toBe(`0.${"0".repeat(129)}1`);
     expect(cellText({ BOOL: true })).toBe("true");
     expect(cellText({ BOOL: false })).toBe("false");
     expect(cellText({ NULL: true })).toBe("");
@@ -40,6 +40,16 @@ describe("cellText", () => {
 
   it("sets nested in a map keep their JSON form", () => {
     expect(toJson({ M: { s: { SS: ["y", "x"] }, n: { NS: ["2", "1"] } } })).toBe('{"n":[1,2],"s":["x","y"]}');
+  });
+});
+
+describe("numbers as DynamoDB returns them (the emulator stores them as sent)", () => {
+  it("at the top level, nested and in sets", () => {
+    expect(cellText({ N: "-0" })).toBe("0");
+    expect(csvCell({ N: "2.0" })).toBe("2");
+    expect(csvCell({ N: "1e2" })).toBe("100");
+    expect(cellText({ M: { a: { N: "007.50" }, b: { L: [{ N: "-0.0" }, { N: "+1E+2" }] } } })).toBe('{"a":7.5,"b":[0,100]}');
+    expect(cellText({ NS: ["1.50", "5e-1", "-0"] })).toBe("[0,0.5,1.5]");
   });
 });
 
@@ -82,6 +92,12 @@ describe("csvCell, the export's fast path", () => {
       { S: "" },
       { N: "12345678901234567890123456789012345678" },
       { N: "-1E-130" },
+      { N: "-0" },
+      { N: "2.0" },
+      { N: "1e2" },
+      { M: { n: { N: "007.50" }, z: { N: "-0.0" } } },
+      { L: [{ N: "+1E+2" }] },
+      { NS: ["1.0", "-0", "5e-1"] },
       { BOOL: true },
       { BOOL: false },
       { NULL: true },
