@@ -43,7 +43,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ExportFunct
   };
 }
 
-/** Stop this long before the Lambda timeout so the upload is aborted cleanly, not cut off. */
+/**
+ * Stop this long before the Lambda timeout so the upload is aborted cleanly, not cut off; it
+ * exceeds the commit's critical section (COMMIT_BUDGET_MS, 10 s), which a stop arriving just
+ * after the upload waits for.
+ */
 const TIMEOUT_MARGIN_MS = 15_000;
 
 const figures = (m: ExportManifest) => ({
@@ -55,6 +59,7 @@ const figures = (m: ExportManifest) => ({
   scannedCount: m.scannedCount,
   unreadableFecha: m.unreadableFecha,
   complete: m.complete,
+  csvVersionId: m.csvVersionId,
   windowStart: m.windowStart,
   windowEnd: m.windowEnd,
   location: m.location,

@@ -14,9 +14,10 @@ import { interruptedError, isAbortError, toTraceError } from "../errors";
 import type { Reporter } from "../reporter";
 import { version } from "../version";
 import { headerColumns, RowShaper } from "./columns";
+import { commitDay } from "./commit";
 import { type Day, type DayWindow, dayWindow } from "./day-window";
 import { parseFecha, windowIndexOf } from "./fecha";
-import { type ExportManifest, putManifest } from "./manifest";
+import type { ExportManifest } from "./manifest";
 import { type ExportClients, type ExportRequest, MAX_DAYS_PER_SCAN, preflight, validateRequest } from "./request";
 import { type Item, parallelScan } from "./scan";
 import { SpoolWriter } from "./spool";
@@ -26,6 +27,11 @@ export type { ExportClients, ExportRequest, ExportTarget } from "./request";
 export { MAX_DAYS_PER_SCAN, MAX_SEGMENTS } from "./request";
 
 const UNREADABLE_SAMPLE = 20;
+
+function interruptedMessage(committed: readonly ExportManifest[]): string {
+  if (committed.length === 0) return "export interrupted; nothing of the unfinished day was written";
+  return `export interrupted after committing ${committed.map((m) => m.date).join(", ")} (CSV and manifest complete); nothing of an unfinished day was written`;
+}
 
 interface DayState {
   window: DayWindow;
@@ -52,8 +58,10 @@ export async function exportDays(
   await preflight(clients, request, signal);
   const manifests: ExportManifest[] = [];
   for (let i = 0; i < request.days.length; i += MAX_DAYS_PER_SCAN) {
-    manifests.push(...(await exportGroup(clients, request, request.days.slice(i, i + MAX_DAYS_PER_SCAN), reporter, signal)));
+    manifests.push(...(await exportGroup(clients, request, request.days.slice(i, i + MAX_DAYS_PER_SCAN), reporter, signal, manifests)));
   }
+  // An interrupt that arrived while the last day was being committed is honoured now.
+  if (signal.aborted) throw interruptedError(interruptedMessage(manifests));
   return manifests;
 }
 
@@ -63,6 +71,7 @@ async function exportGroup(
   days: readonly Day[],
   reporter: Reporter,
   signal: AbortSignal,
+  committedBefore: readonly ExportManifest[],
 ): Promise<ExportManifest[]> {
   const now = request.now ?? Date.now;
   const startedAt = now();
@@ -90,6 +99,8 @@ async function exportGroup(
     progress.update(text());
   };
   const scanStart = performance.now();
+  const manifests: ExportManifest[] = [];
+  let commitFailure: unknown;
   const rate = (n: number, since: number) => Math.round(n / Math.max(0.001, (performance.now() - since) / 1000)).toLocaleString("en-US");
 
   try {
@@ -137,12 +148,12 @@ async function exportGroup(
       );
     }
 
-    const manifests: ExportManifest[] = [];
     for (const state of states) {
       signal.throwIfAborted();
       const columns = headerColumns(new Set([...state.signatures].flatMap((id) => shaper.signatures[id]?.names ?? [])));
       let bytes: number | null = null;
       let sha256: string | null = null;
+      let csvVersionId: string | null = null;
       if (state.spool) {
         const written = await writeDay(
           clients,
@@ -157,6 +168,7 @@ async function exportGroup(
         );
         bytes = written.bytes;
         sha256 = written.sha256;
+        csvVersionId = written.versionId ?? null;
       }
       const manifest: ExportManifest = {
         table: request.table,
@@ -177,10 +189,25 @@ async function exportGroup(
         complete: startedAt >= state.window.end,
         toolVersion: version,
         location: locationOf(request, state.window.day),
+        csvVersionId,
+        spreadsheetSafe: false,
         dryRun,
       };
-      if (request.target.kind === "s3") {
-        await putManifest(clients.s3 as S3Client, request.target.bucket, request.target.kmsKeyId, manifest, signal);
+      // From here the CSV is complete: the manifest commits it (commit.ts), even if interrupted.
+      const target = request.target;
+      const commit =
+        target.kind === "s3"
+          ? ({ kind: "s3", s3: clients.s3 as S3Client, bucket: target.bucket, kmsKeyId: target.kmsKeyId } as const)
+          : target.kind === "file"
+            ? ({ kind: "file", path: target.path } as const)
+            : undefined;
+      if (commit) {
+        try {
+          await commitDay(commit, manifest, reporter, signal);
+        } catch (error) {
+          commitFailure = error;
+          throw error;
+        }
       }
       reporter.debug(
         `${manifest.date}: ${manifest.rows} rows${bytes === null ? "" : `, ${bytes} bytes`} → ${manifest.location ?? "(dry run)"}`,
@@ -189,7 +216,9 @@ async function exportGroup(
     }
     return manifests;
   } catch (error) {
-    if (signal.aborted || isAbortError(error)) throw interruptedError("export interrupted; nothing of the unfinished day was written");
+    // A commit that failed says what it left; an interrupt honoured after it does not hide that.
+    if (error === commitFailure) throw error;
+    if (signal.aborted || isAbortError(error)) throw interruptedError(interruptedMessage([...committedBefore, ...manifests]));
     throw toTraceError(error, `export of ${request.table}`);
   } finally {
     progress.stop();

@@ -2,7 +2,7 @@
  * The manifest written beside each day's CSV (`_manifest.json`) and returned to the CLI
  * (`--json`) and to the Lambda's log: what was exported, from what, and whether it is whole.
  */
-import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { Day } from "./day-window";
 
 export const MANIFEST_FILE = "_manifest.json";
@@ -14,6 +14,11 @@ export function objectKey(table: string, day: Day): string {
 
 export function manifestKey(table: string, day: Day): string {
   return `exports/${table}/dt=${day}/${MANIFEST_FILE}`;
+}
+
+/** The manifest written beside a local `--out <file>`: `<file>.manifest.json`. */
+export function localManifestPath(csvPath: string): string {
+  return `${csvPath}.manifest.json`;
 }
 
 export interface ExportManifest {
@@ -45,7 +50,19 @@ export interface ExportManifest {
   toolVersion: string;
   /** Where the CSV went: `s3://bucket/key`, a file path, `-` for stdout, or null on a dry run. */
   location: string | null;
+  /**
+   * The S3 version of the CSV this manifest describes (the commit rule: read the manifest, then
+   * GET the CSV with this VersionId). Null for a local file, stdout, a dry run, or an unversioned bucket.
+   */
+  csvVersionId: string | null;
+  /** True when string cells that a spreadsheet would read as a formula were escaped (`--spreadsheet-safe`). */
+  spreadsheetSafe: boolean;
   dryRun: boolean;
+}
+
+/** The manifest as JSON text, as written to S3 and to a local file. */
+export function manifestText(manifest: ExportManifest): string {
+  return `${JSON.stringify(manifest, null, 2)}\n`;
 }
 
 /** Writes the manifest beside the CSV, encrypted with the same key. */
@@ -54,11 +71,29 @@ export async function putManifest(s3: S3Client, bucket: string, kmsKeyId: string
     new PutObjectCommand({
       Bucket: bucket,
       Key: manifestKey(manifest.table, manifest.date),
-      Body: `${JSON.stringify(manifest, null, 2)}\n`,
+      Body: manifestText(manifest),
       ContentType: "application/json",
       ServerSideEncryption: "aws:kms",
       SSEKMSKeyId: kmsKeyId,
     }),
     { abortSignal: signal },
   );
+}
+
+/** The day's current manifest, or null when there is none (404). Other failures are thrown. */
+export async function readManifest(
+  s3: S3Client,
+  bucket: string,
+  table: string,
+  day: Day,
+  signal: AbortSignal,
+): Promise<ExportManifest | null> {
+  try {
+    const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: manifestKey(table, day) }), { abortSignal: signal });
+    return JSON.parse((await out.Body?.transformToString("utf-8")) ?? "null") as ExportManifest | null;
+  } catch (error) {
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if (status === 404 || (error as Error).name === "NoSuchKey") return null;
+    throw error;
+  }
 }

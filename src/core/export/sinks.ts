@@ -1,20 +1,29 @@
 /**
  * Where the CSV bytes go. Every sink either finishes whole or leaves nothing: S3 through a
  * multipart upload (lib-storage) that is aborted on any failure, a local file written under a
- * temporary name and renamed at the end. stdout cannot be taken back: what was written stays.
+ * temporary name in the same directory (renamed into place with its manifest by commit.ts).
+ * stdout cannot be taken back: what was written stays.
  */
 import { once } from "node:events";
 import { createWriteStream } from "node:fs";
-import { rename, rm } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { PassThrough, type Writable } from "node:stream";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 
+/** What a finished sink leaves for the commit step. */
+export interface Finished {
+  /** S3: the version the upload created (absent when the bucket is not versioned). */
+  versionId?: string;
+  /** Local file: the complete CSV under its temporary name, not yet in place. */
+  partialPath?: string;
+}
+
 export interface CsvSink {
   /** Writes one chunk, waiting while the destination is behind (backpressure). */
   write(chunk: Buffer): Promise<void>;
-  /** Completes the object / file. */
-  finish(): Promise<void>;
+  /** Completes the object (live once this resolves) / the temporary file. */
+  finish(): Promise<Finished>;
   /** Undoes everything written so far (best effort for stdout). */
   abort(): Promise<void>;
 }
@@ -68,7 +77,8 @@ export function s3Sink(options: S3SinkOptions): CsvSink {
     },
     async finish() {
       body.end();
-      await done;
+      const out = await done;
+      return { versionId: (out as { VersionId?: string }).VersionId };
     },
     async abort() {
       // Failing the body (rather than upload.abort(), whose promise settles before the
@@ -111,9 +121,15 @@ function guardedWriter(stream: Writable) {
   };
 }
 
-/** A local file, written as `<path>.partial-<pid>` and renamed into place when complete. */
+/** The temporary name a local file is written under: same directory, so the rename is atomic. */
+export const partialPathOf = (path: string) => `${path}.partial-${process.pid}`;
+
+/**
+ * A local file, written as `<path>.partial-<pid>` and flushed to disk; commit.ts renames it into
+ * place together with its manifest.
+ */
 export function fileSink(path: string): CsvSink {
-  const partial = `${path}.partial-${process.pid}`;
+  const partial = partialPathOf(path);
   const stream = createWriteStream(partial, { highWaterMark: 256 * 1024 });
   const writer = guardedWriter(stream);
   return {
@@ -121,7 +137,7 @@ export function fileSink(path: string): CsvSink {
     async finish() {
       stream.end();
       await Promise.race([once(stream, "close"), writer.failed]);
-      await rename(partial, path);
+      return { partialPath: partial };
     },
     async abort() {
       stream.destroy();
@@ -137,6 +153,7 @@ export function streamSink(stream: Writable): CsvSink {
     write: writer.write,
     async finish() {
       writer.check();
+      return {};
     },
     async abort() {},
   };

@@ -9,7 +9,7 @@ import { RowAssembler, type Signature } from "./columns";
 import type { Day } from "./day-window";
 import { objectKey } from "./manifest";
 import type { ExportClients, ExportRequest } from "./request";
-import { type CsvSink, fileSink, s3Sink, streamSink } from "./sinks";
+import { type CsvSink, type Finished, fileSink, s3Sink, streamSink } from "./sinks";
 import { readSpool } from "./spool";
 
 /** CSV text handed to the sink in pieces of about this many characters (young-generation sized). */
@@ -51,7 +51,7 @@ export async function writeDay(
   day: { day: Day; spoolPath: string; columns: readonly string[]; signatures: readonly Signature[] },
   signal: AbortSignal,
   onRows: (rows: number) => void,
-): Promise<{ bytes: number; sha256: string }> {
+): Promise<{ bytes: number; sha256: string } & Finished> {
   const sink = openSink(clients, request, day.day);
   const hash = createHash("sha256");
   let bytes = 0;
@@ -81,8 +81,8 @@ export async function writeDay(
     }
     if (pending) await emit(pending);
     signal.throwIfAborted();
-    await sink.finish();
-    return { bytes, sha256: hash.digest("hex") };
+    const finished = await sink.finish();
+    return { bytes, sha256: hash.digest("hex"), ...finished };
   } catch (error) {
     await sink.abort();
     throw error;

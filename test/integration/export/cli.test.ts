@@ -66,7 +66,8 @@ describe("trace export (CLI)", () => {
     const manifest = JSON.parse(run.stdout);
     const text = readFileSync(file);
     expect(manifest).toMatchObject({ rows: 3, bytes: text.length, location: file, dryRun: false });
-    expect(readdirSync(dir)).toEqual(["day.csv"]);
+    expect(readdirSync(dir).sort()).toEqual(["day.csv", "day.csv.manifest.json"]);
+    expect(JSON.parse(readFileSync(join(dir, "day.csv.manifest.json"), "utf8"))).toEqual(manifest);
   });
 
   it("--dry-run counts and writes nothing", async () => {

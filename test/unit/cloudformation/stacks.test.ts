@@ -220,7 +220,7 @@ describe("traceability", () => {
     expect(fn.Properties.DeadLetterConfig).toEqual({ TargetArn: getAtt("ExportDeadLetterQueue", "Arn") });
   });
 
-  it("the export role may only scan/query TRAZABILIDAD, put under exports/, use the key, write its logs", () => {
+  it("the export role may only scan/query TRAZABILIDAD, put under exports/ (read manifests, undo a CSV version), use the key, write its logs", () => {
     const [, fn] = onlyResource(template, "AWS::Lambda::Function");
     const role = functionRole(template, fn);
     for (const { action, resources } of actionsFor(role, "dynamodb")) {
@@ -228,10 +228,22 @@ describe("traceability", () => {
       expect(resources).toEqual([getAtt("TrazabilidadTable", "Arn")]);
     }
     expect(actionsFor(role, "dynamodb").map((a) => a.action)).toContain("dynamodb:Scan");
+    // Write under exports/; read only manifests and delete only CSV versions (the commit rule's undo).
+    const s3Resources: Record<string, string> = {
+      "s3:PutObject": "arn:${AWS::Partition}:s3:::${DataBucketName}/exports/*",
+      "s3:AbortMultipartUpload": "arn:${AWS::Partition}:s3:::${DataBucketName}/exports/*",
+      "s3:GetObject": "arn:${AWS::Partition}:s3:::${DataBucketName}/exports/*/_manifest.json",
+      "s3:DeleteObjectVersion": "arn:${AWS::Partition}:s3:::${DataBucketName}/exports/*.csv",
+    };
     for (const { action, resources } of actionsFor(role, "s3")) {
-      expect(["s3:PutObject", "s3:AbortMultipartUpload"]).toContain(action);
-      expect(resources).toEqual([{ "Fn::Sub": "arn:${AWS::Partition}:s3:::${DataBucketName}/exports/*" }]);
+      expect(Object.keys(s3Resources)).toContain(action);
+      expect(resources).toEqual([{ "Fn::Sub": s3Resources[action] }]);
     }
+    expect(
+      actionsFor(role, "s3")
+        .map((a) => a.action)
+        .sort(),
+    ).toEqual(Object.keys(s3Resources).sort());
     for (const { action, resources } of actionsFor(role, "kms")) {
       expect(["kms:GenerateDataKey", "kms:Decrypt"]).toContain(action);
       expect(resources).toEqual([ref("DataKeyArn")]);
