@@ -64,18 +64,17 @@ describe("the export's commit rule: a manifest always describes the CSV beside i
     const clients = createAwsClients({ region: "us-east-1", endpointUrl: emulatorEndpoint(), credentials: EMULATOR_CREDENTIALS });
     const controller = new AbortController();
     const interrupt = () => controller.abort();
-    for (const client of [clients.s3, clients.dynamodb]) {
-      client.middlewareStack.add(
-        (next, context) => async (args) => {
-          const input = args.input as Record<string, unknown>;
-          await hook(context.commandName, "before", input, interrupt);
-          const result = await next(args);
-          await hook(context.commandName, "after", input, interrupt);
-          return result;
-        },
-        { step: "initialize", name: "commitTestHook" },
-      );
-    }
+    type Next = (args: { input: object }) => Promise<unknown>;
+    const middleware = (next: Next, context: { commandName?: string }) => async (args: { input: object }) => {
+      const input = args.input as Record<string, unknown>;
+      await hook(context.commandName as string, "before", input, interrupt);
+      const result = await next(args);
+      await hook(context.commandName as string, "after", input, interrupt);
+      return result;
+    };
+    const options = { step: "initialize", name: "commitTestHook" } as const;
+    clients.s3.middlewareStack.add(middleware as never, options);
+    clients.dynamodb.middlewareStack.add(middleware as never, options);
     const warnings: string[] = [];
     const reporter = overrideReporter(silentReporter, { warn: (message) => warnings.push(message) });
     try {
