@@ -4,7 +4,7 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { Context } from "aws-lambda";
 import { createDynamoDbClient, createS3Client } from "../src/core/aws/clients";
-import { TraceError, toTraceError } from "../src/core/errors";
+import { ErrorCode, TraceError, toTraceError } from "../src/core/errors";
 import { addDays, dayInZone } from "../src/core/export/day-window";
 import { type ExportClients, exportDays } from "../src/core/export/export-days";
 import type { ExportManifest } from "../src/core/export/manifest";
@@ -22,6 +22,7 @@ export interface ExportFunctionConfig {
   kmsKeyArn: string;
   timeZone: string;
   segments: number;
+  spreadsheetSafe: boolean;
 }
 
 export interface ExportHandlerDeps {
@@ -32,6 +33,15 @@ export interface ExportHandlerDeps {
   now?: () => number;
 }
 
+/** `SPREADSHEET_SAFE`: "true" or "false" (absent: false); anything else fails the invocation, naming it. */
+function spreadsheetSafeFromEnv(value: string | undefined): boolean {
+  if (value === undefined || value === "" || value === "false") return false;
+  if (value === "true") return true;
+  throw new TraceError(ErrorCode.config, `${LAMBDA_ENV.spreadsheetSafe} must be "true" or "false", got ${JSON.stringify(value)}`, {
+    hint: "set the traceability stack's ExportSpreadsheetSafe parameter (config key spreadsheetSafe) and deploy again",
+  });
+}
+
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ExportFunctionConfig {
   const segments = Number(env[LAMBDA_ENV.segments] ?? 4);
   return {
@@ -40,6 +50,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ExportFunct
     kmsKeyArn: requireEnv(LAMBDA_ENV.kmsKeyArn, env),
     timeZone: requireEnv(LAMBDA_ENV.timeZone, env),
     segments: Number.isInteger(segments) && segments > 0 ? segments : 4,
+    spreadsheetSafe: spreadsheetSafeFromEnv(env[LAMBDA_ENV.spreadsheetSafe]),
   };
 }
 
@@ -60,6 +71,7 @@ const figures = (m: ExportManifest) => ({
   unreadableFecha: m.unreadableFecha,
   complete: m.complete,
   csvVersionId: m.csvVersionId,
+  spreadsheetSafe: m.spreadsheetSafe,
   windowStart: m.windowStart,
   windowEnd: m.windowEnd,
   location: m.location,
@@ -87,6 +99,7 @@ export function createHandler(deps: ExportHandlerDeps) {
           days,
           timeZone: config.timeZone,
           segments: config.segments,
+          spreadsheetSafe: config.spreadsheetSafe,
           target: { kind: "s3", bucket: config.bucket, kmsKeyId: config.kmsKeyArn, checkBucket: false },
           now: deps.now,
         },

@@ -13,6 +13,7 @@ interface ExportOptions {
   table?: string;
   bucket?: string;
   kmsKey?: string;
+  spreadsheetSafe?: boolean;
 }
 
 function parseSegments(text: string | undefined, fallback: number): number {
@@ -36,17 +37,27 @@ export function registerExport(program: Command): void {
     .option("--table <name>", "table to export (default: the traceability stack's output)")
     .option("--bucket <name>", "bucket to write to (default: the base stack's output)")
     .option("--kms-key <arn>", "KMS key to encrypt with (default: the base stack's output)")
+    .option(
+      "--spreadsheet-safe",
+      "escape string cells that Excel/LibreOffice would run as a formula (=, +, -, @, tab, CR first) with a leading ' (default: the environment's spreadsheetSafe, else verbatim)",
+    )
+    .option("--no-spreadsheet-safe", "keep every value verbatim even if the environment sets spreadsheetSafe")
     .addHelpText(
       "after",
       `
 A record belongs to a day when its fecha, seen in the business time zone, falls on it.
 Objects: s3://<bucket>/exports/<table>/dt=YYYY-MM-DD/<table>_YYYY-MM-DD.csv and _manifest.json.
+The manifest is written last and names the CSV's version (csvVersionId): read it first, then
+that version. --out <file> writes <file> and <file>.manifest.json, put in place together.
+--spreadsheet-safe is for files people open in a spreadsheet; keep the default for programs.
 
 Examples:
   trace export                                   today so far
   trace export --date 2026-11-22 --json          one day; print its manifest
   trace export --from 2026-11-01 --to 2026-11-07 backfill a week
-  trace export --date 2026-11-22 --out - | head  the CSV on stdout, nothing uploaded`,
+  trace export --date 2026-11-22 --out - | head  the CSV on stdout, nothing uploaded
+  trace export --date 2026-11-22 --out day.csv --spreadsheet-safe
+                                                 a file to open in Excel, formulas defused`,
     )
     .action(
       action<ExportOptions>(async (ctx, options) => {
@@ -95,7 +106,14 @@ Examples:
         const started = performance.now();
         const manifests = await exportDays(
           { dynamodb: clients.dynamodb, s3: toS3 ? clients.s3 : undefined },
-          { table: names.TrazabilidadTableName, days, timeZone: env.timeZone, segments, target },
+          {
+            table: names.TrazabilidadTableName,
+            days,
+            timeZone: env.timeZone,
+            segments,
+            target,
+            spreadsheetSafe: options.spreadsheetSafe ?? env.spreadsheetSafe,
+          },
           ctx.reporter,
           ctx.signal,
         );

@@ -72,6 +72,8 @@ export const environmentSchema = z
       .min(1)
       .default([...ARCHIVABLE_TABLES]),
     exportSegments: z.number().int().min(1).max(64).default(4),
+    /** Escape CSV cells a spreadsheet would read as a formula (OWASP); the export's default is verbatim. */
+    spreadsheetSafe: z.boolean().default(false),
     /** false: no stream event source mapping (the emulator cannot run it; `trace local streams` does). */
     streamTriggers: z.boolean().default(true),
   })

@@ -55,6 +55,7 @@ export const LAMBDA_ENV = {
   kmsKeyArn: "KMS_KEY_ARN",
   timeZone: "TIME_ZONE",
   segments: "SCAN_SEGMENTS",
+  spreadsheetSafe: "SPREADSHEET_SAFE",
   /** audit_producer */
   auditTableName: "AUDIT_TABLE_NAME",
   /** archiver (bucket and key as above) */
@@ -75,6 +76,7 @@ export function configParameters(env: EnvironmentConfig): Record<string, string>
     RetentionDays: String(env.retentionDays),
     LogRetentionDays: String(env.logRetentionDays),
     ExportSegments: String(env.exportSegments),
+    ExportSpreadsheetSafe: String(env.spreadsheetSafe),
     PermissionsBoundaryArn: env.permissionsBoundaryArn ?? "",
     AlarmEmail: env.alarmEmail ?? "",
     EnableBackups: String(env.backups),

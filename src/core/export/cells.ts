@@ -148,15 +148,16 @@ export function toJson(value: AttributeValue): string {
 /**
  * The cell text (not yet quoted) for a top-level attribute value: the plain statement of the
  * contract. `csvCell` is the fast path the export uses; a test holds it equal to
- * `quoteCell(cellText(v))` for every kind of value.
+ * `quoteCell(cellText(v, safe), safe)` for every kind of value. With `spreadsheetSafe`, text cells
+ * (strings, and binary's base64, which may begin with `+`) go through `spreadsheetSafeText`.
  */
-export function cellText(value: AttributeValue): string {
+export function cellText(value: AttributeValue, spreadsheetSafe = false): string {
   for (const tag in value) {
     const v = (value as unknown as Tagged)[tag];
     if (v === undefined) continue;
     switch (tag) {
       case "S":
-        return v as string;
+        return spreadsheetSafe ? spreadsheetSafeText(v as string) : (v as string);
       case "N":
         return normalizeDynamoNumber(v as string);
       case "BOOL":
@@ -164,7 +165,7 @@ export function cellText(value: AttributeValue): string {
       case "NULL":
         return "";
       case "B":
-        return base64(v as Uint8Array);
+        return spreadsheetSafe ? spreadsheetSafeText(base64(v as Uint8Array)) : base64(v as Uint8Array);
       default:
         return toJson(value);
     }
@@ -172,22 +173,45 @@ export function cellText(value: AttributeValue): string {
   return "";
 }
 
-const NEEDS_QUOTES = /[",\r\n]/;
+/**
+ * Characters that make a spreadsheet (Excel, LibreOffice, Google Sheets) read a cell as a
+ * formula: OWASP's "CSV Injection" page lists `=`, `+`, `-`, `@`, tab and carriage return.
+ */
+const FORMULA_START = /^[=+\-@\t\r]/;
 
-/** RFC 4180: a field with a comma, a quote or a line break is quoted, its quotes doubled. */
-export function quoteCell(text: string): string {
-  if (!NEEDS_QUOTES.test(text)) return text;
+/**
+ * OWASP's escape for CSV injection: a cell that begins with a formula character gets a single
+ * quote in front, so the spreadsheet shows it as text. Numbers are never passed here (a negative
+ * number stays a number).
+ */
+export function spreadsheetSafeText(text: string): string {
+  return FORMULA_START.test(text) ? `'${text}` : text;
+}
+
+const NEEDS_QUOTES = /[",\r\n]/;
+/** Spreadsheet-safe also quotes `;`: where `;` is the list separator, a spreadsheet splits on it, and a formula could start after it. */
+const NEEDS_QUOTES_SAFE = /[",\r\n;]/;
+
+/**
+ * RFC 4180: a field with a comma, a quote or a line break is quoted, its quotes doubled (with
+ * `spreadsheetSafe`, a field with a semicolon too).
+ */
+export function quoteCell(text: string, spreadsheetSafe = false): string {
+  if (!(spreadsheetSafe ? NEEDS_QUOTES_SAFE : NEEDS_QUOTES).test(text)) return text;
   return `"${text.includes('"') ? text.replaceAll('"', '""') : text}"`;
 }
 
-/** Cell text quoted for CSV. Numbers, booleans and base64 never need quotes; JSON has no line breaks. */
-export function csvCell(value: AttributeValue): string {
+/**
+ * Cell text quoted for CSV. Numbers, booleans and base64 never need quotes; JSON has no line
+ * breaks. `spreadsheetSafe`: see `spreadsheetSafeText` and `quoteCell`.
+ */
+export function csvCell(value: AttributeValue, spreadsheetSafe = false): string {
   for (const tag in value) {
     const v = (value as unknown as Tagged)[tag];
     if (v === undefined) continue;
     switch (tag) {
       case "S":
-        return quoteCell(v as string);
+        return spreadsheetSafe ? quoteCell(spreadsheetSafeText(v as string), true) : quoteCell(v as string);
       case "N":
         return normalizeDynamoNumber(v as string);
       case "BOOL":
@@ -195,9 +219,10 @@ export function csvCell(value: AttributeValue): string {
       case "NULL":
         return "";
       case "B":
-        return base64(v as Uint8Array);
+        return spreadsheetSafe ? spreadsheetSafeText(base64(v as Uint8Array)) : base64(v as Uint8Array);
       default: {
-        // Written with doubled quotes: any quote in it means the field must be quoted.
+        // Written with doubled quotes: any quote in it means the field must be quoted (a `;` can
+        // only be inside a JSON string, so such a field is quoted in spreadsheet-safe mode too).
         const text = json(value, '""');
         return text.includes('"') || text.includes(",") ? `"${text}"` : text;
       }

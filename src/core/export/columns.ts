@@ -5,7 +5,7 @@
  * once, when scanned, and only needs empty cells filled in when the day's header is known.
  */
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
-import { csvCell, quoteCell } from "./cells";
+import { csvCell, quoteCell, spreadsheetSafeText } from "./cells";
 
 /** Columns that always come first, in this order, whether or not any record has them. */
 export const LEADING_COLUMNS = ["id", "fecha", "estado"] as const;
@@ -51,6 +51,9 @@ export class RowShaper {
   private readonly byNames = new Map<string, Signature>();
   readonly signatures: Signature[] = [];
 
+  /** `spreadsheetSafe`: text cells that a spreadsheet would read as a formula are escaped (cells.ts). */
+  constructor(private readonly spreadsheetSafe = false) {}
+
   signatureOf(keys: readonly string[]): Signature {
     const raw = keys.join("\u0000");
     let signature = this.byKeys.get(raw);
@@ -72,7 +75,8 @@ export class RowShaper {
     const signature = this.signatureOf(Object.keys(item));
     const names = signature.names;
     const cells = new Array<string>(names.length);
-    for (let i = 0; i < names.length; i++) cells[i] = csvCell(item[names[i] as string] as AttributeValue);
+    const safe = this.spreadsheetSafe;
+    for (let i = 0; i < names.length; i++) cells[i] = csvCell(item[names[i] as string] as AttributeValue, safe);
     return { signature, cells };
   }
 }
@@ -89,8 +93,11 @@ export class RowAssembler {
   constructor(
     readonly columns: readonly string[],
     private readonly signatures: readonly Signature[],
+    /** Escape header names too: an attribute may be called `=HYPERLINK(…)`. */
+    spreadsheetSafe = false,
   ) {
-    this.header = `${columns.map(quoteCell).join(",")}\r\n`;
+    const headerCell = spreadsheetSafe ? (name: string) => quoteCell(spreadsheetSafeText(name), true) : (name: string) => quoteCell(name);
+    this.header = `${columns.map(headerCell).join(",")}\r\n`;
     this.index = new Map(columns.map((c, i) => [c, i]));
   }
 

@@ -84,7 +84,7 @@ async function exportGroup(
     spool: spoolDir ? new SpoolWriter(join(spoolDir, `${i}.spool`)) : undefined,
   }));
   const windows = states.map((s) => s.window);
-  const shaper = new RowShaper();
+  const shaper = new RowShaper(request.spreadsheetSafe === true);
   const label = days.length === 1 ? days[0] : `${days[0]}…${days[days.length - 1]}`;
   const progress = reporter.progress(`exporting ${request.table} ${label}`);
   let scanned = 0;
@@ -190,7 +190,7 @@ async function exportGroup(
         toolVersion: version,
         location: locationOf(request, state.window.day),
         csvVersionId,
-        spreadsheetSafe: false,
+        spreadsheetSafe: request.spreadsheetSafe === true,
         dryRun,
       };
       // From here the CSV is complete: the manifest commits it (commit.ts), even if interrupted.

@@ -39,6 +39,11 @@ export interface ExportRequest {
   timeZone: string;
   segments: number;
   target: ExportTarget;
+  /**
+   * Escape string cells that a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, tab, CR
+   * first) with a leading `'`, as OWASP recommends; recorded in the manifest. Default false: verbatim.
+   */
+  spreadsheetSafe?: boolean;
   /** Clock, for tests. */
   now?: () => number;
   /** Where day spools go (default: the OS temp dir). */

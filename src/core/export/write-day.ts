@@ -66,7 +66,7 @@ export async function writeDay(
   };
   signal.addEventListener("abort", onAbort, { once: true });
   try {
-    const assembler = new RowAssembler(day.columns, day.signatures);
+    const assembler = new RowAssembler(day.columns, day.signatures, request.spreadsheetSafe === true);
     let pending = assembler.header;
     let rows = 0;
     for await (const row of readSpool(day.spoolPath)) {

@@ -77,7 +77,7 @@ describe("export Lambda handler", () => {
     const handler = createHandler({
       clients,
       logger,
-      config: () => ({ table, bucket, kmsKeyArn: TEST_KEY_ARN, timeZone: "Europe/Madrid", segments: 1 }),
+      config: () => ({ table, bucket, kmsKeyArn: TEST_KEY_ARN, timeZone: "Europe/Madrid", segments: 1, spreadsheetSafe: false }),
       now: () => Date.parse("2026-11-22T12:00:00Z"),
     });
     const result = await handler({});
@@ -92,7 +92,14 @@ describe("export Lambda handler", () => {
     const handler = createHandler({
       clients,
       logger,
-      config: () => ({ table: "no-such-table", bucket, kmsKeyArn: TEST_KEY_ARN, timeZone: "Europe/Madrid", segments: 1 }),
+      config: () => ({
+        table: "no-such-table",
+        bucket,
+        kmsKeyArn: TEST_KEY_ARN,
+        timeZone: "Europe/Madrid",
+        segments: 1,
+        spreadsheetSafe: false,
+      }),
     });
     await expect(handler(scheduledEvent("2026-11-23T18:00:00Z"))).rejects.toMatchObject({ code: "NOT_FOUND" });
     expect(errors).toHaveLength(1);
@@ -102,5 +109,31 @@ describe("export Lambda handler", () => {
   it("refuses to run with a missing environment variable", async () => {
     const handler = createHandler({ clients, logger, config: () => configFromEnv({ TABLE_NAME: table }) });
     await expect(handler(scheduledEvent("2026-11-23T18:00:00Z"))).rejects.toThrow(/BUCKET_NAME/);
+  });
+
+  it("SPREADSHEET_SAFE=true (the stack's ExportSpreadsheetSafe) escapes formula cells and says so in the manifest", async () => {
+    const safeTable = await createTable(clients);
+    await putItems(clients, safeTable, [{ id: S("f-1"), fecha: S("2026-11-23T10:00:00Z"), estado: S('=HYPERLINK("http://x")') }]);
+    const handler = createHandler({
+      clients,
+      logger,
+      config: () =>
+        configFromEnv({
+          TABLE_NAME: safeTable,
+          BUCKET_NAME: bucket,
+          KMS_KEY_ARN: TEST_KEY_ARN,
+          TIME_ZONE: "UTC",
+          SPREADSHEET_SAFE: "true",
+        }),
+      now: () => Date.parse("2026-11-23T18:00:05Z"),
+    });
+    await handler(scheduledEvent("2026-11-23T18:00:00Z"));
+    const key = (name: string) => `exports/${safeTable}/dt=2026-11-23/${name}`;
+    expect(JSON.parse(await readText(clients, bucket, key("_manifest.json")))).toMatchObject({ spreadsheetSafe: true, rows: 1 });
+    const rows = parse(await readText(clients, bucket, key(`${safeTable}_2026-11-23.csv`)), { from_line: 2 });
+    expect(rows[0][2]).toBe('\'=HYPERLINK("http://x")');
+    expect(() => configFromEnv({ TABLE_NAME: "t", BUCKET_NAME: "b", KMS_KEY_ARN: "k", TIME_ZONE: "UTC", SPREADSHEET_SAFE: "yes" })).toThrow(
+      /SPREADSHEET_SAFE must be "true" or "false", got "yes"/,
+    );
   });
 });

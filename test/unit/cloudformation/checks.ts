@@ -178,7 +178,14 @@ const SEED_FUNCTION_NAMES: Record<FunctionId, string> = {
 };
 
 const FUNCTION_ENV: Record<FunctionId, string[]> = {
-  export: [LAMBDA_ENV.tableName, LAMBDA_ENV.bucketName, LAMBDA_ENV.kmsKeyArn, LAMBDA_ENV.timeZone, LAMBDA_ENV.segments],
+  export: [
+    LAMBDA_ENV.tableName,
+    LAMBDA_ENV.bucketName,
+    LAMBDA_ENV.kmsKeyArn,
+    LAMBDA_ENV.timeZone,
+    LAMBDA_ENV.segments,
+    LAMBDA_ENV.spreadsheetSafe,
+  ],
   auditProducer: [LAMBDA_ENV.auditTableName],
   archiver: [LAMBDA_ENV.bucketName, LAMBDA_ENV.kmsKeyArn, LAMBDA_ENV.retentionDays],
 };

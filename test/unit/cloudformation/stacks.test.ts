@@ -216,6 +216,7 @@ describe("traceability", () => {
       KMS_KEY_ARN: ref("DataKeyArn"),
       TIME_ZONE: ref("TimeZone"),
       SCAN_SEGMENTS: ref("ExportSegments"),
+      SPREADSHEET_SAFE: ref("ExportSpreadsheetSafe"),
     });
     expect(fn.Properties.DeadLetterConfig).toEqual({ TargetArn: getAtt("ExportDeadLetterQueue", "Arn") });
   });

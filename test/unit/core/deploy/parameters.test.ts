@@ -20,6 +20,7 @@ describe("stack parameters", () => {
       RetentionDays: "7",
       LogRetentionDays: "14",
       ExportSegments: "4",
+      ExportSpreadsheetSafe: "false",
       PermissionsBoundaryArn: "",
       AlarmEmail: "",
       EnableBackups: "false",

@@ -1,6 +1,8 @@
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
+import { parse } from "csv-parse/sync";
 import { describe, expect, it } from "vitest";
-import { cellText, compareDecimal, csvCell, quoteCell, toJson } from "../../../../src/core/export/cells";
+import { cellText, compareDecimal, csvCell, quoteCell, spreadsheetSafeText, toJson } from "../../../../src/core/export/cells";
+import { RowAssembler, RowShaper } from "../../../../src/core/export/columns";
 
 describe("cellText", () => {
   it("scalars", () => {
@@ -90,6 +92,18 @@ describe("csvCell, the export's fast path", () => {
       { S: 'a "quoted", comma\nand line' },
       { S: "tab\there ñ 🍲" },
       { S: "" },
+      { S: "=1+2" },
+      { S: '=HYPERLINK("http://x","y")' },
+      { S: "-5" },
+      { S: "@SUM(A1)" },
+      { S: "\tx" },
+      { S: "\rx" },
+      { S: "+34 600" },
+      { S: "a;=1+2" },
+      { S: "'=already" },
+      { B: new Uint8Array([0xfb, 0xff]) },
+      { L: [{ S: "=1;2" }] },
+      { N: "-5" },
       { N: "12345678901234567890123456789012345678" },
       { N: "-1E-130" },
       { N: "-0" },
@@ -110,6 +124,53 @@ describe("csvCell, the export's fast path", () => {
       { NS: ["10", "-1", "0.5"] },
       { BS: [new Uint8Array([2]), new Uint8Array([1])] },
     ];
-    for (const value of values) expect(csvCell(value), JSON.stringify(value)).toBe(quoteCell(cellText(value)));
+    for (const value of values) {
+      expect(csvCell(value), JSON.stringify(value)).toBe(quoteCell(cellText(value)));
+      expect(csvCell(value, true), `spreadsheet-safe ${JSON.stringify(value)}`).toBe(quoteCell(cellText(value, true), true));
+    }
+  });
+});
+
+describe("spreadsheet-safe cells (OWASP CSV injection)", () => {
+  it("prefixes a single quote to text beginning with = + - @ tab or CR, nothing else", () => {
+    for (const text of ["=1+2", "+1", "-1", "@x", "\tx", "\rx"]) expect(spreadsheetSafeText(text)).toBe(`'${text}`);
+    for (const text of ["", "a=1", "1", " =x", "'=x", "ñ", "{}", "[=]"]) expect(spreadsheetSafeText(text)).toBe(text);
+  });
+
+  it("strings and base64 are escaped, numbers stay numbers, JSON starts with { or [", () => {
+    expect(csvCell({ S: "-5" }, true)).toBe("'-5");
+    expect(csvCell({ N: "-5" }, true)).toBe("-5");
+    expect(csvCell({ N: "+5" }, true)).toBe("5");
+    expect(csvCell({ B: new Uint8Array([0xfb, 0xff]) }, true)).toBe("'+/8=");
+    expect(csvCell({ B: new Uint8Array([0xfb, 0xff]) })).toBe("+/8=");
+    expect(csvCell({ BOOL: true }, true)).toBe("true");
+    expect(csvCell({ M: { k: { S: "=x" } } }, true)).toBe('"{""k"":""=x""}"');
+    // default stays verbatim
+    expect(csvCell({ S: "=1+2" })).toBe("=1+2");
+  });
+
+  it("keeps RFC 4180 quoting, and quotes a ; so a spreadsheet splitting on ; cannot start a formula inside", () => {
+    expect(csvCell({ S: '=HYPERLINK("http://x","y")' }, true)).toBe('"\'=HYPERLINK(""http://x"",""y"")"');
+    expect(csvCell({ S: "a;=1+2" }, true)).toBe('"a;=1+2"');
+    expect(csvCell({ S: "a;=1+2" })).toBe("a;=1+2");
+    expect(csvCell({ S: "=1\n+2" }, true)).toBe('"\'=1\n+2"');
+  });
+
+  it("a real CSV parser reads back each escaped value, the header's too", () => {
+    const item = {
+      id: { S: "-7" },
+      fecha: { S: "2026-11-22" },
+      estado: { S: "@cmd" },
+      "=evil": { S: '=IMPORTXML("http://x";"//a")' },
+      saldo: { N: "-12.50" },
+      nota: { S: '\t=1, "q"' },
+    };
+    const shaper = new RowShaper(true);
+    const row = shaper.shape(item);
+    const assembler = new RowAssembler(row.signature.names, shaper.signatures, true);
+    const text = assembler.header + assembler.line(row.signature.id, row.cells);
+    const [header, values] = parse(text, { relax_column_count: false }) as string[][];
+    expect(header).toEqual(["id", "fecha", "estado", "'=evil", "nota", "saldo"]);
+    expect(values).toEqual(["'-7", "2026-11-22", "'@cmd", '\'=IMPORTXML("http://x";"//a")', '\'\t=1, "q"', "-12.5"]);
   });
 });
