@@ -59,7 +59,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ExportFunct
  * exceeds the commit's critical section (COMMIT_BUDGET_MS, 10 s), which a stop arriving just
  * after the upload waits for.
  */
-const TIMEOUT_MARGIN_MS = 15_000;
+export const TIMEOUT_MARGIN_MS = 15_000;
 
 const figures = (m: ExportManifest) => ({
   date: m.date,

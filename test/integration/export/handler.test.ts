@@ -3,7 +3,8 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { configFromEnv, createHandler } from "../../../lambda/export";
+import { configFromEnv, createHandler, TIMEOUT_MARGIN_MS } from "../../../lambda/export";
+import { COMMIT_BUDGET_MS } from "../../../src/core/export/commit";
 import { emulatorClients } from "../../support/emulator";
 import { createTable, createVersionedBucket, putItems, readText, S, TEST_KEY_ARN } from "./support";
 
@@ -71,6 +72,10 @@ describe("export Lambda handler", () => {
     ]);
     expect(exported[0]).toHaveProperty("sha256");
     expect(exported[0]).toHaveProperty("bytes");
+  });
+
+  it("stops early enough that a commit's critical section still fits before the Lambda timeout", () => {
+    expect(TIMEOUT_MARGIN_MS).toBeGreaterThan(COMMIT_BUDGET_MS);
   });
 
   it("falls back to the clock when the event has no scheduledTime", async () => {
