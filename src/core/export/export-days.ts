@@ -96,7 +96,7 @@ async function exportGroup(
   const scanStart = performance.now();
   const rate = (n: number, since: number) => Math.round(n / Math.max(0.001, (performance.now() - since) / 1000)).toLocaleString("en-US");
 
-  const space = spoolDir ? new SpoolSpace({ dir: spoolDir, freeSpace: request.freeSpace, hint: request.spaceHint, tableItems }) : undefined;
+  const space = spoolDir ? new SpoolSpace({ ...request.spoolDisk, dir: spoolDir, tableItems }) : undefined;
   const spooled = () => states.reduce((sum, s) => sum + (s.spool?.size ?? 0), 0);
 
   try {

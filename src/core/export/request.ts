@@ -7,7 +7,7 @@ import { DescribeTableCommand, type DynamoDBClient } from "@aws-sdk/client-dynam
 import { HeadBucketCommand, type S3Client } from "@aws-sdk/client-s3";
 import { ErrorCode, TraceError, toTraceError, usageError } from "../errors";
 import type { Day } from "./day-window";
-import type { FreeSpace } from "./spool-space";
+import type { SpoolDisk } from "./spool-space";
 
 export type ExportTarget =
   | {
@@ -44,10 +44,8 @@ export interface ExportRequest {
   now?: () => number;
   /** Where day spools go (default: the OS temp dir). */
   spoolDir?: string;
-  /** Reads the spool disk's free space (default: statfs; tests inject one). */
-  freeSpace?: FreeSpace;
-  /** What to do when the spool disk is too small (the Lambda names its config key). */
-  spaceHint?: string;
+  /** How the spool disk's free space is watched (the Lambda's hint names its config key; tests inject statfs). */
+  spoolDisk?: SpoolDisk;
 }
 
 /** Days exported by one scan; a longer backfill scans once per group. */

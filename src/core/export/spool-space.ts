@@ -22,6 +22,9 @@ export const statfsSpace: FreeSpace = async (dir) => {
   return { free: s.bavail * s.bsize, total: s.blocks * s.bsize };
 };
 
+/** The export function's /tmp (Lambda ephemeral storage), in MiB: Lambda's bounds, and our default. */
+export const EPHEMERAL_STORAGE_MIB = { min: 512, max: 10240, default: 2048 } as const;
+
 /** Free space always left on the disk: the export stops before it would go below. */
 export const SPOOL_RESERVE_BYTES = 16 * 1024 * 1024;
 /** The disk is looked at again after this much more has been spooled. */
@@ -34,13 +37,23 @@ const PROJECT_AFTER = 0.1;
 /** … and the export stops early only when the projection exceeds the free space by this factor. */
 const PROJECTION_MARGIN = 1.5;
 
-const mib = (bytes: number) => `${Math.round(bytes / 1024 / 1024).toLocaleString("en-US")} MiB`;
+const mib = (bytes: number) => {
+  const n = bytes / 1024 / 1024;
+  return `${n < 10 ? n.toFixed(1) : Math.round(n).toLocaleString("en-US")} MiB`;
+};
 
-export interface SpoolSpaceOptions {
-  dir: string;
+/** How the spool disk is watched; every member has a default. */
+export interface SpoolDisk {
+  /** Default: statfs. */
   freeSpace?: FreeSpace;
-  /** What to change when the disk is too small (names the config key for the deployed function). */
+  /** What to change when the disk is too small (the deployed function names its config key). */
   hint?: string;
+  /** Spooled bytes between two looks at the disk (default SPOOL_CHECK_EVERY_BYTES). */
+  checkEveryBytes?: number;
+}
+
+export interface SpoolSpaceOptions extends SpoolDisk {
+  dir: string;
   /** The table's approximate item count, for the projection; absent or 0: no projection. */
   tableItems?: number;
 }
@@ -48,10 +61,13 @@ export interface SpoolSpaceOptions {
 /** Watches the spool directory's disk; `check` throws a TraceError when the spool will not fit. */
 export class SpoolSpace {
   private readonly freeSpace: FreeSpace;
-  private nextCheck = SPOOL_CHECK_EVERY_BYTES;
+  private readonly every: number;
+  private nextCheck: number;
 
   constructor(private readonly options: SpoolSpaceOptions) {
     this.freeSpace = options.freeSpace ?? statfsSpace;
+    this.every = options.checkEveryBytes ?? SPOOL_CHECK_EVERY_BYTES;
+    this.nextCheck = this.every;
   }
 
   private fail(message: string): never {
@@ -73,7 +89,7 @@ export class SpoolSpace {
   /** While spooling, cheap between checks: `spooled` bytes so far after `scanned` items read. */
   async during(spooled: number, scanned: number): Promise<void> {
     if (spooled < this.nextCheck) return;
-    this.nextCheck = spooled + SPOOL_CHECK_EVERY_BYTES;
+    this.nextCheck = spooled + this.every;
     const { free, total } = await this.freeSpace(this.options.dir);
     const where = `${this.options.dir} (${mib(total)})`;
     if (free < SPOOL_RESERVE_BYTES) {

@@ -20,6 +20,7 @@ describe("stack parameters", () => {
       RetentionDays: "7",
       LogRetentionDays: "14",
       ExportSegments: "4",
+      ExportEphemeralStorageMiB: "2048",
       PermissionsBoundaryArn: "",
       AlarmEmail: "",
       EnableBackups: "false",
