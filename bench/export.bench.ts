@@ -9,7 +9,10 @@
 // cost grows with the square of the table (the output prints the measured rates).
 // Then CPU per scanned item, before and after: the SDK's log filter (default logger vs ours), and
 // the Scan filter on fecha (a 7-day table of epoch-number fechas, pages unfiltered vs filtered).
-// BENCH_EXPORT_SIZES=10000,100000,1000000 and BENCH_EXPORT_MOTO_ROWS=10000 (rows also run on moto itself).
+// BENCH_EXPORT_SIZES=10000,100000,1000000, BENCH_EXPORT_MOTO_ROWS=10000 (rows also run on moto
+// itself), BENCH_EXPORT_PARTS=e2e,cpu, and BENCH_EXPORT_CLI=<path>/bin/trace to measure another
+// build (an earlier commit's, for a before/after) with BENCH_EXPORT_PAGE_ITEMS=<its Scan Limit>
+// (1000000 for none) so the recorded pages are the ones it would get.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -17,7 +20,7 @@ import { DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { createAwsClients, createDynamoDbClient, EMULATOR_CREDENTIALS } from "../src/core/aws/clients";
 import { dayWindow } from "../src/core/export/day-window";
 import { fechaScanFilter } from "../src/core/export/fecha-filter";
-import { parallelScan, type ScanFilter } from "../src/core/export/scan";
+import { parallelScan, SCAN_PAGE_ITEMS, type ScanFilter } from "../src/core/export/scan";
 import { createStreamTable, stringKey } from "../test/support/fixtures";
 import { DAY, load, makeItem } from "./export-data";
 import { naiveExport } from "./export-naive";
@@ -36,7 +39,7 @@ const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)}MB`;
 const s = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 const n = (x: number) => Math.round(x).toLocaleString("en-US");
 const bundle = process.argv[1] as string;
-const cli = join(root, "bin", "trace");
+const cli = process.env.BENCH_EXPORT_CLI ?? join(root, "bin", "trace");
 const out = join(mkdtempSync(join(tmpdir(), "trace-bench-export-")), "day.csv");
 
 type Figures = { ms: number; cpuMicros: number; maxRSS: number; scanned: number };
@@ -115,7 +118,9 @@ async function endToEnd(moto: string, clients: ReturnType<typeof createAwsClient
     const direct = await ours(moto, table, MOTO_ROWS > BASE_ROWS ? 1 : 3);
     const baseline = await naive(moto, table, MOTO_ROWS > BASE_ROWS ? 1 : 3);
     row(`${n(MOTO_ROWS)} rows, moto`, direct, baseline);
-    console.log(`(moto scans ${n(MOTO_ROWS / (direct.ms / 1000))} items/s for the CLI's 500-item pages)`);
+    console.log(
+      `(moto served the CLI ${n(MOTO_ROWS / (direct.ms / 1000))} items/s, the naive scan ${n(MOTO_ROWS / (baseline.ms / 1000))} items/s)`,
+    );
   }
   const base = MOTO_ROWS > BASE_ROWS ? "bench-day-base" : table;
   if (base !== table) {
@@ -123,7 +128,8 @@ async function endToEnd(moto: string, clients: ReturnType<typeof createAwsClient
     await load(clients.dynamodb, base, BASE_ROWS, (i) => makeItem(i));
   }
   const filter = fechaScanFilter([dayWindow(DAY, "UTC")]);
-  const shipped = await record(moto, base, { segments: SEGMENTS, filter });
+  const pageItems = Number(process.env.BENCH_EXPORT_PAGE_ITEMS ?? SCAN_PAGE_ITEMS);
+  const shipped = await record(moto, base, { segments: SEGMENTS, pageItems, filter });
   const onePage = await record(moto, base, { segments: 1, pageItems: 1_000_000 });
   const bigPages = await record(moto, base, { segments: SEGMENTS, pageItems: 1_000_000, filter });
   const peaks = new Map<number, number>();
@@ -213,8 +219,10 @@ if (mode === "--naive") {
 } else {
   await withEmulator(async (emulator) => {
     const clients = createAwsClients({ region: "us-east-1", endpointUrl: emulator.endpoint, credentials: EMULATOR_CREDENTIALS });
-    await endToEnd(emulator.endpoint, clients);
-    await cpuPerItem(emulator.endpoint, clients);
+    const parts = (process.env.BENCH_EXPORT_PARTS ?? "e2e,cpu").split(",");
+    if (cli !== join(root, "bin", "trace")) console.log(`(measuring the CLI at ${cli})`);
+    if (parts.includes("e2e")) await endToEnd(emulator.endpoint, clients);
+    if (parts.includes("cpu")) await cpuPerItem(emulator.endpoint, clients);
     clients.destroy();
   });
   rmSync(dirname(out), { recursive: true, force: true });
