@@ -73,7 +73,7 @@ export const environmentSchema = z
       .min(1)
       .default([...ARCHIVABLE_TABLES]),
     exportSegments: z.number().int().min(1).max(64).default(4),
-    /** The export function's /tmp, which holds the days' spools (about their CSV's size). */
+    /** The export function's /tmp, which holds the days' spools (a little more than their CSVs). */
     exportEphemeralStorageMiB: z
       .number()
       .int()

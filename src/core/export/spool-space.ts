@@ -72,7 +72,8 @@ export class SpoolSpace {
 
   private fail(message: string): never {
     throw new TraceError(ErrorCode.failed, message, {
-      hint: this.options.hint ?? "free space on that disk, or point TMPDIR at a larger one (the day's spool takes about its CSV's size)",
+      hint:
+        this.options.hint ?? "free space on that disk, or point TMPDIR at a larger one (a day's spool takes a little more than its CSV)",
     });
   }
 
