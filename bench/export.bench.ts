@@ -1,298 +1,229 @@
 // npm run bench -- export
-// 1. Formatting throughput: 1,000,000 rows of ~10 mixed attributes, from Scan result pages
-//    (low-level AttributeValue maps, as the Scan API returns them) to CSV bytes, against
-//    (a) naive: unmarshall → JSON for objects → csv-stringify, and (b) csv-stringify alone on
-//    pre-built string rows. Medians of 3 runs after a warm-up; ratios from the same run.
-// 2. Peak memory of the whole export path (scan pages → fecha → cells → disk spool → header →
-//    CSV → sha256 → sink) for 100,000 vs 1,000,000 rows, each in a fresh Node process.
-// 3. End to end against the emulator (moto): one day exported to S3 with 1 vs 4 segments
-//    (5,000 rows by default; BENCH_EXPORT_E2E_ROWS=100000 for the issue's size, several minutes).
-// BENCH_EXPORT_ROWS, BENCH_EXPORT_PARTS=format,memory,e2e and BENCH_EXPORT_CAPPED=1 adjust it.
-import { spawnSync } from "node:child_process";
-import { Writable } from "node:stream";
-import { type AttributeValue, BatchWriteItemCommand, DescribeTableCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
-import { CreateBucketCommand } from "@aws-sdk/client-s3";
-import { unmarshall } from "@aws-sdk/util-dynamodb";
-import { stringify } from "csv-stringify/sync";
-import { createAwsClients, EMULATOR_CREDENTIALS } from "../src/core/aws/clients";
-import { cellText } from "../src/core/export/cells";
-import { headerColumns, RowAssembler, RowShaper } from "../src/core/export/columns";
-import { exportDays } from "../src/core/export/export-days";
-import { silentReporter } from "../src/core/reporter";
+// The shipped path, measured as the operator runs it: `trace export --date D --out <file>` in a
+// process of its own (real Scan JSON through the SDK, fecha, cells, disk spool, header, CSV,
+// sha256, file sink): wall time, CPU (user+system) and the process's peak RSS, medians of 3 runs
+// (1 at 1M). Side by side, the naive baseline measured in the same run: one Scan, unmarshall,
+// csv-stringify (bench/export-naive.ts).
+// Sizes: 10k rows straight from moto; 100k and 1M from moto's recorded answers (bench/scan-replay.ts,
+// same bytes, same SDK), because moto's Scan restarts from its first item for every page: its
+// cost grows with the square of the table (the output prints the measured rates).
+// Then CPU per scanned item, before and after: the SDK's log filter (default logger vs ours), and
+// the Scan filter on fecha (a 7-day table of epoch-number fechas, pages unfiltered vs filtered).
+// BENCH_EXPORT_SIZES=10000,100000,1000000, BENCH_EXPORT_MOTO_ROWS=10000 (rows also run on moto
+// itself), BENCH_EXPORT_PARTS=e2e,cpu, and BENCH_EXPORT_CLI=<path>/bin/trace to measure another
+// build (an earlier commit's, for a before/after) with BENCH_EXPORT_PAGE_ITEMS=<its Scan Limit>
+// (1000000 for none) so the recorded pages are the ones it would get.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { createAwsClients, createDynamoDbClient, EMULATOR_CREDENTIALS } from "../src/core/aws/clients";
+import { dayWindow } from "../src/core/export/day-window";
+import { fechaScanFilter } from "../src/core/export/fecha-filter";
+import { parallelScan, SCAN_PAGE_ITEMS, type ScanFilter } from "../src/core/export/scan";
 import { createStreamTable, stringKey } from "../test/support/fixtures";
-import { measure, median, printRow, withEmulator } from "./support";
+import { DAY, load, makeItem } from "./export-data";
+import { naiveExport } from "./export-naive";
+import { awsEnv, measureNode, type ProcessFigures } from "./export-process";
+import { emptyRecording, type Recording, replayedItems, startRecorder, startReplayer } from "./scan-replay";
+import { median, printRow, root, withEmulator } from "./support";
 
-type Item = Record<string, AttributeValue>;
-const ROWS = Number(process.env.BENCH_EXPORT_ROWS ?? 1_000_000);
-/** moto serves ~2,000 items/s (single-threaded Python): 100k rows would take minutes, so 5k by default. */
-const E2E_ROWS = Number(process.env.BENCH_EXPORT_E2E_ROWS ?? 5_000);
-const PAGE = 1000;
-/** Distinct pages cycled through; the memory runs keep fewer resident so they measure the export, not the pool. */
-const POOL_PAGES = process.argv[2] === "--memory-child" ? 2 : 20;
-
-/** A record with ~10 attributes of mixed types, some needing quotes, some 38-digit numbers. */
-function makeItem(i: number): Item {
-  const item: Item = {
-    id: { S: `rec-${i.toString(36)}-${(i * 7919) % 100_003}` },
-    fecha: {
-      S: `2026-11-22T${String(i % 24).padStart(2, "0")}:${String(i % 60).padStart(2, "0")}:07.${String(i % 1000).padStart(3, "0")}Z`,
-    },
-    estado: { S: ["ok", "pendiente", "error", "enviado"][i % 4] as string },
-    cliente: { S: i % 5 === 0 ? `Núñez, María "Mari" ${i}` : `Cliente ${i} Ltda` },
-    importe: { N: i % 10 === 0 ? "12345678901234567890123456789012345678" : `${(i * 37) % 100000}.${i % 100}` },
-    cantidad: { N: String(i % 977) },
-    activo: { BOOL: i % 3 === 0 },
-    tags: { SS: ["b", `t${i % 7}`, "a"] },
-    detalle: { M: { lote: { N: String(i) }, origen: { S: "planta-2" }, pasos: { L: [{ S: "rx" }, { N: "0.000001" }, { BOOL: true }] } } },
-    nota: { S: i % 11 === 0 ? "línea 1\nlínea 2, con coma" : "sin novedad" },
-  };
-  if (i % 9 === 0) item.extra = { NULL: true };
-  return item;
-}
-
-const pool: Item[][] = Array.from({ length: POOL_PAGES }, (_, p) => Array.from({ length: PAGE }, (_, i) => makeItem(p * PAGE + i)));
-const poolRows = pool.flat();
-const columns = headerColumns(new Set(poolRows.flatMap((item) => Object.keys(item))));
-
-/** Bytes out, counted (and the CSV text turned into bytes, as a sink would get it). */
-let sinkBytes = 0;
-const toBytes = (text: string) => {
-  sinkBytes += Buffer.byteLength(Buffer.from(text, "utf8"));
-};
-
-function ours(rows: number): void {
-  const shaper = new RowShaper();
-  for (const item of poolRows) shaper.signatureOf(Object.keys(item));
-  const assembler = new RowAssembler(columns, shaper.signatures);
-  let pending = assembler.header;
-  for (let done = 0; done < rows; done += PAGE) {
-    for (const item of pool[(done / PAGE) % POOL_PAGES] as Item[]) {
-      const row = shaper.shape(item);
-      pending += assembler.line(row.signature.id, row.cells);
-    }
-    if (pending.length > 256 * 1024) {
-      toBytes(pending);
-      pending = "";
-    }
-  }
-  toBytes(pending);
-}
-
-const jsonReplacer = (_k: string, v: unknown) =>
-  v instanceof Set ? [...v].sort() : v instanceof Uint8Array ? Buffer.from(v).toString("base64") : typeof v === "bigint" ? v.toString() : v;
-
-function naive(rows: number): void {
-  let first = true;
-  for (let done = 0; done < rows; done += PAGE) {
-    const records = (pool[(done / PAGE) % POOL_PAGES] as Item[]).map((item) => {
-      const plain = unmarshall(item, { wrapNumbers: true }) as Record<string, unknown>;
-      const record: Record<string, string> = {};
-      for (const [k, v] of Object.entries(plain)) {
-        record[k] =
-          v === null
-            ? ""
-            : typeof v === "object" && !("value" in (v as object))
-              ? JSON.stringify(v, jsonReplacer)
-              : String((v as { value?: string }).value ?? v);
-      }
-      return record;
-    });
-    toBytes(stringify(records, { header: first, columns, record_delimiter: "windows" }));
-    first = false;
-  }
-}
-
-const prebuilt: string[][][] = pool.map((page) =>
-  page.map((item) => columns.map((c) => (item[c] ? cellText(item[c] as AttributeValue) : ""))),
-);
-function csvStringifyAlone(rows: number): void {
-  let first = true;
-  for (let done = 0; done < rows; done += PAGE) {
-    toBytes(
-      stringify(
-        prebuilt[(done / PAGE) % POOL_PAGES] as string[][],
-        first ? { header: true, columns, record_delimiter: "windows" } : { record_delimiter: "windows" },
-      ),
-    );
-    first = false;
-  }
-}
+const SIZES = (process.env.BENCH_EXPORT_SIZES ?? "10000,100000,1000000").split(",").map(Number);
+const MOTO_ROWS = Number(process.env.BENCH_EXPORT_MOTO_ROWS ?? 10_000);
+/** Rows recorded from moto and replayed to reach the larger sizes. */
+const BASE_ROWS = 10_000;
+const SEGMENTS = 4;
+const WEEK_DAY_ROWS = 3_000;
 
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)}MB`;
+const s = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
+const n = (x: number) => Math.round(x).toLocaleString("en-US");
+const bundle = process.argv[1] as string;
+const cli = process.env.BENCH_EXPORT_CLI ?? join(root, "bin", "trace");
+const out = join(mkdtempSync(join(tmpdir(), "trace-bench-export-")), "day.csv");
 
-async function throughput(): Promise<void> {
-  const pipelines = [
-    { name: "ours: AttributeValue pages → CSV bytes", fn: ours, runs: 3 },
-    { name: "(a) naive: unmarshall → JSON → csv-stringify", fn: naive, runs: 1 },
-    { name: "(b) csv-stringify alone, pre-built string rows", fn: csvStringifyAlone, runs: 3 },
-  ];
-  console.log(
-    `formatting ${ROWS.toLocaleString("en-US")} rows × ${columns.length} columns in process; runs interleaved after a 100k warm-up; ` +
-      "3 runs each, the naive baseline 1 run (it is the slow one; the budget is ~2 min)",
-  );
-  for (const p of pipelines) p.fn(100_000);
-  const times = new Map<string, number[]>(pipelines.map((p) => [p.name, []]));
-  const bytes = new Map<string, number>();
-  for (let run = 0; run < 3; run++) {
-    for (const p of pipelines) {
-      if (run >= p.runs) continue;
-      sinkBytes = 0;
-      const [ms] = await measure(() => p.fn(ROWS), 1, 0);
-      times.get(p.name)?.push(ms ?? 0);
-      bytes.set(p.name, sinkBytes);
-    }
+type Figures = { ms: number; cpuMicros: number; maxRSS: number; scanned: number };
+const medians = (runs: Figures[]): Figures => ({
+  ms: median(runs.map((r) => r.ms)),
+  cpuMicros: median(runs.map((r) => r.cpuMicros)),
+  maxRSS: median(runs.map((r) => r.maxRSS)),
+  scanned: runs[0]?.scanned ?? 0,
+});
+
+/** The shipped CLI against `endpoint`, `runs` times. */
+async function ours(endpoint: string, table: string, runs: number): Promise<Figures> {
+  const args = [cli, "--json", "export", "--date", DAY, "--table", table, "--out", out, "--segments", String(SEGMENTS)];
+  const all: Figures[] = [];
+  for (let i = 0; i < runs; i++) {
+    const r: ProcessFigures = await measureNode(args, awsEnv(endpoint));
+    all.push({ ...r, scanned: (JSON.parse(r.stdout) as { scannedCount: number }).scannedCount });
   }
-  const rate = new Map<string, number>();
-  for (const p of pipelines) {
-    const list = times.get(p.name) ?? [];
-    const ms = median(list);
-    rate.set(p.name, ROWS / (ms / 1000));
-    printRow(p.name, {
-      "rows/s": Math.round(rate.get(p.name) ?? 0).toLocaleString("en-US"),
-      median: `${Math.round(ms)}ms`,
-      runs: list.map((t) => Math.round(t)).join("/"),
-      csv: mb(bytes.get(p.name) ?? 0),
-    });
-  }
-  const [o, a, b] = pipelines.map((p) => rate.get(p.name) ?? 0) as [number, number, number];
-  printRow("ratio ours / naive (target ≥ 2.5)", { ratio: (o / a).toFixed(2) });
-  printRow("ratio ours / csv-stringify alone (target ≥ 0.75)", { ratio: (o / b).toFixed(2) });
-  const usage = process.memoryUsage();
-  printRow("this process (pool of 20k records resident)", {
-    rss: mb(usage.rss),
-    heap: mb(usage.heapUsed),
-    maxRSS: mb(process.resourceUsage().maxRSS * 1024),
-  });
+  return medians(all);
 }
 
-/** The export path without the network: the real exportDays over a client that serves pages. */
-async function memoryChild(rows: number): Promise<void> {
-  const pages = Math.ceil(rows / PAGE);
-  const dynamodb = {
-    send: async (command: unknown) => {
-      if (command instanceof DescribeTableCommand) return {};
-      if (!(command instanceof ScanCommand)) throw new Error("unexpected command");
-      const at = Number(command.input.ExclusiveStartKey?.id?.S ?? 0);
-      const page = pool[at % POOL_PAGES] as Item[];
-      return { Items: page, ScannedCount: page.length, LastEvaluatedKey: at + 1 < pages ? { id: { S: String(at + 1) } } : undefined };
-    },
-  };
-  let bytes = 0;
-  let peakHeap = 0;
-  const sampler = setInterval(() => {
-    peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
-  }, 20);
-  const sink = new Writable({
-    write(chunk: Buffer, _e, cb) {
-      bytes += chunk.length;
-      cb();
-    },
-  });
-  const start = performance.now();
-  const [manifest] = await exportDays(
-    { dynamodb: dynamodb as never },
-    { table: "BENCH", days: ["2026-11-22"], timeZone: "UTC", segments: 1, target: { kind: "stream", stream: sink } },
-    silentReporter,
-    new AbortController().signal,
-  );
-  clearInterval(sampler);
-  const ms = performance.now() - start;
-  console.log(
-    JSON.stringify({
-      rows: manifest?.rows,
-      bytes,
-      ms,
-      maxRSS: process.resourceUsage().maxRSS * 1024,
-      peakHeap: Math.max(peakHeap, process.memoryUsage().heapUsed),
-    }),
-  );
+async function naive(endpoint: string, table: string, runs: number): Promise<Figures> {
+  const all: Figures[] = [];
+  for (let i = 0; i < runs; i++) {
+    const r = await measureNode([bundle, "--naive", endpoint, table, out], awsEnv(endpoint));
+    all.push({ ...r, scanned: (JSON.parse(r.stdout) as { scanned: number }).scanned });
+  }
+  return medians(all);
 }
 
-function memory(): void {
-  console.log("\nwhole export path (pages → spool on disk → CSV → sha256 → sink), each size in a fresh process");
-  const peaks: number[] = [];
-  const runs: [number, string[]][] = [
-    [1_000, []],
-    [100_000, []],
-    [ROWS, []],
-  ];
-  // Optional: the same 1M run with the heap capped, which shows how much is retained (flat) and
-  // how much of the default peak is the garbage collector's slack.
-  if (process.env.BENCH_EXPORT_CAPPED) runs.push([ROWS, ["--max-old-space-size=48", "--max-semi-space-size=4"]]);
-  for (const [rows, flags] of runs) {
-    const child = spawnSync(process.execPath, [...flags, process.argv[1] as string, "--memory-child", String(rows)], {
-      encoding: "utf8",
-      env: process.env,
-    });
-    if (child.status !== 0) throw new Error(child.stderr);
-    const r = JSON.parse(child.stdout.trim().split("\n").pop() as string);
-    if (flags.length === 0) peaks.push(r.maxRSS);
-    printRow(
-      `${rows.toLocaleString("en-US")} rows${flags.length ? ` (${flags.join(" ")})` : rows === 1_000 ? " (baseline: modules loaded)" : ""}`,
-      {
-        "rows/s": Math.round(r.rows / (r.ms / 1000)).toLocaleString("en-US"),
-        time: `${(r.ms / 1000).toFixed(1)}s`,
-        csv: mb(r.bytes),
-        "peak RSS": mb(r.maxRSS),
-        "peak heap": mb(r.peakHeap),
-      },
+/** Scans `table` through a recording proxy the way the export does (or the naive way: one segment, 1 MB pages). */
+async function record(moto: string, table: string, how: { segments: number; pageItems?: number; filter?: ScanFilter }): Promise<Recording> {
+  const recording = emptyRecording();
+  const recorder = await startRecorder(moto, recording);
+  const dynamodb = createDynamoDbClient({ region: "us-east-1", endpointUrl: recorder.endpoint, credentials: EMULATOR_CREDENTIALS });
+  await dynamodb.send(new DescribeTableCommand({ TableName: table }));
+  await parallelScan(dynamodb, { table, ...how, signal: new AbortController().signal, onPage: () => {} });
+  dynamodb.destroy();
+  await recorder.close();
+  return recording;
+}
+
+async function replaying<T>(recording: Recording, repeat: number, run: (endpoint: string) => Promise<T>): Promise<T> {
+  const replayer = await startReplayer(recording, repeat);
+  try {
+    return await run(replayer.endpoint);
+  } finally {
+    await replayer.close();
+  }
+}
+
+/** One line of the side-by-side table: ours, then the naive baseline and the ratios when given. */
+function row(label: string, a: Figures, b?: Figures): void {
+  const perItem = (f: Figures) => `${(f.cpuMicros / Math.max(1, f.scanned)).toFixed(1)}µs`;
+  const figures = (f: Figures) =>
+    `${s(f.ms).padStart(7)} ${s(f.cpuMicros / 1000).padStart(7)} ${perItem(f).padStart(8)} ${mb(f.maxRSS).padStart(7)}`;
+  const ratios = b ? `${(b.ms / a.ms).toFixed(2).padStart(6)} ${(b.cpuMicros / a.cpuMicros).toFixed(2).padStart(6)}` : "";
+  console.log(`${label.padEnd(40)} ${figures(a)}   ${b ? figures(b) : " ".repeat(32)}   ${ratios}`);
+}
+
+const HEADER = `${"".padEnd(40)} ${"ours: time".padStart(7)} ${"cpu".padStart(7)} ${"cpu/item".padStart(8)} ${"peak RSS".padStart(7)}   ${"naive: time".padStart(7)} ${"cpu".padStart(7)} ${"cpu/item".padStart(8)} ${"peak RSS".padStart(7)}   naive/ours: time, cpu`;
+
+async function endToEnd(moto: string, clients: ReturnType<typeof createAwsClients>): Promise<void> {
+  console.log(`\nthe shipped CLI vs the naive baseline (${SEGMENTS} segments; medians of 3 runs, 1 at 1M)`);
+  await createStreamTable(clients.dynamodb, { TableName: "bench-empty", ...stringKey("id") });
+  console.log(HEADER);
+  const empty = await ours(moto, "bench-empty", 3);
+  printRow("baseline: an empty day (the CLI and SDK loaded)", { "peak RSS": mb(empty.maxRSS), time: s(empty.ms) });
+
+  const table = "bench-day";
+  await createStreamTable(clients.dynamodb, { TableName: table, ...stringKey("id") });
+  const loadSize = Math.max(BASE_ROWS, MOTO_ROWS);
+  const rate = await load(clients.dynamodb, table, loadSize, (i) => makeItem(i));
+  console.log(`(moto loads ${n(rate)} items/s: BatchWriteItem, 25 per request, 8 in flight)`);
+  if (MOTO_ROWS >= BASE_ROWS) {
+    const direct = await ours(moto, table, MOTO_ROWS > BASE_ROWS ? 1 : 3);
+    const baseline = await naive(moto, table, MOTO_ROWS > BASE_ROWS ? 1 : 3);
+    row(`${n(MOTO_ROWS)} rows, moto`, direct, baseline);
+    console.log(
+      `(moto served the CLI ${n(MOTO_ROWS / (direct.ms / 1000))} items/s, the naive scan ${n(MOTO_ROWS / (baseline.ms / 1000))} items/s)`,
     );
   }
-  printRow("peak RSS 1M / 100k (target flat; < 150MB at 1M)", { ratio: ((peaks[2] ?? 0) / (peaks[1] ?? 1)).toFixed(2) });
+  const base = MOTO_ROWS > BASE_ROWS ? "bench-day-base" : table;
+  if (base !== table) {
+    await createStreamTable(clients.dynamodb, { TableName: base, ...stringKey("id") });
+    await load(clients.dynamodb, base, BASE_ROWS, (i) => makeItem(i));
+  }
+  const filter = fechaScanFilter([dayWindow(DAY, "UTC")]);
+  const pageItems = Number(process.env.BENCH_EXPORT_PAGE_ITEMS ?? SCAN_PAGE_ITEMS);
+  const shipped = await record(moto, base, { segments: SEGMENTS, pageItems, filter });
+  const onePage = await record(moto, base, { segments: 1, pageItems: 1_000_000 });
+  const bigPages = await record(moto, base, { segments: SEGMENTS, pageItems: 1_000_000, filter });
+  const peaks = new Map<number, number>();
+  for (const rows of SIZES) {
+    const repeat = Math.max(1, Math.round(rows / BASE_ROWS));
+    const runs = rows >= 1_000_000 ? 1 : 3;
+    const a = await replaying(shipped, repeat, (e) => ours(e, base, runs));
+    const b = await replaying(onePage, repeat, (e) => naive(e, base, runs));
+    peaks.set(rows, a.maxRSS);
+    row(`${n(replayedItems(shipped, repeat))} rows, replayed`, a, b);
+  }
+  const big = Math.max(...SIZES.filter((x) => x < 1_000_000), BASE_ROWS);
+  const pages1MB = await replaying(bigPages, Math.round(big / BASE_ROWS), (e) => ours(e, base, 3));
+  row(`${n(big)} rows, DynamoDB's 1 MB pages (no Limit)`, pages1MB);
+  const sorted = [...peaks.keys()].sort((x, y) => x - y);
+  for (let i = 1; i < sorted.length; i++) {
+    const [lo, hi] = [sorted[i - 1] as number, sorted[i] as number];
+    printRow(`peak RSS ${n(hi)} / ${n(lo)} rows (target flat, < 150MB)`, {
+      ratio: ((peaks.get(hi) ?? 0) / (peaks.get(lo) ?? 1)).toFixed(2),
+      "above the empty day": mb((peaks.get(hi) ?? 0) - empty.maxRSS),
+    });
+  }
 }
 
-async function endToEnd(): Promise<void> {
-  console.log(`\nend to end against the emulator (moto): ${E2E_ROWS.toLocaleString("en-US")} rows, one day to S3 with SSE-KMS`);
-  await withEmulator(async (emulator) => {
-    const clients = createAwsClients({ region: "us-east-1", endpointUrl: emulator.endpoint, credentials: EMULATOR_CREDENTIALS });
-    const table = "bench-TRAZABILIDAD";
-    // TRAZABILIDAD as the stack makes it (key `id`, stream on).
-    await createStreamTable(clients.dynamodb, { TableName: table, ...stringKey("id") });
-    await clients.s3.send(new CreateBucketCommand({ Bucket: "bench-export" }));
-    const loadStart = performance.now();
-    const batches = Array.from({ length: Math.ceil(E2E_ROWS / 25) }, (_, b) => b);
-    const writer = async () => {
-      for (let b = batches.shift(); b !== undefined; b = batches.shift()) {
-        const items = Array.from({ length: Math.min(25, E2E_ROWS - b * 25) }, (_, i) => ({ PutRequest: { Item: makeItem(b * 25 + i) } }));
-        await clients.dynamodb.send(new BatchWriteItemCommand({ RequestItems: { [table]: items } }));
-      }
-    };
-    await Promise.all(Array.from({ length: 4 }, writer));
-    console.log(`(loaded in ${((performance.now() - loadStart) / 1000).toFixed(1)}s, not timed below)`);
-    const times: Record<number, number> = {};
-    for (const segments of [1, 4]) {
-      const start = performance.now();
-      const [m] = await exportDays(
-        clients,
-        {
-          table,
-          days: ["2026-11-22"],
-          timeZone: "UTC",
-          segments,
-          target: { kind: "s3", bucket: "bench-export", kmsKeyId: "arn:aws:kms:us-east-1:123456789012:key/bench" },
-        },
-        silentReporter,
-        new AbortController().signal,
-      );
-      times[segments] = performance.now() - start;
-      printRow(`${segments} segment(s)`, {
-        rows: m?.rows ?? 0,
-        time: `${((times[segments] ?? 0) / 1000).toFixed(1)}s`,
-        "rows/s": Math.round((m?.rows ?? 0) / ((times[segments] ?? 1) / 1000)).toLocaleString("en-US"),
-        csv: mb(m?.bytes ?? 0),
-      });
+/** CPU per scanned item of the scan alone (the shipped parallelScan), with the SDK's default logger or ours. */
+async function scanCpu(endpoint: string, table: string, logger: string): Promise<void> {
+  const settings = { region: "us-east-1", endpointUrl: endpoint, credentials: EMULATOR_CREDENTIALS };
+  const dynamodb =
+    logger === "default"
+      ? new DynamoDBClient({ region: "us-east-1", endpoint, credentials: EMULATOR_CREDENTIALS })
+      : createDynamoDbClient(settings);
+  let scanned = 0;
+  const before = process.cpuUsage();
+  await parallelScan(dynamodb, {
+    table,
+    segments: SEGMENTS,
+    signal: new AbortController().signal,
+    onPage: (_items, count) => {
+      scanned += count;
+    },
+  });
+  const cpu = process.cpuUsage(before);
+  console.log(JSON.stringify({ scanned, cpuMicros: cpu.user + cpu.system }));
+}
+
+async function cpuPerItem(moto: string, clients: ReturnType<typeof createAwsClients>): Promise<void> {
+  const table = "bench-week";
+  await createStreamTable(clients.dynamodb, { TableName: table, ...stringKey("id") });
+  await load(clients.dynamodb, table, 7 * WEEK_DAY_ROWS, (i) => makeItem(i, i % 7, "epoch"));
+  const repeat = 10;
+  console.log(
+    `\nCPU per scanned item, before → after: a week of ${n(WEEK_DAY_ROWS)} rows a day (fecha as epoch seconds), one day exported, replayed ×${repeat}`,
+  );
+  const all = await record(moto, table, { segments: SEGMENTS });
+  const filtered = await record(moto, table, { segments: SEGMENTS, filter: fechaScanFilter([dayWindow(DAY, "UTC")]) });
+  const scanOnly = async (logger: string) => {
+    const runs: Figures[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await replaying(all, repeat, (e) => measureNode([bundle, "--scan-cpu", e, table, logger], awsEnv(e)));
+      const inner = JSON.parse(r.stdout) as { scanned: number; cpuMicros: number };
+      runs.push({ ...r, ...inner });
     }
-    printRow("speed-up 4 vs 1 segments", { ratio: ((times[1] ?? 0) / (times[4] ?? 1)).toFixed(2) });
-    clients.destroy();
+    return medians(runs);
+  };
+  const perItem = (f: Figures) => f.cpuMicros / f.scanned;
+  const [defaultLogger, quiet] = [await scanOnly("default"), await scanOnly("quiet")];
+  printRow("scan alone: SDK default logger → ours (no info)", {
+    before: `${perItem(defaultLogger).toFixed(2)}µs`,
+    after: `${perItem(quiet).toFixed(2)}µs`,
+    ratio: (perItem(quiet) / perItem(defaultLogger)).toFixed(2),
+  });
+  const unfilteredRun = await replaying(all, repeat, (e) => ours(e, table, 3));
+  const filteredRun = await replaying(filtered, repeat, (e) => ours(e, table, 3));
+  printRow("whole export: pages unfiltered → filtered on fecha", {
+    before: `${perItem(unfilteredRun).toFixed(2)}µs`,
+    after: `${perItem(filteredRun).toFixed(2)}µs`,
+    ratio: (perItem(filteredRun) / perItem(unfilteredRun)).toFixed(2),
+    "items sent": `${n(replayedItems(all, repeat))} → ${n(replayedItems(filtered, repeat))}`,
   });
 }
 
-if (process.argv[2] === "--memory-child") {
-  await memoryChild(Number(process.argv[3]));
+const [mode, ...args] = process.argv.slice(2);
+if (mode === "--naive") {
+  await naiveExport(args[0] as string, args[1] as string, args[2] as string);
+} else if (mode === "--scan-cpu") {
+  await scanCpu(args[0] as string, args[1] as string, args[2] as string);
 } else {
-  // BENCH_EXPORT_PARTS=format,memory,e2e (default: all three).
-  const parts = (process.env.BENCH_EXPORT_PARTS ?? "format,memory,e2e").split(",");
-  if (parts.includes("format")) await throughput();
-  if (parts.includes("memory")) memory();
-  if (parts.includes("e2e") && E2E_ROWS > 0) await endToEnd();
+  await withEmulator(async (emulator) => {
+    const clients = createAwsClients({ region: "us-east-1", endpointUrl: emulator.endpoint, credentials: EMULATOR_CREDENTIALS });
+    const parts = (process.env.BENCH_EXPORT_PARTS ?? "e2e,cpu").split(",");
+    if (cli !== join(root, "bin", "trace")) console.log(`(measuring the CLI at ${cli})`);
+    if (parts.includes("e2e")) await endToEnd(emulator.endpoint, clients);
+    if (parts.includes("cpu")) await cpuPerItem(emulator.endpoint, clients);
+    clients.destroy();
+  });
+  rmSync(dirname(out), { recursive: true, force: true });
 }

@@ -8,6 +8,7 @@ import { ErrorCode, TraceError, toTraceError } from "../src/core/errors";
 import { addDays, dayInZone } from "../src/core/export/day-window";
 import { type ExportClients, exportDays } from "../src/core/export/export-days";
 import type { ExportManifest } from "../src/core/export/manifest";
+import { EPHEMERAL_STORAGE_MIB } from "../src/core/export/spool-space";
 import { LAMBDA_ENV } from "../src/core/stacks";
 import { createLogger, lambdaAwsSettings, loggerReporter, requireEnv } from "./shared/runtime";
 
@@ -53,6 +54,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ExportFunct
     spreadsheetSafe: spreadsheetSafeFromEnv(env[LAMBDA_ENV.spreadsheetSafe]),
   };
 }
+
+/** When the days' spools do not fit in /tmp (the function's ephemeral storage). */
+export const SPACE_HINT = `raise exportEphemeralStorageMiB (${EPHEMERAL_STORAGE_MIB.min} to ${EPHEMERAL_STORAGE_MIB.max} MiB: this function's /tmp) for the environment in trace.config.yaml and run \`trace deploy traceability\``;
 
 /**
  * Stop this long before the Lambda timeout so the upload is aborted cleanly, not cut off; it
@@ -102,6 +106,7 @@ export function createHandler(deps: ExportHandlerDeps) {
           spreadsheetSafe: config.spreadsheetSafe,
           target: { kind: "s3", bucket: config.bucket, kmsKeyId: config.kmsKeyArn, checkBucket: false },
           now: deps.now,
+          spoolDisk: { hint: SPACE_HINT },
         },
         loggerReporter(logger),
         signal,

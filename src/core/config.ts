@@ -7,6 +7,7 @@ import { resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { ErrorCode, TraceError, usageError } from "./errors";
+import { EPHEMERAL_STORAGE_MIB } from "./export/spool-space";
 
 /** Seed tables whose deletions can be archived: the archive stack has one Pipe for each. */
 export const ARCHIVABLE_TABLES = ["TRAZABILIDAD", "Configuration"] as const;
@@ -74,6 +75,13 @@ export const environmentSchema = z
     exportSegments: z.number().int().min(1).max(64).default(4),
     /** Escape CSV cells a spreadsheet would read as a formula (OWASP); the export's default is verbatim. */
     spreadsheetSafe: z.boolean().default(false),
+    /** The export function's /tmp, which holds the days' spools (a little more than their CSVs). */
+    exportEphemeralStorageMiB: z
+      .number()
+      .int()
+      .min(EPHEMERAL_STORAGE_MIB.min)
+      .max(EPHEMERAL_STORAGE_MIB.max)
+      .default(EPHEMERAL_STORAGE_MIB.default),
     /** false: no stream event source mapping (the emulator cannot run it; `trace local streams` does). */
     streamTriggers: z.boolean().default(true),
   })

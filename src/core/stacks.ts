@@ -77,6 +77,7 @@ export function configParameters(env: EnvironmentConfig): Record<string, string>
     LogRetentionDays: String(env.logRetentionDays),
     ExportSegments: String(env.exportSegments),
     ExportSpreadsheetSafe: String(env.spreadsheetSafe),
+    ExportEphemeralStorageMiB: String(env.exportEphemeralStorageMiB),
     PermissionsBoundaryArn: env.permissionsBoundaryArn ?? "",
     AlarmEmail: env.alarmEmail ?? "",
     EnableBackups: String(env.backups),

@@ -17,10 +17,12 @@ import { headerColumns, RowShaper } from "./columns";
 import { commitDay } from "./commit";
 import { type Day, type DayWindow, dayWindow } from "./day-window";
 import { parseFecha, windowIndexOf } from "./fecha";
+import { fechaScanFilter } from "./fecha-filter";
 import type { ExportManifest } from "./manifest";
 import { type ExportClients, type ExportRequest, MAX_DAYS_PER_SCAN, preflight, validateRequest } from "./request";
 import { type Item, parallelScan } from "./scan";
 import { SpoolWriter } from "./spool";
+import { SpoolSpace } from "./spool-space";
 import { locationOf, writeDay } from "./write-day";
 
 export type { ExportClients, ExportRequest, ExportTarget } from "./request";
@@ -55,10 +57,11 @@ export async function exportDays(
   signal: AbortSignal,
 ): Promise<ExportManifest[]> {
   validateRequest(request);
-  await preflight(clients, request, signal);
+  const { itemCount } = await preflight(clients, request, signal);
   const manifests: ExportManifest[] = [];
   for (let i = 0; i < request.days.length; i += MAX_DAYS_PER_SCAN) {
-    manifests.push(...(await exportGroup(clients, request, request.days.slice(i, i + MAX_DAYS_PER_SCAN), reporter, signal, manifests)));
+    const days = request.days.slice(i, i + MAX_DAYS_PER_SCAN);
+    manifests.push(...(await exportGroup(clients, request, days, itemCount, reporter, signal, manifests)));
   }
   // An interrupt that arrived while the last day was being committed is honoured now.
   if (signal.aborted) throw interruptedError(interruptedMessage(manifests));
@@ -69,6 +72,7 @@ async function exportGroup(
   clients: ExportClients,
   request: ExportRequest,
   days: readonly Day[],
+  tableItems: number,
   reporter: Reporter,
   signal: AbortSignal,
   committedBefore: readonly ExportManifest[],
@@ -103,15 +107,24 @@ async function exportGroup(
   let commitFailure: unknown;
   const rate = (n: number, since: number) => Math.round(n / Math.max(0.001, (performance.now() - since) / 1000)).toLocaleString("en-US");
 
+  const space = spoolDir ? new SpoolSpace({ ...request.spoolDisk, dir: spoolDir, tableItems }) : undefined;
+  const spooled = () => states.reduce((sum, s) => sum + (s.spool?.size ?? 0), 0);
+
   try {
+    await space?.before();
     await parallelScan(clients.dynamodb, {
       table: request.table,
       segments: request.segments,
       signal,
+      filter: fechaScanFilter(windows),
       onPage: async (items: Item[], count: number) => {
         scanned += count;
         const behind = new Set<SpoolWriter>();
-        for (const item of items) {
+        for (let i = 0; i < items.length; i++) {
+          const item = items[i] as Item;
+          // Released as soon as it is spooled: a page held whole across the awaits below would
+          // outlive the young generation and be promoted (see SCAN_PAGE_ITEMS).
+          (items as unknown[])[i] = undefined;
           const fecha = parseFecha(item.fecha);
           if (!fecha) {
             unreadable++;
@@ -133,6 +146,7 @@ async function exportGroup(
         }
         // Backpressure: a segment does not fetch its next page while the disk is behind.
         for (const spool of behind) await spool.drained();
+        await space?.during(spooled(), scanned);
         tick(
           () =>
             `${request.table} ${label}: scanned ${scanned.toLocaleString("en-US")} · matched ${matched.toLocaleString("en-US")} · ${rate(scanned, scanStart)} items/s`,

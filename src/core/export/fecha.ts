@@ -10,8 +10,12 @@ export type Fecha = { kind: "instant"; instant: number } | { kind: "date"; day: 
 
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)$/;
 const EPOCH = /^-?\d+(?:\.\d+)?$/;
+/** Any decimal text DynamoDB accepts as a number (moto returns numbers as sent: "1.7E9", "+5", ".5"). */
+const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 /** Below this an epoch value is seconds (1e11 s is the year 5138), at or above it milliseconds. */
 export const EPOCH_MS_THRESHOLD = 1e11;
+/** The largest instant a JavaScript Date holds, in ms; an epoch beyond it is unreadable. */
+export const MAX_EPOCH_MS = 8.64e15;
 
 function parseDateTime(text: string): number | undefined {
   const m = DATE_TIME.exec(text);
@@ -30,20 +34,21 @@ function parseDateTime(text: string): number | undefined {
   return Date.UTC(date[0], date[1] - 1, date[2], h, mi, s, ms) - offset;
 }
 
-function parseEpoch(text: string): number | undefined {
-  if (!EPOCH.test(text)) return undefined;
+function parseEpoch(text: string, form = EPOCH): number | undefined {
+  if (!form.test(text)) return undefined;
   const value = Number(text);
   if (!Number.isFinite(value)) return undefined;
   const ms = Math.abs(value) >= EPOCH_MS_THRESHOLD ? value : value * 1000;
   // Outside the range of a JavaScript Date the value is not a usable instant.
-  return Math.abs(ms) <= 8.64e15 ? Math.floor(ms) : undefined;
+  return Math.abs(ms) <= MAX_EPOCH_MS ? Math.floor(ms) : undefined;
 }
 
 /** Reads `fecha` from its DynamoDB value; undefined when missing or unreadable. */
 export function parseFecha(value: AttributeValue | undefined): Fecha | undefined {
   if (!value) return undefined;
   if (value.N !== undefined) {
-    const instant = parseEpoch(value.N);
+    // Any number is an epoch, whatever its notation: the Scan filter (fecha-filter.ts) relies on it.
+    const instant = parseEpoch(value.N, NUMBER);
     return instant === undefined ? undefined : { kind: "instant", instant };
   }
   if (value.S === undefined) return undefined;

@@ -7,6 +7,7 @@ import { DescribeTableCommand, type DynamoDBClient } from "@aws-sdk/client-dynam
 import { HeadBucketCommand, type S3Client } from "@aws-sdk/client-s3";
 import { ErrorCode, TraceError, toTraceError, usageError } from "../errors";
 import type { Day } from "./day-window";
+import type { SpoolDisk } from "./spool-space";
 
 export type ExportTarget =
   | {
@@ -48,6 +49,8 @@ export interface ExportRequest {
   now?: () => number;
   /** Where day spools go (default: the OS temp dir). */
   spoolDir?: string;
+  /** How the spool disk's free space is watched (the Lambda's hint names its config key; tests inject statfs). */
+  spoolDisk?: SpoolDisk;
 }
 
 /** Days exported by one scan; a longer backfill scans once per group. */
@@ -76,10 +79,15 @@ export function validateRequest(request: ExportRequest): void {
   }
 }
 
-/** Fails early, before anything is scanned or written, when the table or the bucket is missing or forbidden. */
-export async function preflight(clients: ExportClients, request: ExportRequest, signal: AbortSignal): Promise<void> {
+/**
+ * Fails early, before anything is scanned or written, when the table or the bucket is missing or
+ * forbidden. Returns the table's approximate item count (DynamoDB refreshes it about every six hours).
+ */
+export async function preflight(clients: ExportClients, request: ExportRequest, signal: AbortSignal): Promise<{ itemCount: number }> {
+  let itemCount = 0;
   try {
-    await clients.dynamodb.send(new DescribeTableCommand({ TableName: request.table }), { abortSignal: signal });
+    const described = await clients.dynamodb.send(new DescribeTableCommand({ TableName: request.table }), { abortSignal: signal });
+    itemCount = described?.Table?.ItemCount ?? 0;
   } catch (error) {
     const traced = toTraceError(error, `table "${request.table}"`);
     if (traced.code === ErrorCode.notFound) {
@@ -90,7 +98,7 @@ export async function preflight(clients: ExportClients, request: ExportRequest, 
     }
     throw traced;
   }
-  if (request.target.kind !== "s3" || request.target.checkBucket === false) return;
+  if (request.target.kind !== "s3" || request.target.checkBucket === false) return { itemCount };
   const { bucket } = request.target;
   if (!clients.s3) throw new TraceError(ErrorCode.failed, "no S3 client given for an S3 export");
   try {
@@ -111,4 +119,5 @@ export async function preflight(clients: ExportClients, request: ExportRequest, 
     }
     throw toTraceError(error, `bucket "${bucket}"`);
   }
+  return { itemCount };
 }

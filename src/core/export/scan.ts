@@ -7,11 +7,34 @@ import { type AttributeValue, type DynamoDBClient, ScanCommand } from "@aws-sdk/
 
 export type Item = Record<string, AttributeValue>;
 
+/**
+ * Items per Scan page. DynamoDB's own cap is 1 MB, a few thousand small records, which the SDK
+ * holds twice while it parses (the JSON tree and its own copy): a page that large outlives the
+ * young generation's collections, is promoted, and the old generation grows to a few times the
+ * live heap before a full collection (the process peaked at ~270 MB for 100k rows). Pages of
+ * 500 die young; measured with `npm run bench -- export` (process peak RSS, and CPU per item).
+ */
+export const SCAN_PAGE_ITEMS = 500;
+
+/** A FilterExpression with its names and values, applied by DynamoDB after reading each page. */
+export interface ScanFilter {
+  FilterExpression: string;
+  ExpressionAttributeNames: Record<string, string>;
+  ExpressionAttributeValues: Record<string, AttributeValue>;
+}
+
 export interface ScanOptions {
   table: string;
   segments: number;
   signal: AbortSignal;
-  /** Called once per page, never concurrently with itself for the same segment. */
+  /** Items per page (default SCAN_PAGE_ITEMS); DynamoDB still stops a page at 1 MB. */
+  pageItems?: number;
+  /** Returned items only; ScannedCount still counts every item read. */
+  filter?: ScanFilter;
+  /**
+   * Called once per page, never concurrently with itself for the same segment. The array is the
+   * caller's: emptying it as items are consumed lets them be collected before the page ends.
+   */
   onPage(items: Item[], scannedCount: number): Promise<void> | void;
 }
 
@@ -29,11 +52,13 @@ export async function parallelScan(dynamodb: ScanClient, options: ScanOptions): 
           TableName: options.table,
           ...(options.segments > 1 ? { Segment: index, TotalSegments: options.segments } : {}),
           ExclusiveStartKey: startKey,
+          Limit: options.pageItems ?? SCAN_PAGE_ITEMS,
+          ...options.filter,
         }),
         { abortSignal: signal },
       );
-      await options.onPage(page.Items ?? [], page.ScannedCount ?? page.Items?.length ?? 0);
       startKey = page.LastEvaluatedKey;
+      await options.onPage(page.Items ?? [], page.ScannedCount ?? page.Items?.length ?? 0);
     } while (startKey);
   };
   const results = await Promise.allSettled(

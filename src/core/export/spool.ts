@@ -19,6 +19,8 @@ export class SpoolWriter {
   private failure: Error | undefined;
   private pending = "";
   rows = 0;
+  /** Characters written so far (bytes for ASCII; a lower bound otherwise). */
+  size = 0;
 
   constructor(readonly path: string) {
     this.stream = createWriteStream(path, { highWaterMark: 256 * 1024 });
@@ -31,7 +33,9 @@ export class SpoolWriter {
   write(signatureId: number, cells: readonly string[]): boolean {
     if (this.failure) throw this.failure;
     this.rows++;
-    this.pending += `${signatureId}\t${JSON.stringify(cells)}\n`;
+    const line = `${signatureId}\t${JSON.stringify(cells)}\n`;
+    this.size += line.length;
+    this.pending += line;
     if (this.pending.length < BATCH_CHARS) return true;
     const batch = this.pending;
     this.pending = "";

@@ -59,7 +59,10 @@ describe("the contract with deploy and the commands (src/core/stacks.ts)", () =>
 
   it("numbers and switches have the types the deploy engine passes", () => {
     const all = Object.assign({}, ...STACKS.map((s) => templates[s].Parameters));
-    for (const name of ["ExportHour", "RetentionDays", "LogRetentionDays", "ExportSegments"]) expect(all[name].Type, name).toBe("Number");
+    for (const name of ["ExportHour", "RetentionDays", "LogRetentionDays", "ExportSegments", "ExportEphemeralStorageMiB"]) {
+      expect(all[name].Type, name).toBe("Number");
+    }
+    expect([all.ExportEphemeralStorageMiB.MinValue, all.ExportEphemeralStorageMiB.MaxValue]).toEqual([512, 10240]);
     expect(all.LogRetentionDays.AllowedValues).toEqual([1, 3, 5, 7, 14, 30, 60, 90, 180, 365]);
     for (const name of ["EnableBackups", "ArchiveTrazabilidad", "ArchiveConfiguration"]) {
       expect(all[name].AllowedValues, name).toEqual(["true", "false"]);
@@ -218,6 +221,7 @@ describe("traceability", () => {
       SCAN_SEGMENTS: ref("ExportSegments"),
       SPREADSHEET_SAFE: ref("ExportSpreadsheetSafe"),
     });
+    expect(fn.Properties.EphemeralStorage).toEqual({ Size: ref("ExportEphemeralStorageMiB") });
     expect(fn.Properties.DeadLetterConfig).toEqual({ TargetArn: getAtt("ExportDeadLetterQueue", "Arn") });
   });
 

@@ -43,6 +43,21 @@ describe("parseConfig", () => {
     expect(error.message).toContain('found "7pm"');
   });
 
+  it("bounds the export function's /tmp to Lambda's 512-10240 MiB, 2048 by default", () => {
+    expect(parseConfig(yaml, "trace.config.yaml").environments.dev?.exportEphemeralStorageMiB).toBe(2048);
+    const big = parseConfig(yaml.replace("exportHour: 20", "exportHour: 20\n    exportEphemeralStorageMiB: 10240"), "trace.config.yaml");
+    expect(big.environments.prod?.exportEphemeralStorageMiB).toBe(10240);
+    for (const [value, bound] of [
+      ["511", "512"],
+      ["10241", "10240"],
+    ]) {
+      const error = configError(yaml.replace("exportHour: 20", `exportHour: 20\n    exportEphemeralStorageMiB: ${value}`));
+      expect(error.message).toContain("environments.prod.exportEphemeralStorageMiB");
+      expect(error.message).toContain(bound);
+      expect(error.message).toContain(value);
+    }
+  });
+
   it("rejects an unknown time zone", () => {
     const error = configError(yaml.replace("America/Bogota", "Mars/Olympus"));
     expect(error.message).toContain("environments.prod.timeZone");

@@ -21,6 +21,7 @@ describe("stack parameters", () => {
       LogRetentionDays: "14",
       ExportSegments: "4",
       ExportSpreadsheetSafe: "false",
+      ExportEphemeralStorageMiB: "2048",
       PermissionsBoundaryArn: "",
       AlarmEmail: "",
       EnableBackups: "false",

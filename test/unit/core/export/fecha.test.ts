@@ -32,6 +32,19 @@ describe("parseFecha", () => {
     expect(parseFecha({ N: "100000000000" })).toEqual({ kind: "instant", instant: 100000000000 });
   });
 
+  it("a number in any notation is an epoch (the Scan filter drops numbers of other days as readable)", () => {
+    const t = Date.parse("2026-11-22T11:00:00Z");
+    expect(parseFecha({ N: "1.7953452E9" })).toEqual({ kind: "instant", instant: t });
+    expect(parseFecha({ N: "1.7953452e+12" })).toEqual({ kind: "instant", instant: t });
+    expect(parseFecha({ N: "+1795345200" })).toEqual({ kind: "instant", instant: t });
+    expect(parseFecha({ N: ".5" })).toEqual({ kind: "instant", instant: 500 });
+    // Strings stay digits only: "1.7953452E9" as text is not an accepted form.
+    expect(parseFecha({ S: "1.7953452E9" })).toBeUndefined();
+    // Beyond a Date's range a number is unreadable, in any notation.
+    expect(parseFecha({ N: "8.64e15" })).toEqual({ kind: "instant", instant: 8.64e15 });
+    expect(parseFecha({ N: "8.640000000000001e15" })).toBeUndefined();
+  });
+
   it.each([
     [{ S: "ayer" }],
     [{ S: "2026-02-30" }],
