@@ -13,6 +13,7 @@ interface ExportOptions {
   table?: string;
   bucket?: string;
   kmsKey?: string;
+  engine?: string;
 }
 
 function parseSegments(text: string | undefined, fallback: number): number {
@@ -33,6 +34,7 @@ export function registerExport(program: Command): void {
     .option("--segments <n>", "parallel scan segments (default: the environment's exportSegments)")
     .option("--out <file|->", "write the CSV to a local file, or to stdout with '-', instead of S3")
     .option("--dry-run", "scan and count only; write nothing")
+    .option("--engine <scan|query>", "how to read: query the day index (dia-index), or scan the table (default: query when the index exists)")
     .option("--table <name>", "table to export (default: the traceability stack's output)")
     .option("--bucket <name>", "bucket to write to (default: the base stack's output)")
     .option("--kms-key <arn>", "KMS key to encrypt with (default: the base stack's output)")
@@ -40,6 +42,8 @@ export function registerExport(program: Command): void {
       "after",
       `
 A record belongs to a day when its fecha, seen in the business time zone, falls on it.
+With the day index (dia-index on the writer-set dia), only the day's partition and its neighbours
+are read; --engine scan reads the whole table (for records written without dia).
 Objects: s3://<bucket>/exports/<table>/dt=YYYY-MM-DD/<table>_YYYY-MM-DD.csv and _manifest.json.
 
 Examples:
@@ -72,6 +76,9 @@ Examples:
         if (options.out && days.length > 1)
           throw usageError(`--out writes one day; --from/--to asks for ${days.length}`, "use --date with --out");
         const segments = parseSegments(options.segments, env.exportSegments);
+        if (options.engine !== undefined && options.engine !== "scan" && options.engine !== "query")
+          throw usageError(`--engine ${JSON.stringify(options.engine)} is not a read path`, "pass --engine scan or --engine query");
+        const engine = options.engine as "scan" | "query" | undefined;
 
         const { resolveOutputs } = await import("../core/resources");
         const { exportDays } = await import("../core/export/export-days");
@@ -95,7 +102,7 @@ Examples:
         const started = performance.now();
         const manifests = await exportDays(
           { dynamodb: clients.dynamodb, s3: toS3 ? clients.s3 : undefined },
-          { table: names.TrazabilidadTableName, days, timeZone: env.timeZone, segments, target },
+          { table: names.TrazabilidadTableName, days, timeZone: env.timeZone, segments, target, engine },
           ctx.reporter,
           ctx.signal,
         );
@@ -114,7 +121,7 @@ Examples:
           const first = manifests[0];
           const unreadable =
             first && first.unreadableFecha > 0 ? `; ${first.unreadableFecha} record(s) with an unreadable fecha (see the warning)` : "";
-          return `${table}\n${options.dryRun ? "dry run, nothing written; " : ""}${manifests.length} day(s) of ${names.TrazabilidadTableName} (${env.timeZone}) in ${duration}; scanned ${(first?.scannedCount ?? 0).toLocaleString("en-US")} items with ${segments} segment(s)${unreadable}`;
+          return `${table}\n${options.dryRun ? "dry run, nothing written; " : ""}${manifests.length} day(s) of ${names.TrazabilidadTableName} (${env.timeZone}) in ${duration}; ${first?.readPath === "query" ? `queried the day index: read ${(first?.itemsRead ?? 0).toLocaleString("en-US")} items` : `scanned ${(first?.scannedCount ?? 0).toLocaleString("en-US")} items with ${segments} segment(s)`}${unreadable}${first && first.dayMismatch > 0 ? `; ${first.dayMismatch} record(s) whose dia disagrees with fecha (see the warning)` : ""}`;
         };
         if (options.out === "-") {
           ctx.reporter.info(summary());

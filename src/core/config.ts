@@ -72,6 +72,8 @@ export const environmentSchema = z
       .min(1)
       .default([...ARCHIVABLE_TABLES]),
     exportSegments: z.number().int().min(1).max(64).default(4),
+    /** The GSI dia-index on TRAZABILIDAD's day attribute, so the export queries the day instead of scanning. */
+    dayIndex: z.boolean().default(true),
     /** false: no stream event source mapping (the emulator cannot run it; `trace local streams` does). */
     streamTriggers: z.boolean().default(true),
   })

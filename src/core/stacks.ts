@@ -75,6 +75,7 @@ export function configParameters(env: EnvironmentConfig): Record<string, string>
     RetentionDays: String(env.retentionDays),
     LogRetentionDays: String(env.logRetentionDays),
     ExportSegments: String(env.exportSegments),
+    DayIndex: String(env.dayIndex),
     PermissionsBoundaryArn: env.permissionsBoundaryArn ?? "",
     AlarmEmail: env.alarmEmail ?? "",
     EnableBackups: String(env.backups),

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import type { S3Client } from "@aws-sdk/client-s3";
-import { interruptedError, isAbortError, toTraceError } from "../errors";
+import { interruptedError, isAbortError, toTraceError, usageError } from "../errors";
 import type { Reporter } from "../reporter";
 import { version } from "../version";
 import { headerColumns, RowShaper } from "./columns";
@@ -18,6 +18,7 @@ import { type Day, type DayWindow, dayWindow } from "./day-window";
 import { parseFecha, windowIndexOf } from "./fecha";
 import { type ExportManifest, putManifest } from "./manifest";
 import { type ExportClients, type ExportRequest, MAX_DAYS_PER_SCAN, preflight, validateRequest } from "./request";
+import { DAY_ATTRIBUTE, DAY_INDEX, hasDayIndex, partitionsFor, queryDays, type ReadPath } from "./read-query";
 import { type Item, parallelScan } from "./scan";
 import { SpoolWriter } from "./spool";
 import { locationOf, writeDay } from "./write-day";
@@ -49,12 +50,24 @@ export async function exportDays(
   signal: AbortSignal,
 ): Promise<ExportManifest[]> {
   validateRequest(request);
-  await preflight(clients, request, signal);
+  const description = await preflight(clients, request, signal);
+  const readPath = chooseReadPath(request, hasDayIndex(description));
   const manifests: ExportManifest[] = [];
   for (let i = 0; i < request.days.length; i += MAX_DAYS_PER_SCAN) {
-    manifests.push(...(await exportGroup(clients, request, request.days.slice(i, i + MAX_DAYS_PER_SCAN), reporter, signal)));
+    manifests.push(...(await exportGroup(clients, request, request.days.slice(i, i + MAX_DAYS_PER_SCAN), reporter, signal, readPath)));
   }
   return manifests;
+}
+
+/** `--engine query` on a table without the day index is refused; no engine means query when the index is there. */
+function chooseReadPath(request: ExportRequest, indexed: boolean): ReadPath {
+  if (request.engine === "query" && !indexed) {
+    throw usageError(
+      `table "${request.table}" has no ACTIVE ${DAY_INDEX} index (hash key ${DAY_ATTRIBUTE}, projection ALL) to query`,
+      "drop --engine (the export scans), or deploy the traceability stack with dayIndex: true",
+    );
+  }
+  return request.engine ?? (indexed ? "query" : "scan");
 }
 
 async function exportGroup(
@@ -63,6 +76,7 @@ async function exportGroup(
   days: readonly Day[],
   reporter: Reporter,
   signal: AbortSignal,
+  readPath: ReadPath,
 ): Promise<ExportManifest[]> {
   const now = request.now ?? Date.now;
   const startedAt = now();
@@ -82,6 +96,9 @@ async function exportGroup(
   let matched = 0;
   let unreadable = 0;
   const unreadableIds: string[] = [];
+  let mismatched = 0;
+  const mismatchIds: string[] = [];
+  const dayIndexOf = new Map(days.map((day, i) => [day, i]));
   let lastTick = 0;
   const tick = (text: () => string) => {
     const t = performance.now();
@@ -93,9 +110,8 @@ async function exportGroup(
   const rate = (n: number, since: number) => Math.round(n / Math.max(0.001, (performance.now() - since) / 1000)).toLocaleString("en-US");
 
   try {
-    await parallelScan(clients.dynamodb, {
+    const read = {
       table: request.table,
-      segments: request.segments,
       signal,
       onPage: async (items: Item[], count: number) => {
         scanned += count;
@@ -108,6 +124,13 @@ async function exportGroup(
             continue;
           }
           const index = windowIndexOf(fecha, windows);
+          // The day attribute is the writer's claim; fecha decides. A disagreement within reach
+          // of this group is counted and named (and the record goes to its fecha's day, if here).
+          const dia = item[DAY_ATTRIBUTE]?.S;
+          if (dia !== undefined && (index >= 0 || dayIndexOf.has(dia)) && dia !== (index >= 0 ? days[index] : undefined)) {
+            mismatched++;
+            if (mismatchIds.length < UNREADABLE_SAMPLE) mismatchIds.push(idText(item.id));
+          }
           if (index < 0) continue;
           const state = states[index] as DayState;
           state.rows++;
@@ -124,11 +147,19 @@ async function exportGroup(
         for (const spool of behind) await spool.drained();
         tick(
           () =>
-            `${request.table} ${label}: scanned ${scanned.toLocaleString("en-US")} · matched ${matched.toLocaleString("en-US")} · ${rate(scanned, scanStart)} items/s`,
+            `${request.table} ${label}: ${readPath === "query" ? "queried" : "scanned"} ${scanned.toLocaleString("en-US")} · matched ${matched.toLocaleString("en-US")} · ${rate(scanned, scanStart)} items/s`,
         );
       },
-    });
+    };
+    if (readPath === "query") await queryDays(clients.dynamodb, { ...read, partitions: partitionsFor(days) });
+    else await parallelScan(clients.dynamodb, { ...read, segments: request.segments });
     for (const state of states) await state.spool?.close();
+    if (mismatched > 0) {
+      reporter.warn(
+        `${mismatched} record(s) of ${request.table} have a ${DAY_ATTRIBUTE} that disagrees with their fecha; each was exported in its fecha's day (ids: ${mismatchIds.join(", ")}${mismatched > mismatchIds.length ? ", …" : ""})`,
+        { dayMismatch: mismatched, ids: mismatchIds },
+      );
+    }
 
     if (unreadable > 0) {
       reporter.warn(
@@ -178,6 +209,11 @@ async function exportGroup(
         toolVersion: version,
         location: locationOf(request, state.window.day),
         dryRun,
+        readPath,
+        itemsRead: scanned,
+        readAmplification: matched > 0 ? Math.round((scanned / matched) * 100) / 100 : null,
+        dayMismatch: mismatched,
+        dayMismatchIds: mismatchIds,
       };
       if (request.target.kind === "s3") {
         await putManifest(clients.s3 as S3Client, request.target.bucket, request.target.kmsKeyId, manifest, signal);

@@ -46,6 +46,16 @@ export interface ExportManifest {
   /** Where the CSV went: `s3://bucket/key`, a file path, `-` for stdout, or null on a dry run. */
   location: string | null;
   dryRun: boolean;
+  /** How the records were read: `query` on the day index (the day and its neighbours) or `scan` of the table. */
+  readPath: "query" | "scan";
+  /** Items read (scannedCount): the whole table on a scan, the days' partitions on a query. */
+  itemsRead: number;
+  /** itemsRead / rows exported by this read (all days of the group), 2 decimals; null when nothing was exported. */
+  readAmplification: number | null;
+  /** Records read whose `dia` disagrees with the day of their `fecha` (fecha decides; they are exported in fecha's day). */
+  dayMismatch: number;
+  /** Up to 20 of their ids. */
+  dayMismatchIds: string[];
 }
 
 /** Writes the manifest beside the CSV, encrypted with the same key. */

@@ -3,7 +3,7 @@
  * record is read: the request's own sense, then the table and the bucket exist and are reachable.
  */
 import type { Writable } from "node:stream";
-import { DescribeTableCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DescribeTableCommand, type DescribeTableCommandOutput, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { HeadBucketCommand, type S3Client } from "@aws-sdk/client-s3";
 import { ErrorCode, TraceError, toTraceError, usageError } from "../errors";
 import type { Day } from "./day-window";
@@ -43,6 +43,8 @@ export interface ExportRequest {
   now?: () => number;
   /** Where day spools go (default: the OS temp dir). */
   spoolDir?: string;
+  /** How to read: `query` the day index, or `scan` the table; default query when the index exists. */
+  engine?: "scan" | "query";
 }
 
 /** Days exported by one scan; a longer backfill scans once per group. */
@@ -72,9 +74,14 @@ export function validateRequest(request: ExportRequest): void {
 }
 
 /** Fails early, before anything is scanned or written, when the table or the bucket is missing or forbidden. */
-export async function preflight(clients: ExportClients, request: ExportRequest, signal: AbortSignal): Promise<void> {
+export async function preflight(
+  clients: ExportClients,
+  request: ExportRequest,
+  signal: AbortSignal,
+): Promise<DescribeTableCommandOutput["Table"]> {
+  let table: DescribeTableCommandOutput["Table"];
   try {
-    await clients.dynamodb.send(new DescribeTableCommand({ TableName: request.table }), { abortSignal: signal });
+    ({ Table: table } = await clients.dynamodb.send(new DescribeTableCommand({ TableName: request.table }), { abortSignal: signal }));
   } catch (error) {
     const traced = toTraceError(error, `table "${request.table}"`);
     if (traced.code === ErrorCode.notFound) {
@@ -85,7 +92,7 @@ export async function preflight(clients: ExportClients, request: ExportRequest, 
     }
     throw traced;
   }
-  if (request.target.kind !== "s3" || request.target.checkBucket === false) return;
+  if (request.target.kind !== "s3" || request.target.checkBucket === false) return table;
   const { bucket } = request.target;
   if (!clients.s3) throw new TraceError(ErrorCode.failed, "no S3 client given for an S3 export");
   try {
@@ -106,4 +113,5 @@ export async function preflight(clients: ExportClients, request: ExportRequest, 
     }
     throw toTraceError(error, `bucket "${bucket}"`);
   }
+  return table;
 }
