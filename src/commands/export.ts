@@ -34,7 +34,10 @@ export function registerExport(program: Command): void {
     .option("--segments <n>", "parallel scan segments (default: the environment's exportSegments)")
     .option("--out <file|->", "write the CSV to a local file, or to stdout with '-', instead of S3")
     .option("--dry-run", "scan and count only; write nothing")
-    .option("--engine <scan|query>", "how to read: query the day index (dia-index), or scan the table (default: query when the index exists)")
+    .option(
+      "--engine <scan|query>",
+      "how to read: query the day index (dia-index), or scan the table (default: query when the index exists)",
+    )
     .option("--table <name>", "table to export (default: the traceability stack's output)")
     .option("--bucket <name>", "bucket to write to (default: the base stack's output)")
     .option("--kms-key <arn>", "KMS key to encrypt with (default: the base stack's output)")

@@ -6,7 +6,7 @@
  */
 import type { AttributeValue, DescribeTableCommandOutput } from "@aws-sdk/client-dynamodb";
 import { QueryCommand } from "@aws-sdk/client-dynamodb";
-import { type Day, addDays } from "./day-window";
+import { addDays, type Day } from "./day-window";
 import type { Item, ScanClient } from "./scan";
 
 /** The writer-set day attribute: `YYYY-MM-DD`, the day `fecha` falls on in the business zone. */

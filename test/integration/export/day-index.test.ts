@@ -52,7 +52,9 @@ async function createIndexedTable(clients: ReturnType<typeof emulatorClients>): 
       { AttributeName: "dia", AttributeType: "S" },
     ],
     KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
-    GlobalSecondaryIndexes: [{ IndexName: "dia-index", KeySchema: [{ AttributeName: "dia", KeyType: "HASH" }], Projection: { ProjectionType: "ALL" } }],
+    GlobalSecondaryIndexes: [
+      { IndexName: "dia-index", KeySchema: [{ AttributeName: "dia", KeyType: "HASH" }], Projection: { ProjectionType: "ALL" } },
+    ],
   });
   return table;
 }
@@ -90,8 +92,20 @@ describe("export through the day index", () => {
   it("reads only the day's partition and its neighbours; the CSV is byte-identical to the scan's", async () => {
     const query = await exportDay(indexed, CLEAN);
     const scan = await exportDay(indexed, CLEAN, "--engine", "scan");
-    expect(query.manifest).toMatchObject({ readPath: "query", rows: PER_DAY, itemsRead: 3 * PER_DAY, readAmplification: 3, dayMismatch: 0 });
-    expect(scan.manifest).toMatchObject({ readPath: "scan", rows: PER_DAY, itemsRead: all.length, scannedCount: all.length, dayMismatch: 0 });
+    expect(query.manifest).toMatchObject({
+      readPath: "query",
+      rows: PER_DAY,
+      itemsRead: 3 * PER_DAY,
+      readAmplification: 3,
+      dayMismatch: 0,
+    });
+    expect(scan.manifest).toMatchObject({
+      readPath: "scan",
+      rows: PER_DAY,
+      itemsRead: all.length,
+      scannedCount: all.length,
+      dayMismatch: 0,
+    });
     expect(scan.manifest.readAmplification).toBeCloseTo(all.length / PER_DAY, 2);
     expect(query.csv.equals(scan.csv)).toBe(true);
     expect(query.manifest.sha256).toBe(scan.manifest.sha256);
@@ -119,10 +133,14 @@ describe("export through the day index", () => {
   it("falls back to the scan on a table without the index, and refuses --engine query there", async () => {
     const auto = await exportDay(plain, CLEAN);
     expect(auto.manifest).toMatchObject({ readPath: "scan", itemsRead: all.length, rows: PER_DAY });
-    const refused = await runCli(["--config", config, "export", "--date", CLEAN, "--out", "-", "--table", plain, "--engine", "query"], { env });
+    const refused = await runCli(["--config", config, "export", "--date", CLEAN, "--out", "-", "--table", plain, "--engine", "query"], {
+      env,
+    });
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain("dia-index");
-    const bad = await runCli(["--config", config, "export", "--date", CLEAN, "--out", "-", "--table", plain, "--engine", "native"], { env });
+    const bad = await runCli(["--config", config, "export", "--date", CLEAN, "--out", "-", "--table", plain, "--engine", "native"], {
+      env,
+    });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--engine "native"');
   });
@@ -134,7 +152,8 @@ describe("export through the day index", () => {
       createHandler({
         clients,
         logger,
-        config: () => configFromEnv({ TABLE_NAME: table, BUCKET_NAME: bucket, KMS_KEY_ARN: TEST_KEY_ARN, TIME_ZONE: ZONE, SCAN_SEGMENTS: "1" }),
+        config: () =>
+          configFromEnv({ TABLE_NAME: table, BUCKET_NAME: bucket, KMS_KEY_ARN: TEST_KEY_ARN, TIME_ZONE: ZONE, SCAN_SEGMENTS: "1" }),
         now: () => Date.parse("2026-11-23T18:00:05Z"),
       })({ scheduledTime: "2026-11-23T18:00:00Z" }, { getRemainingTimeInMillis: () => 900_000 });
     const viaIndex = await run(indexed);
