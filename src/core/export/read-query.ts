@@ -23,7 +23,7 @@ export type ReadPath = (typeof READ_PATHS)[number];
  */
 export function hasDayIndex(table: DescribeTableCommandOutput["Table"]): boolean {
   const index = table?.GlobalSecondaryIndexes?.find((i) => i.IndexName === DAY_INDEX);
-  if (!index || index.IndexStatus !== "ACTIVE" || index.Projection?.ProjectionType !== "ALL") return false;
+  if (index?.IndexStatus !== "ACTIVE" || index.Projection?.ProjectionType !== "ALL") return false;
   const hash = index.KeySchema?.find((k) => k.KeyType === "HASH");
   const type = table?.AttributeDefinitions?.find((a) => a.AttributeName === DAY_ATTRIBUTE)?.AttributeType;
   return hash?.AttributeName === DAY_ATTRIBUTE && type === "S";
