@@ -156,7 +156,7 @@ async function exportGroup(
     for (const state of states) await state.spool?.close();
     if (mismatched > 0) {
       reporter.warn(
-        `${mismatched} record(s) of ${request.table} have a ${DAY_ATTRIBUTE} that disagrees with their fecha; each was exported in its fecha's day (ids: ${mismatchIds.join(", ")}${mismatched > mismatchIds.length ? ", …" : ""})`,
+        `${mismatched} record(s) of ${request.table} have a ${DAY_ATTRIBUTE} that disagrees with their fecha; fecha decides their day, so each goes to (or stays out of) this export by fecha (ids: ${mismatchIds.join(", ")}${mismatched > mismatchIds.length ? ", …" : ""})`,
         { dayMismatch: mismatched, ids: mismatchIds },
       );
     }
