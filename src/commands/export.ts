@@ -14,6 +14,7 @@ interface ExportOptions {
   bucket?: string;
   kmsKey?: string;
   spreadsheetSafe?: boolean;
+  engine?: string;
 }
 
 function parseSegments(text: string | undefined, fallback: number): number {
@@ -34,6 +35,10 @@ export function registerExport(program: Command): void {
     .option("--segments <n>", "parallel scan segments (default: the environment's exportSegments)")
     .option("--out <file|->", "write the CSV to a local file, or to stdout with '-', instead of S3")
     .option("--dry-run", "scan and count only; write nothing")
+    .option(
+      "--engine <scan|query>",
+      "how to read: query the day index (dia-index), or scan the table (default: query when the index exists)",
+    )
     .option("--table <name>", "table to export (default: the traceability stack's output)")
     .option("--bucket <name>", "bucket to write to (default: the base stack's output)")
     .option("--kms-key <arn>", "KMS key to encrypt with (default: the base stack's output)")
@@ -46,6 +51,8 @@ export function registerExport(program: Command): void {
       "after",
       `
 A record belongs to a day when its fecha, seen in the business time zone, falls on it.
+With the day index (dia-index on the writer-set dia), only the day's partition and its neighbours
+are read; --engine scan reads the whole table (for records written without dia).
 Objects: s3://<bucket>/exports/<table>/dt=YYYY-MM-DD/<table>_YYYY-MM-DD.csv and _manifest.json.
 The manifest is written last and names the CSV's version (csvVersionId): read it first, then
 that version. --out <file> writes <file> and <file>.manifest.json, put in place together.
@@ -83,6 +90,9 @@ Examples:
         if (options.out && days.length > 1)
           throw usageError(`--out writes one day; --from/--to asks for ${days.length}`, "use --date with --out");
         const segments = parseSegments(options.segments, env.exportSegments);
+        if (options.engine !== undefined && options.engine !== "scan" && options.engine !== "query")
+          throw usageError(`--engine ${JSON.stringify(options.engine)} is not a read path`, "pass --engine scan or --engine query");
+        const engine = options.engine as "scan" | "query" | undefined;
 
         const { resolveOutputs } = await import("../core/resources");
         const { exportDays } = await import("../core/export/export-days");
@@ -113,6 +123,7 @@ Examples:
             segments,
             target,
             spreadsheetSafe: options.spreadsheetSafe ?? env.spreadsheetSafe,
+            engine,
           },
           ctx.reporter,
           ctx.signal,
@@ -132,7 +143,7 @@ Examples:
           const first = manifests[0];
           const unreadable =
             first && first.unreadableFecha > 0 ? `; ${first.unreadableFecha} record(s) with an unreadable fecha (see the warning)` : "";
-          return `${table}\n${options.dryRun ? "dry run, nothing written; " : ""}${manifests.length} day(s) of ${names.TrazabilidadTableName} (${env.timeZone}) in ${duration}; scanned ${(first?.scannedCount ?? 0).toLocaleString("en-US")} items with ${segments} segment(s)${unreadable}`;
+          return `${table}\n${options.dryRun ? "dry run, nothing written; " : ""}${manifests.length} day(s) of ${names.TrazabilidadTableName} (${env.timeZone}) in ${duration}; ${first?.readPath === "query" ? `queried the day index: read ${(first?.itemsRead ?? 0).toLocaleString("en-US")} items` : `scanned ${(first?.scannedCount ?? 0).toLocaleString("en-US")} items with ${segments} segment(s)`}${unreadable}${first && first.dayMismatch > 0 ? `; ${first.dayMismatch} record(s) whose dia disagrees with fecha (see the warning)` : ""}`;
         };
         if (options.out === "-") {
           ctx.reporter.info(summary());

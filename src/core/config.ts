@@ -82,6 +82,8 @@ export const environmentSchema = z
       .min(EPHEMERAL_STORAGE_MIB.min)
       .max(EPHEMERAL_STORAGE_MIB.max)
       .default(EPHEMERAL_STORAGE_MIB.default),
+    /** The GSI dia-index on TRAZABILIDAD's day attribute, so the export queries the day instead of scanning. */
+    dayIndex: z.boolean().default(true),
     /** false: no stream event source mapping (the emulator cannot run it; `trace local streams` does). */
     streamTriggers: z.boolean().default(true),
   })

@@ -78,6 +78,7 @@ export function configParameters(env: EnvironmentConfig): Record<string, string>
     ExportSegments: String(env.exportSegments),
     ExportSpreadsheetSafe: String(env.spreadsheetSafe),
     ExportEphemeralStorageMiB: String(env.exportEphemeralStorageMiB),
+    DayIndex: String(env.dayIndex),
     PermissionsBoundaryArn: env.permissionsBoundaryArn ?? "",
     AlarmEmail: env.alarmEmail ?? "",
     EnableBackups: String(env.backups),

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import type { S3Client } from "@aws-sdk/client-s3";
-import { interruptedError, isAbortError, toTraceError } from "../errors";
+import { interruptedError, isAbortError, toTraceError, usageError } from "../errors";
 import type { Reporter } from "../reporter";
 import { version } from "../version";
 import { headerColumns, RowShaper } from "./columns";
@@ -19,6 +19,7 @@ import { type Day, type DayWindow, dayWindow } from "./day-window";
 import { parseFecha, windowIndexOf } from "./fecha";
 import { fechaScanFilter } from "./fecha-filter";
 import type { ExportManifest } from "./manifest";
+import { DAY_ATTRIBUTE, DAY_INDEX, hasDayIndex, partitionsFor, queryDays, type ReadPath } from "./read-query";
 import { type ExportClients, type ExportRequest, MAX_DAYS_PER_SCAN, preflight, validateRequest } from "./request";
 import { type Item, parallelScan } from "./scan";
 import { SpoolWriter } from "./spool";
@@ -57,15 +58,28 @@ export async function exportDays(
   signal: AbortSignal,
 ): Promise<ExportManifest[]> {
   validateRequest(request);
-  const { itemCount } = await preflight(clients, request, signal);
+  const description = await preflight(clients, request, signal);
+  const readPath = chooseReadPath(request, hasDayIndex(description));
+  const itemCount = description?.ItemCount ?? 0;
   const manifests: ExportManifest[] = [];
   for (let i = 0; i < request.days.length; i += MAX_DAYS_PER_SCAN) {
     const days = request.days.slice(i, i + MAX_DAYS_PER_SCAN);
-    manifests.push(...(await exportGroup(clients, request, days, itemCount, reporter, signal, manifests)));
+    manifests.push(...(await exportGroup(clients, request, days, itemCount, reporter, signal, manifests, readPath)));
   }
   // An interrupt that arrived while the last day was being committed is honoured now.
   if (signal.aborted) throw interruptedError(interruptedMessage(manifests));
   return manifests;
+}
+
+/** `--engine query` on a table without the day index is refused; no engine means query when the index is there. */
+function chooseReadPath(request: ExportRequest, indexed: boolean): ReadPath {
+  if (request.engine === "query" && !indexed) {
+    throw usageError(
+      `table "${request.table}" has no ACTIVE ${DAY_INDEX} index (hash key ${DAY_ATTRIBUTE}, projection ALL) to query`,
+      "drop --engine (the export scans), or deploy the traceability stack with dayIndex: true",
+    );
+  }
+  return request.engine ?? (indexed ? "query" : "scan");
 }
 
 async function exportGroup(
@@ -76,6 +90,7 @@ async function exportGroup(
   reporter: Reporter,
   signal: AbortSignal,
   committedBefore: readonly ExportManifest[],
+  readPath: ReadPath,
 ): Promise<ExportManifest[]> {
   const now = request.now ?? Date.now;
   const startedAt = now();
@@ -95,6 +110,9 @@ async function exportGroup(
   let matched = 0;
   let unreadable = 0;
   const unreadableIds: string[] = [];
+  let mismatched = 0;
+  const mismatchIds: string[] = [];
+  const dayIndexOf = new Map(days.map((day, i) => [day, i]));
   let lastTick = 0;
   const tick = (text: () => string) => {
     const t = performance.now();
@@ -112,9 +130,8 @@ async function exportGroup(
 
   try {
     await space?.before();
-    await parallelScan(clients.dynamodb, {
+    const read = {
       table: request.table,
-      segments: request.segments,
       signal,
       filter: fechaScanFilter(windows),
       onPage: async (items: Item[], count: number) => {
@@ -132,6 +149,13 @@ async function exportGroup(
             continue;
           }
           const index = windowIndexOf(fecha, windows);
+          // The day attribute is the writer's claim; fecha decides. A disagreement within reach
+          // of this group is counted and named (and the record goes to its fecha's day, if here).
+          const dia = item[DAY_ATTRIBUTE]?.S;
+          if (dia !== undefined && (index >= 0 || dayIndexOf.has(dia)) && dia !== (index >= 0 ? days[index] : undefined)) {
+            mismatched++;
+            if (mismatchIds.length < UNREADABLE_SAMPLE) mismatchIds.push(idText(item.id));
+          }
           if (index < 0) continue;
           const state = states[index] as DayState;
           state.rows++;
@@ -149,11 +173,19 @@ async function exportGroup(
         await space?.during(spooled(), scanned);
         tick(
           () =>
-            `${request.table} ${label}: scanned ${scanned.toLocaleString("en-US")} · matched ${matched.toLocaleString("en-US")} · ${rate(scanned, scanStart)} items/s`,
+            `${request.table} ${label}: ${readPath === "query" ? "queried" : "scanned"} ${scanned.toLocaleString("en-US")} · matched ${matched.toLocaleString("en-US")} · ${rate(scanned, scanStart)} items/s`,
         );
       },
-    });
+    };
+    if (readPath === "query") await queryDays(clients.dynamodb, { ...read, partitions: partitionsFor(days) });
+    else await parallelScan(clients.dynamodb, { ...read, segments: request.segments });
     for (const state of states) await state.spool?.close();
+    if (mismatched > 0) {
+      reporter.warn(
+        `${mismatched} record(s) of ${request.table} have a ${DAY_ATTRIBUTE} that disagrees with their fecha; fecha decides their day, so each goes to (or stays out of) this export by fecha (ids: ${mismatchIds.join(", ")}${mismatched > mismatchIds.length ? ", …" : ""})`,
+        { dayMismatch: mismatched, ids: mismatchIds },
+      );
+    }
 
     if (unreadable > 0) {
       reporter.warn(
@@ -206,6 +238,11 @@ async function exportGroup(
         csvVersionId,
         spreadsheetSafe: request.spreadsheetSafe === true,
         dryRun,
+        readPath,
+        itemsRead: scanned,
+        readAmplification: matched > 0 ? Math.round((scanned / matched) * 100) / 100 : null,
+        dayMismatch: mismatched,
+        dayMismatchIds: mismatchIds,
       };
       // From here the CSV is complete: the manifest commits it (commit.ts), even if interrupted.
       const target = request.target;

@@ -58,6 +58,16 @@ export interface ExportManifest {
   /** True when string cells that a spreadsheet would read as a formula were escaped (`--spreadsheet-safe`). */
   spreadsheetSafe: boolean;
   dryRun: boolean;
+  /** How the records were read: `query` on the day index (the day and its neighbours) or `scan` of the table. */
+  readPath: "query" | "scan";
+  /** Items read (scannedCount): the whole table on a scan, the days' partitions on a query. */
+  itemsRead: number;
+  /** itemsRead / rows exported by this read (all days of the group), 2 decimals; null when nothing was exported. */
+  readAmplification: number | null;
+  /** Records read whose `dia` disagrees with the day of their `fecha` (fecha decides; they are exported in fecha's day). */
+  dayMismatch: number;
+  /** Up to 20 of their ids. */
+  dayMismatchIds: string[];
 }
 
 /** The manifest as JSON text, as written to S3 and to a local file. */

@@ -3,7 +3,7 @@
  * record is read: the request's own sense, then the table and the bucket exist and are reachable.
  */
 import type { Writable } from "node:stream";
-import { DescribeTableCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DescribeTableCommand, type DescribeTableCommandOutput, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { HeadBucketCommand, type S3Client } from "@aws-sdk/client-s3";
 import { ErrorCode, TraceError, toTraceError, usageError } from "../errors";
 import type { Day } from "./day-window";
@@ -51,6 +51,8 @@ export interface ExportRequest {
   spoolDir?: string;
   /** How the spool disk's free space is watched (the Lambda's hint names its config key; tests inject statfs). */
   spoolDisk?: SpoolDisk;
+  /** How to read: `query` the day index, or `scan` the table; default query when the index exists. */
+  engine?: "scan" | "query";
 }
 
 /** Days exported by one scan; a longer backfill scans once per group. */
@@ -81,13 +83,17 @@ export function validateRequest(request: ExportRequest): void {
 
 /**
  * Fails early, before anything is scanned or written, when the table or the bucket is missing or
- * forbidden. Returns the table's approximate item count (DynamoDB refreshes it about every six hours).
+ * forbidden. Returns the table's description: its approximate item count (DynamoDB refreshes it
+ * about every six hours) sizes the spool's disk check, its indexes choose the read path.
  */
-export async function preflight(clients: ExportClients, request: ExportRequest, signal: AbortSignal): Promise<{ itemCount: number }> {
-  let itemCount = 0;
+export async function preflight(
+  clients: ExportClients,
+  request: ExportRequest,
+  signal: AbortSignal,
+): Promise<DescribeTableCommandOutput["Table"]> {
+  let table: DescribeTableCommandOutput["Table"];
   try {
-    const described = await clients.dynamodb.send(new DescribeTableCommand({ TableName: request.table }), { abortSignal: signal });
-    itemCount = described?.Table?.ItemCount ?? 0;
+    ({ Table: table } = await clients.dynamodb.send(new DescribeTableCommand({ TableName: request.table }), { abortSignal: signal }));
   } catch (error) {
     const traced = toTraceError(error, `table "${request.table}"`);
     if (traced.code === ErrorCode.notFound) {
@@ -98,7 +104,7 @@ export async function preflight(clients: ExportClients, request: ExportRequest, 
     }
     throw traced;
   }
-  if (request.target.kind !== "s3" || request.target.checkBucket === false) return { itemCount };
+  if (request.target.kind !== "s3" || request.target.checkBucket === false) return table;
   const { bucket } = request.target;
   if (!clients.s3) throw new TraceError(ErrorCode.failed, "no S3 client given for an S3 export");
   try {
@@ -119,5 +125,5 @@ export async function preflight(clients: ExportClients, request: ExportRequest, 
     }
     throw toTraceError(error, `bucket "${bucket}"`);
   }
-  return { itemCount };
+  return table;
 }

@@ -63,6 +63,8 @@ export function demoTraceabilityRecords(options: DemoRecordOptions): Record<stri
     const item: Record<string, AttributeValue> = {
       id: { S: `TRZ-${options.day}-${String(i + 1).padStart(4, "0")}` },
       fecha: { S: `${options.day}T${hh}:${mm}:00${offset}` },
+      // The day attribute of the export's day index: the business day of fecha (here, the day itself).
+      dia: { S: options.day },
       estado: { S: pick(states) },
       producto: { S: product.producto },
       proveedor: { S: product.proveedor },

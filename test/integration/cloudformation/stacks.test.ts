@@ -27,6 +27,7 @@ import { GetBucketEncryptionCommand, GetBucketVersioningCommand, HeadBucketComma
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ZipFile } from "yazl";
 import { environmentSchema } from "../../../src/core/config";
+import { hasDayIndex } from "../../../src/core/export/read-query";
 import { configParameters, FUNCTIONS, STACK_OUTPUTS, STACKS, type StackId, stackName } from "../../../src/core/stacks";
 import { readStream } from "../../../src/core/streams";
 import { conditionHolds, loadTemplate, type Template, templateText } from "../../support/cloudformation";
@@ -169,6 +170,8 @@ describe("the stacks in the emulator's CloudFormation", () => {
     expect(Table?.StreamSpecification).toEqual({ StreamEnabled: true, StreamViewType: "NEW_AND_OLD_IMAGES" });
     expect(Table?.LatestStreamArn).toBe(outputs.traceability?.TrazabilidadStreamArn);
     expect(Table?.BillingModeSummary?.BillingMode).toBe("PAY_PER_REQUEST");
+    // dayIndex defaults to true: the deployed table has the GSI the export queries.
+    expect(hasDayIndex(Table)).toBe(true);
     const ttl = await clients.dynamodb.send(new DescribeTimeToLiveCommand({ TableName: name }));
     // EMULATOR_GAPS.ttl: DISABLED is moto not applying TimeToLiveSpecification; anything else must be expiresAt.
     expect(

@@ -205,9 +205,28 @@ describe("traceability", () => {
   const trazabilidad = table(template, "TRAZABILIDAD");
 
   it("TRAZABILIDAD: key id (S), TTL on expiresAt, stream NEW_AND_OLD_IMAGES", () => {
-    checkKeySchema(trazabilidad, "id");
+    // AttributeDefinitions depend on the day index (an unused definition is refused by DynamoDB).
+    const [condition, withIndex, without] = trazabilidad.Properties.AttributeDefinitions["Fn::If"];
+    expect(condition).toBe("HasDayIndex");
+    for (const definitions of [withIndex, without])
+      checkKeySchema({ ...trazabilidad, Properties: { ...trazabilidad.Properties, AttributeDefinitions: definitions } }, "id");
     checkTtl(template);
     checkStream(trazabilidad);
+  });
+
+  it("the day index: dia-index on dia (S), projection ALL, behind the DayIndex parameter (default on)", () => {
+    expect(template.Parameters.DayIndex).toMatchObject({ Default: "true", AllowedValues: ["true", "false"] });
+    expect(template.Conditions.HasDayIndex).toEqual({ "Fn::Equals": [ref("DayIndex"), "true"] });
+    const [, withIndex, without] = trazabilidad.Properties.AttributeDefinitions["Fn::If"];
+    expect(withIndex).toContainEqual({ AttributeName: "dia", AttributeType: "S" });
+    expect(without).toEqual([{ AttributeName: "id", AttributeType: "S" }]);
+    expect(trazabilidad.Properties.GlobalSecondaryIndexes).toEqual({
+      "Fn::If": [
+        "HasDayIndex",
+        [{ IndexName: "dia-index", KeySchema: [{ AttributeName: "dia", KeyType: "HASH" }], Projection: { ProjectionType: "ALL" } }],
+        ref("AWS::NoValue"),
+      ],
+    });
   });
 
   it("the export function: packaging, environment, log group with retention, errors alarm, one at a time", () => {
@@ -228,10 +247,14 @@ describe("traceability", () => {
   it("the export role may only scan/query TRAZABILIDAD, put under exports/ (read manifests, undo a CSV version), use the key, write its logs", () => {
     const [, fn] = onlyResource(template, "AWS::Lambda::Function");
     const role = functionRole(template, fn);
+    const dayIndexArn = { "Fn::Sub": "${TrazabilidadTable.Arn}/index/dia-index" };
     for (const { action, resources } of actionsFor(role, "dynamodb")) {
       expect(["dynamodb:Scan", "dynamodb:Query", "dynamodb:DescribeTable"]).toContain(action);
-      expect(resources).toEqual([getAtt("TrazabilidadTable", "Arn")]);
+      // Query alone may reach the day index; nothing reaches other indexes.
+      if (action === "dynamodb:Query" && resources[0]?.["Fn::Sub"]) expect(resources).toEqual([dayIndexArn]);
+      else expect(resources).toEqual([getAtt("TrazabilidadTable", "Arn")]);
     }
+    expect(actionsFor(role, "dynamodb")).toContainEqual({ action: "dynamodb:Query", resources: [dayIndexArn] });
     expect(actionsFor(role, "dynamodb").map((a) => a.action)).toContain("dynamodb:Scan");
     // Write under exports/; read only manifests and delete only CSV versions (the commit rule's undo).
     const s3Resources: Record<string, string> = {

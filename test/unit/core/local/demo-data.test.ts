@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { dayOfFecha } from "../../../../src/core/export/fecha-day";
 import { demoConfigurationChanges, demoTraceabilityRecords } from "../../../../src/core/local/demo-data";
 
 describe("demo data", () => {
@@ -12,6 +13,8 @@ describe("demo data", () => {
       const fecha = record.fecha?.S ?? "";
       expect(fecha).toMatch(/^2026-11-23T(0[6-9]|1\d|2[0-2]):\d{2}:00\+01:00$/);
       expect(Number(record.expiresAt?.N)).toBe(Date.parse("2026-11-30T18:00:00Z") / 1000);
+      // The writer's contract for the day index: dia is the business day of fecha.
+      expect(record.dia?.S).toBe(dayOfFecha(record.fecha, options.timeZone));
     }
   });
 
