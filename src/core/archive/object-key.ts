@@ -37,8 +37,7 @@ const TIMESTAMP_BYTES = 20;
  * `.json` 5 = 418, so 1024 − 418 = 606.
  */
 export const KEY_PART_BUDGET =
-  S3_MAX_KEY_BYTES -
-  (`${ARCHIVE_ROOT}/`.length + MAX_TABLE_NAME_BYTES + 1 + TIMESTAMP_BYTES + 1 + MAX_EVENT_ID_BYTES + ".json".length);
+  S3_MAX_KEY_BYTES - (`${ARCHIVE_ROOT}/`.length + MAX_TABLE_NAME_BYTES + 1 + TIMESTAMP_BYTES + 1 + MAX_EVENT_ID_BYTES + ".json".length);
 
 /**
  * Marks a short segment (or a short eventID in the file name). A readable segment starts with its

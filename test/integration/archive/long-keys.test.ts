@@ -71,7 +71,10 @@ describe("a 255-character table keyed by a 2048-byte partition key", () => {
     for (const [label, id] of Object.entries(ids)) {
       // The emulator enforces DynamoDB's 2048-byte partition key: these are legal keys.
       await clients.dynamodb.send(new PutItemCommand({ TableName: table, Item: { id: { S: id }, label: { S: label }, n: { N: "7" } } }));
-      items.set(id, (await clients.dynamodb.send(new GetItemCommand({ TableName: table, Key: { id: { S: id } }, ConsistentRead: true }))).Item);
+      items.set(
+        id,
+        (await clients.dynamodb.send(new GetItemCommand({ TableName: table, Key: { id: { S: id } }, ConsistentRead: true }))).Item,
+      );
       await clients.dynamodb.send(new DeleteItemCommand({ TableName: table, Key: { id: { S: id } } }));
     }
     const run = await archiveStream(clients, target, streamArn);
@@ -114,7 +117,11 @@ describe("a 255-character table keyed by a 2048-byte partition key", () => {
     expect(purged.code, purged.stderr).toBe(0);
     expect(JSON.parse(purged.stdout)).toMatchObject({ archivedVersions: 1, objectVersions: 1, remaining: 0 });
     const left = json((await cli(target, ["list", "--table", table, "--json"])).stdout).versions.map((v) => v.keys.id);
-    expect(left.sort()).toEqual(Object.values(ids).filter((v) => v !== id).sort());
+    expect(left.sort()).toEqual(
+      Object.values(ids)
+        .filter((v) => v !== id)
+        .sort(),
+    );
     await expectAllWithinS3Limit(table, 1);
   });
 });
@@ -124,7 +131,7 @@ describe("composite keys at their limits: string and binary", () => {
   const binaryTable = uniqueName("archive-long-bin");
   const b64 = (fill: number, length: number) => Buffer.alloc(length, fill).toString("base64");
   const stringKeys = [
-    { label: "1024-byte sort key", pk: "P-1", sk: ofBytes("€", 1023) + "a" },
+    { label: "1024-byte sort key", pk: "P-1", sk: `${ofBytes("€", 1023)}a` },
     { label: "both at their maximum", pk: ofBytes("🚚", 2048), sk: ofBytes("ñ", 1024) },
     { label: "same long partition key, short sort key", pk: ofBytes("🚚", 2048), sk: "S-2" },
   ];

@@ -155,7 +155,7 @@ describe("the switch to the short form", () => {
 describe("every legal DynamoDB key fits S3's 1024 bytes", () => {
   // DynamoDB: partition key up to 2048 bytes, sort key up to 1024, attribute names up to 255.
   const ofBytes = (char: string, total: number) => char.repeat(total / bytes(char));
-  const name255 = "ñ".repeat(127) + "a";
+  const name255 = `${"ñ".repeat(127)}a`;
   const cases: Record<string, { name: string; value: string }[]> = {
     "2048-byte partition key, 1-byte chars": [{ name: "id", value: ofBytes("a", 2048) }],
     "2048-byte partition key, 2-byte chars": [{ name: "id", value: ofBytes("ñ", 2048) }],
