@@ -5,7 +5,8 @@
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import { ErrorCode, notFoundError, TraceError, toTraceError, usageError } from "../errors";
 import type { ArchiveBody, DeletionKind } from "./archive-object";
-import { type ArchiveObjectRef, type KeyPart, keyPrefix, parseArchiveObjectKey, tablePrefix } from "./object-key";
+import { keyText } from "./dynamo-json";
+import { type ArchiveObjectRef, candidatePrefixes, type KeyPart, parseArchiveObjectKey, SHORT_MARK, tablePrefix } from "./object-key";
 
 export interface ArchiveStore {
   s3: Pick<S3Client, "send">;
@@ -65,20 +66,33 @@ export function parseTimeBound(text: string | undefined, flag: string): Date | u
 
 /**
  * The partition key's name for a table's archive, read from the first folder under its prefix
- * (every object key starts with `<partition key>=`). Undefined when nothing is archived.
+ * (every object key starts with `<partition key>=`, or with a short segment, whose object's body
+ * names its keys, partition key first). Undefined when nothing is archived.
  */
 export async function archivedPartitionKey(store: ArchiveStore, table: string): Promise<string | undefined> {
-  try {
+  const first = async (prefix: string, delimiter: boolean) => {
     const page = await store.s3.send(
-      new ListObjectsV2Command({ Bucket: store.bucket, Prefix: tablePrefix(table), Delimiter: "/", MaxKeys: 1 }),
+      new ListObjectsV2Command({ Bucket: store.bucket, Prefix: prefix, MaxKeys: 1, ...(delimiter ? { Delimiter: "/" } : {}) }),
       { abortSignal: store.signal },
     );
-    const folder = page.CommonPrefixes?.[0]?.Prefix?.slice(tablePrefix(table).length);
-    const eq = folder?.indexOf("=") ?? -1;
-    return folder && eq > 0 ? decodeURIComponent(folder.slice(0, eq)) : undefined;
+    return delimiter ? page.CommonPrefixes?.[0]?.Prefix : page.Contents?.[0]?.Key;
+  };
+  let folder: string | undefined;
+  try {
+    folder = await first(tablePrefix(table), true);
+    if (!folder) return undefined;
+    const segment = folder.slice(tablePrefix(table).length);
+    if (!segment.startsWith(SHORT_MARK)) {
+      const eq = segment.indexOf("=");
+      return eq > 0 ? decodeURIComponent(segment.slice(0, eq)) : undefined;
+    }
+    folder = await first(folder, false);
   } catch (error) {
     throw toTraceError(error, `bucket ${store.bucket}`);
   }
+  if (!folder) return undefined;
+  const body = await readArchiveBody(store, folder);
+  return Object.keys(body.keys ?? {})[0];
 }
 
 /** Orders the given key parts partition key first; fails when the partition key is missing. */
@@ -103,6 +117,11 @@ export async function orderKeyParts(store: ArchiveStore, table: string, keys: re
 const matchesKeys = (ref: ArchiveObjectRef, keys: readonly KeyPart[]) =>
   keys.every((k) => ref.keys.some((r) => r.name === k.name && r.value === k.value));
 
+/** The key attributes an archived body names (DynamoDB JSON, partition key first) as text. */
+export function bodyKeyParts(body: ArchiveBody): KeyPart[] {
+  return Object.entries(body.keys ?? {}).map(([name, value]) => ({ name, value: keyText(value) }));
+}
+
 /** Reads and parses one archive object. */
 export async function readArchiveBody(store: ArchiveStore, objectKey: string): Promise<ArchiveBody> {
   try {
@@ -118,43 +137,51 @@ export async function readArchiveBody(store: ArchiveStore, objectKey: string): P
 
 /**
  * Lists archived versions matching the query, oldest first. With `readBodies` (default) each
- * object is read (bounded concurrency) so versions carry their kind and body.
+ * object is read (bounded concurrency) so versions carry their kind and body; objects under a
+ * short key segment are always read, since only their body names their key.
  */
 export async function listArchive(store: ArchiveStore, query: ListQuery): Promise<ArchiveVersion[]> {
   const keys = query.keys ?? [];
-  let prefix = tablePrefix(query.table);
+  let prefixes = [tablePrefix(query.table)];
   if (keys.length > 0) {
     const partition = await archivedPartitionKey(store, query.table);
     const pk = keys.find((k) => k.name === partition);
     if (!partition) return [];
-    if (pk) prefix = keyPrefix(query.table, [pk]);
+    if (pk) prefixes = candidatePrefixes(query.table, [pk]);
   }
   const refs: ArchiveVersion[] = [];
-  let token: string | undefined;
   try {
-    do {
-      const page = await store.s3.send(new ListObjectsV2Command({ Bucket: store.bucket, Prefix: prefix, ContinuationToken: token }), {
-        abortSignal: store.signal,
-      });
-      for (const object of page.Contents ?? []) {
-        const ref = object.Key ? parseArchiveObjectKey(object.Key) : undefined;
-        if (!ref || !matchesKeys(ref, keys)) continue;
-        if (query.since && ref.deletedAt < query.since.toISOString()) continue;
-        if (query.until && ref.deletedAt >= query.until.toISOString()) continue;
-        refs.push({ ...ref, ...(object.Size !== undefined ? { size: object.Size } : {}) });
-      }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+    for (const prefix of prefixes) {
+      let token: string | undefined;
+      do {
+        const page = await store.s3.send(new ListObjectsV2Command({ Bucket: store.bucket, Prefix: prefix, ContinuationToken: token }), {
+          abortSignal: store.signal,
+        });
+        for (const object of page.Contents ?? []) {
+          const ref = object.Key ? parseArchiveObjectKey(object.Key) : undefined;
+          if (!ref || (!ref.shortKey && !matchesKeys(ref, keys))) continue;
+          if (query.since && ref.deletedAt < query.since.toISOString()) continue;
+          if (query.until && ref.deletedAt >= query.until.toISOString()) continue;
+          refs.push({ ...ref, ...(object.Size !== undefined ? { size: object.Size } : {}) });
+        }
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
+    }
   } catch (error) {
     throw toTraceError(error, `bucket ${store.bucket}`);
   }
-  if (query.readBodies !== false || query.kind) {
-    await mapLimit(refs, query.concurrency ?? 16, async (ref) => {
+  const readAll = query.readBodies !== false || query.kind !== undefined;
+  await mapLimit(
+    refs.filter((ref) => readAll || ref.shortKey || ref.eventId.startsWith(SHORT_MARK)),
+    query.concurrency ?? 16,
+    async (ref) => {
       ref.body = await readArchiveBody(store, ref.objectKey);
       ref.deletionKind = ref.body.deletionKind;
-    });
-  }
-  const selected = query.kind ? refs.filter((r) => r.deletionKind === query.kind) : refs;
+      if (ref.shortKey) ref.keys = bodyKeyParts(ref.body);
+      if (ref.eventId.startsWith(SHORT_MARK) && ref.body.record?.eventID) ref.eventId = ref.body.record.eventID;
+    },
+  );
+  const selected = refs.filter((r) => (!query.kind || r.deletionKind === query.kind) && (!r.shortKey || matchesKeys(r, keys)));
   return selected.sort(compareVersions);
 }
 
@@ -179,5 +206,8 @@ export function compareVersions(a: ArchiveVersion, b: ArchiveVersion): number {
   );
 }
 
-/** The item folder of a version: versions with the same folder are versions of the same item. */
-export const itemIdentity = (ref: ArchiveObjectRef) => ref.objectKey.slice(0, ref.objectKey.lastIndexOf("/") + 1);
+/**
+ * Which item a version belongs to: its key attributes (names and values, in order). Not its
+ * folder, since one item may have versions under both the readable and the short folder.
+ */
+export const itemIdentity = (ref: ArchiveObjectRef) => JSON.stringify(ref.keys.map((k) => [k.name, k.value]));

@@ -6,7 +6,7 @@ import { DeleteObjectsCommand, ListObjectVersionsCommand, type ObjectIdentifier 
 import { ErrorCode, notFoundError, TraceError, toTraceError, usageError } from "../errors";
 import type { Reporter } from "../reporter";
 import { type ArchiveStore, orderKeyParts } from "./lister";
-import { type KeyPart, keyPrefix, parseArchiveObjectKey } from "./object-key";
+import { candidatePrefixes, type KeyPart, parseArchiveObjectKey } from "./object-key";
 
 export interface PurgeDeps extends ArchiveStore {
   reporter: Reporter;
@@ -31,9 +31,18 @@ interface Found {
   others: Set<string>;
 }
 
+/**
+ * Every object version and delete marker of the item, under each folder it may lie in (the form
+ * written now and the readable one). The folder fixes every key segment, so no body is read: delete
+ * markers have none.
+ */
 async function findVersions(store: ArchiveStore, table: string, keys: readonly KeyPart[]): Promise<Found> {
-  const prefix = keyPrefix(table, keys);
   const found: Found = { objects: [], objectVersions: 0, deleteMarkers: 0, keys: new Set(), others: new Set() };
+  for (const prefix of candidatePrefixes(table, keys)) await findUnder(store, prefix, keys.length, found);
+  return found;
+}
+
+async function findUnder(store: ArchiveStore, prefix: string, segments: number, found: Found): Promise<void> {
   let keyMarker: string | undefined;
   let versionMarker: string | undefined;
   try {
@@ -49,8 +58,8 @@ async function findVersions(store: ArchiveStore, table: string, keys: readonly K
       for (const entry of entries) {
         if (!entry.key) continue;
         const ref = parseArchiveObjectKey(entry.key);
-        // Exactly this item: same number of key parts (the prefix already fixed their values).
-        if (!ref || ref.keys.length !== keys.length) {
+        // Exactly this item: same number of key segments (the prefix already fixed each of them).
+        if (!ref || ref.keySegments !== segments) {
           found.others.add(entry.key);
           continue;
         }
@@ -65,7 +74,6 @@ async function findVersions(store: ArchiveStore, table: string, keys: readonly K
   } catch (error) {
     throw toTraceError(error, `bucket ${store.bucket}`);
   }
-  return found;
 }
 
 /**
