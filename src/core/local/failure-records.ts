@@ -78,9 +78,11 @@ export function streamInvocationRecord(options: {
 
 /** The message attributes Lambda adds when it sends a failed asynchronous event to a dead-letter queue. */
 export function deadLetterAttributes(requestId: string, error: unknown): Record<string, MessageAttributeValue> {
+  // The first 1 KB, never a torn character (a cut one decodes to U+FFFD and is dropped).
   const message = Buffer.from(error instanceof Error ? error.message : String(error), "utf8")
     .subarray(0, 1024)
-    .toString("utf8");
+    .toString("utf8")
+    .replace(/\uFFFD+$/, "");
   return {
     RequestID: { DataType: "String", StringValue: requestId },
     ErrorCode: { DataType: "Number", StringValue: "200" },
