@@ -21,9 +21,11 @@ const envelope = awsFixture<{ event: Record<string, unknown> }>("eventbridge-eve
 const documentedStreamArn = () => documentedStreamEvent().Records[0]?.eventSourceARN as string;
 
 function busEvent(record: DynamoDBRecord) {
-  const [[, pipe]] = resourcesOfType(loadTemplate("archive"), "AWS::Pipes::Pipe") as [[string, { Properties: Record<string, never> }]];
-  const { Source, DetailType } = (pipe.Properties.TargetParameters as { EventBridgeEventBusParameters: Record<string, string> })
-    .EventBridgeEventBusParameters;
+  const [first] = resourcesOfType(loadTemplate("archive"), "AWS::Pipes::Pipe");
+  const { Source, DetailType } = first?.[1].Properties.TargetParameters.EventBridgeEventBusParameters as {
+    Source: string;
+    DetailType: string;
+  };
   return { ...envelope, source: Source, "detail-type": DetailType, detail: record };
 }
 
