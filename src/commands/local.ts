@@ -86,7 +86,7 @@ deployed, with the delivery settings of the templates (cloudformation/audit.yaml
                   MaximumRetryAttempts; then the batch's position goes to the on-failure queue
                   (AuditFailureQueue) as Lambda's invocation record, and the shard moves on.
   archiver        as Pipe → bus → rule: the Pipe's filter and the rule's pattern; a failed event is
-                  retried as Lambda retries an asynchronous event (2), then sent as is to the
+                  retried as Lambda retries an asynchronous event, then sent as is to the
                   function's dead-letter queue (ArchiveDeadLetterQueue), and the shard moves on.
 Checkpoints (.trace/local/checkpoints-<stage>.json) make a rerun neither skip nor repeat.
 Exit 1 when this run gave up on a record (the table and --json "failures" say which, and where its
