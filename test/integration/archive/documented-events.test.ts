@@ -22,10 +22,8 @@ const documentedStreamArn = () => documentedStreamEvent().Records[0]?.eventSourc
 
 function busEvent(record: DynamoDBRecord) {
   const [first] = resourcesOfType(loadTemplate("archive"), "AWS::Pipes::Pipe");
-  const { Source, DetailType } = first?.[1].Properties.TargetParameters.EventBridgeEventBusParameters as {
-    Source: string;
-    DetailType: string;
-  };
+  const parameters = first?.[1].Properties?.TargetParameters?.EventBridgeEventBusParameters ?? {};
+  const { Source, DetailType } = parameters as { Source: string; DetailType: string };
   return { ...envelope, source: Source, "detail-type": DetailType, detail: record };
 }
 
