@@ -10,9 +10,8 @@ export function localHandlers(clients: AwsClients, cliReporter: Reporter): Local
   // The handlers' per-batch log lines are for CloudWatch; on a terminal they are verbose-only.
   const reporter = overrideReporter(cliReporter, { info: (message, data) => cliReporter.debug(message, data) });
   return {
-    // A fully failed batch is reported record by record (not thrown) so the pump can checkpoint
-    // up to the first failure, as the event source mapping does.
-    audit: ({ auditTableName }) => auditHandler({ dynamodb: clients.dynamodb, auditTableName, reporter, throwOnFullBatchFailure: false }),
+    // As deployed: a fully failed batch throws (a function error, which the mapping bisects).
+    audit: ({ auditTableName }) => auditHandler({ dynamodb: clients.dynamodb, auditTableName, reporter }),
     archive: ({ bucket, kmsKeyArn }) => archiveHandler({ s3: clients.s3, dynamodb: clients.dynamodb, bucket, kmsKeyArn, reporter }),
   };
 }

@@ -3,7 +3,7 @@ import { DEFAULT_LOCAL_PORT } from "../core/config";
 import { usageError } from "../core/errors";
 import { packageRoot } from "../core/package-root";
 import { action } from "../ui/context";
-import { renderTable } from "../ui/output";
+import { renderLocalStreams } from "../ui/local-streams-render";
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -81,10 +81,17 @@ Example:
       `
 The emulator runs no Lambda and no EventBridge Pipe. This reads the real stream records of the
 deployed Configuration and TRAZABILIDAD tables and hands them to the same handler code that is
-deployed: Configuration records to audit_producer (batches of 100, partial failures retried),
-REMOVE records, wrapped as the Pipe delivers them and filtered by the bus rule's pattern, to the
-archiver. Checkpoints (.trace/local/checkpoints-<stage>.json) make a rerun neither skip nor repeat.
-Works against any environment with --env, but is meant for --local.`,
+deployed, with the delivery settings of the templates (cloudformation/audit.yaml, archive.yaml):
+  audit_producer  as its event source mapping: BatchSize, partial batch responses, bisect on error,
+                  MaximumRetryAttempts; then the batch's position goes to the on-failure queue
+                  (AuditFailureQueue) as Lambda's invocation record, and the shard moves on.
+  archiver        as Pipe → bus → rule: the Pipe's filter and the rule's pattern; a failed event is
+                  retried as Lambda retries an asynchronous event, then sent as is to the
+                  function's dead-letter queue (ArchiveDeadLetterQueue), and the shard moves on.
+Checkpoints (.trace/local/checkpoints-<stage>.json) make a rerun neither skip nor repeat.
+Exit 1 when this run gave up on a record (the table and --json "failures" say which, and where its
+failure message went) or a shard stopped at a record to retry. Works against any environment
+with --env, but is meant for --local.`,
     )
     .action(
       action<{ follow?: boolean; interval: string }>(async (ctx, options) => {
@@ -104,13 +111,8 @@ Works against any environment with --env, but is meant for --local.`,
           intervalMs: interval * 1000,
           handlers: localHandlers(clients, ctx.reporter),
         });
-        ctx.output.result(result, (r) =>
-          renderTable(
-            ["consumer", "read", "handled", "failed"],
-            r.consumers.map((c) => [c.name, String(c.read), String(c.handled), String(c.failed)]),
-          ),
-        );
-        if (result.consumers.some((c) => c.failed > 0)) process.exitCode = 1;
+        ctx.output.result(result, renderLocalStreams);
+        if (result.consumers.some((c) => c.failed > 0 || c.discarded > 0)) process.exitCode = 1;
       }),
     );
 

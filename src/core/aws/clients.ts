@@ -6,6 +6,7 @@ import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { DynamoDBClient, type DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
 import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
 import { S3Client } from "@aws-sdk/client-s3";
+import { SQSClient } from "@aws-sdk/client-sqs";
 import { STSClient } from "@aws-sdk/client-sts";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 
@@ -28,6 +29,8 @@ export interface AwsClients {
   readonly documents: DynamoDBDocumentClient;
   readonly streams: DynamoDBStreamsClient;
   readonly s3: S3Client;
+  /** Failure and dead-letter queues (local mode delivers failed stream records there). */
+  readonly sqs: SQSClient;
   readonly cloudformation: CloudFormationClient;
   readonly sts: STSClient;
   /** Closes the sockets of every client built so far. */
@@ -73,6 +76,8 @@ export const createStreamsClient = (settings: AwsSettings) => new DynamoDBStream
 export const createS3Client = (settings: AwsSettings) =>
   new S3Client({ ...commonConfig(settings), forcePathStyle: Boolean(settings.endpointUrl) });
 
+export const createSqsClient = (settings: AwsSettings) => new SQSClient(commonConfig(settings));
+
 export const createCloudFormationClient = (settings: AwsSettings) => new CloudFormationClient(commonConfig(settings));
 
 export const createStsClient = (settings: AwsSettings) => new STSClient(commonConfig(settings));
@@ -105,6 +110,9 @@ export function createAwsClients(settings: AwsSettings): AwsClients {
     },
     get s3() {
       return lazy("s3", () => createS3Client(settings));
+    },
+    get sqs() {
+      return lazy("sqs", () => createSqsClient(settings));
     },
     get cloudformation() {
       return lazy("cloudformation", () => createCloudFormationClient(settings));

@@ -123,7 +123,15 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   }
 
   reporter.info("3/7 feeding the stream records to audit_producer and the archiver (trace local streams)…");
-  await runLocalStreams({ clients, env, root: options.root, handlers: options.handlers, reporter, signal });
+  await runLocalStreams({
+    clients,
+    env,
+    root: options.root,
+    templatesDir: options.templatesDir,
+    handlers: options.handlers,
+    reporter,
+    signal,
+  });
 
   reporter.info(`4/7 exporting ${day}…`);
   const [manifest] = await exportDays(
@@ -155,7 +163,15 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   if (!before.Item) throw new TraceError(ErrorCode.failed, `demo record ${victimKey.id.S} is missing before its deletion`);
   reporter.info(`6/7 deleting ${victimKey.id.S} and archiving the deletion…`);
   await clients.dynamodb.send(new DeleteItemCommand({ TableName: outputs.TrazabilidadTableName, Key: victimKey }), { abortSignal: signal });
-  await runLocalStreams({ clients, env, root: options.root, handlers: options.handlers, reporter, signal });
+  await runLocalStreams({
+    clients,
+    env,
+    root: options.root,
+    templatesDir: options.templatesDir,
+    handlers: options.handlers,
+    reporter,
+    signal,
+  });
 
   reporter.info(`7/7 restoring ${victimKey.id.S} from the archive…`);
   const restored = await archiveRestore(

@@ -2,8 +2,9 @@
  * The local stand-in for what the emulator cannot run (Lambda event source mappings and
  * EventBridge Pipes): read each table's real stream records and hand them to the same handler
  * code that is deployed. Checkpoints are saved per consumer and shard only after the records
- * are handled, so a restart neither skips nor repeats; a failed record stops its shard there
- * (as a stream does) and is retried on the next run.
+ * are done (handled, or given up on and sent to a failure queue as the deployed service does),
+ * so a restart neither skips nor repeats; a record a consumer neither handles nor gives up on
+ * stops its shard there and is retried on the next run.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
@@ -17,17 +18,42 @@ export interface StreamConsumer {
   name: string;
   streamArn: string;
   /**
-   * Handles records of one shard, in order. Returns how many, from the start, were handled;
-   * fewer than given means the next one failed and must be retried.
+   * Handles records of one shard, in order. `done` counts the records, from the start, that are
+   * finished (handled or discarded); fewer than given means the next one must be retried.
    */
-  handle(records: DynamoDBRecord[]): Promise<number>;
+  handle(records: DynamoDBRecord[], shardId: string): Promise<ShardOutcome>;
+}
+
+/** Records a consumer gave up on after the configured retries, and where their failure went. */
+export interface DiscardedRecords {
+  consumer: string;
+  records: number;
+  firstEventId: string;
+  startSequenceNumber: string;
+  endSequenceNumber: string;
+  /** Invocations made before giving up. */
+  attempts: number;
+  reason: string;
+  /** The failure queue written to; absent when none is configured (the records are dropped). */
+  queueUrl?: string;
+  messageId?: string;
+}
+
+export interface ShardOutcome {
+  done: number;
+  discarded: DiscardedRecords[];
 }
 
 export interface ConsumerResult {
   name: string;
   read: number;
+  /** Records finished: handled, or discarded to the failure queue. */
   handled: number;
+  /** Shards stopped at a record that will be retried on the next run. */
   failed: number;
+  /** Records given up on in this run (sent to the failure queue). */
+  discarded: number;
+  failures: DiscardedRecords[];
 }
 
 type CheckpointFile = Record<string, Record<string, StreamCheckpoint>>;
@@ -59,11 +85,20 @@ export async function pumpStreams(options: {
     const saved = checkpoints[consumer.name]?.[consumer.streamArn] ?? {};
     const { shards } = await readStream(options.streams, consumer.streamArn, saved, { signal: options.signal });
     const next: StreamCheckpoint = { ...saved };
-    const result: ConsumerResult = { name: consumer.name, read: 0, handled: 0, failed: 0 };
+    const result: ConsumerResult = { name: consumer.name, read: 0, handled: 0, failed: 0, discarded: 0, failures: [] };
     for (const shard of shards) {
       result.read += shard.records.length;
-      const handled = await consumer.handle(shard.records);
+      const { done: handled, discarded } = await consumer.handle(shard.records, shard.shardId);
       result.handled += handled;
+      for (const d of discarded) {
+        result.discarded += d.records;
+        result.failures.push(d);
+        options.reporter.warn(
+          `${consumer.name}: gave up on ${d.records} record(s) from ${d.firstEventId} after ${d.attempts} attempt(s) (${d.reason}); ${
+            d.queueUrl ? `failure sent to ${d.queueUrl}` : "no failure queue configured, dropped"
+          }`,
+        );
+      }
       if (handled < shard.records.length) {
         result.failed += 1;
         options.reporter.warn(`${consumer.name}: record ${shard.records[handled]?.eventID} failed; it will be retried on the next run`);

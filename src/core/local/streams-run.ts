@@ -10,7 +10,10 @@ import { isAbortError } from "../errors";
 import type { Reporter } from "../reporter";
 import { resolveOutputs } from "../resources";
 import { sleep } from "../sleep";
-import { type BusEventHandler, batchConsumer, pipeConsumer, type StreamBatchHandler } from "./consumers";
+import type { OutputKey } from "../stacks";
+import { archiveConsumer, type BusEventHandler, mappingConsumer, type StreamBatchHandler } from "./consumers";
+import { readDeliverySettings } from "./delivery-settings";
+import { sqsFailureSink } from "./failure-records";
 import { stateDir } from "./manage";
 import { type ConsumerResult, pumpStreams, type StreamConsumer } from "./pump";
 
@@ -26,6 +29,8 @@ export interface LocalStreamsOptions {
   handlers: LocalHandlers;
   reporter: Reporter;
   signal: AbortSignal;
+  /** Where the templates are read from (delivery settings); default `<root>/cloudformation`. */
+  templatesDir?: string;
   /** Keep polling every `intervalMs` until interrupted. */
   follow?: boolean;
   intervalMs?: number;
@@ -40,24 +45,63 @@ export interface LocalStreamsResult {
 /** Where the local checkpoints of an environment live. */
 export const checkpointFile = (root: string, stage: string) => join(stateDir(root), `checkpoints-${stage}.json`);
 
-/** Builds the consumers from the deployed stacks' outputs. */
-export async function localConsumers(options: Pick<LocalStreamsOptions, "clients" | "env" | "handlers">): Promise<StreamConsumer[]> {
+/** The stream parameter each archive Pipe reads, per archived table (config `archivedTables`). */
+const ARCHIVED_STREAMS: Record<string, "TrazabilidadStreamArn" | "ConfigurationStreamArn"> = {
+  TRAZABILIDAD: "TrazabilidadStreamArn",
+  Configuration: "ConfigurationStreamArn",
+};
+
+/**
+ * Builds the consumers from the deployed stacks' outputs and the delivery settings in the
+ * templates (batch size, retries, bisect, filters, failure queues).
+ */
+export async function localConsumers(
+  options: Pick<LocalStreamsOptions, "clients" | "env" | "handlers" | "root" | "templatesDir" | "signal">,
+): Promise<StreamConsumer[]> {
   const { clients, env, handlers } = options;
-  const outputs = await resolveOutputs(clients.cloudformation, env, [
+  const settings = readDeliverySettings(options.templatesDir ?? join(options.root, "cloudformation"));
+  const queues = [settings.audit.onFailureQueueOutput, settings.archive.functionDeadLetterQueueOutput].filter(
+    (k): k is OutputKey => k !== undefined,
+  );
+  const outputs: Record<string, string> = await resolveOutputs(clients.cloudformation, env, [
     "ConfigurationStreamArn",
     "TrazabilidadStreamArn",
     "AuditTableName",
+    "AuditProducerAliasArn",
     "DataBucketName",
     "DataKeyArn",
+    ...queues,
   ]);
-  const archive = handlers.archive({ bucket: outputs.DataBucketName, kmsKeyArn: outputs.DataKeyArn });
+  const sendFailure = sqsFailureSink(clients.sqs, options.signal);
+  const onFailure = settings.audit.onFailureQueueOutput ? outputs[settings.audit.onFailureQueueOutput] : undefined;
+  const deadLetter = settings.archive.functionDeadLetterQueueOutput ? outputs[settings.archive.functionDeadLetterQueueOutput] : undefined;
   const consumers: StreamConsumer[] = [
-    batchConsumer("audit_producer", outputs.ConfigurationStreamArn, handlers.audit({ auditTableName: outputs.AuditTableName })),
+    mappingConsumer({
+      name: "audit_producer",
+      streamArn: outputs.ConfigurationStreamArn ?? "",
+      functionArn: outputs.AuditProducerAliasArn ?? "",
+      settings: settings.audit,
+      handle: handlers.audit({ auditTableName: outputs.AuditTableName ?? "" }),
+      ...(onFailure ? { onFailureQueueUrl: onFailure } : {}),
+      sendFailure,
+    }),
   ];
-  const archived: Record<string, string> = { TRAZABILIDAD: outputs.TrazabilidadStreamArn, Configuration: outputs.ConfigurationStreamArn };
+  const archive = handlers.archive({ bucket: outputs.DataBucketName ?? "", kmsKeyArn: outputs.DataKeyArn ?? "" });
   for (const table of env.archivedTables) {
-    const arn = archived[table];
-    if (arn) consumers.push(pipeConsumer(`archiver:${table}`, arn, archive));
+    const parameter = ARCHIVED_STREAMS[table];
+    const pipe = settings.pipes.find((p) => p.sourceParameter === parameter);
+    if (!parameter || !pipe) continue;
+    consumers.push(
+      archiveConsumer({
+        name: `archiver:${table}`,
+        streamArn: outputs[parameter] ?? "",
+        pipe,
+        target: settings.archive,
+        handle: archive,
+        ...(deadLetter ? { deadLetterQueueUrl: deadLetter } : {}),
+        sendFailure,
+      }),
+    );
   }
   return consumers;
 }
@@ -78,8 +122,15 @@ export async function runLocalStreams(options: LocalStreamsOptions): Promise<Loc
     });
     rounds++;
     for (const r of results) {
-      const sum = totals.get(r.name) ?? { name: r.name, read: 0, handled: 0, failed: 0 };
-      totals.set(r.name, { name: r.name, read: sum.read + r.read, handled: sum.handled + r.handled, failed: sum.failed + r.failed });
+      const sum = totals.get(r.name) ?? { name: r.name, read: 0, handled: 0, failed: 0, discarded: 0, failures: [] };
+      totals.set(r.name, {
+        name: r.name,
+        read: sum.read + r.read,
+        handled: sum.handled + r.handled,
+        failed: sum.failed + r.failed,
+        discarded: sum.discarded + r.discarded,
+        failures: [...sum.failures, ...r.failures],
+      });
       if (options.follow && r.read > 0) options.reporter.info(`${r.name}: ${r.handled}/${r.read} record(s) handled`);
     }
     if (!options.follow) break;

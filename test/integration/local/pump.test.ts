@@ -27,23 +27,23 @@ describe("pumpStreams (local stand-in for event source mappings and pipes)", () 
       async handle(records: DynamoDBRecord[]) {
         for (const [i, record] of records.entries()) {
           const key = record.dynamodb?.Keys?.key?.S ?? "?";
-          if (key === failOn) return i;
+          if (key === failOn) return { done: i, discarded: [] };
           seen.push(key);
         }
-        return records.length;
+        return { done: records.length, discarded: [] };
       },
     };
     const checkpointFile = join(mkdtempSync(join(tmpdir(), "trace-pump-")), "checkpoints.json");
     const run = () => pumpStreams({ streams: clients.streams, consumers: [consumer], checkpointFile, reporter: silentReporter });
 
-    expect(await run()).toEqual([{ name: "test", read: 4, handled: 2, failed: 1 }]);
+    expect(await run()).toEqual([{ name: "test", read: 4, handled: 2, failed: 1, discarded: 0, failures: [] }]);
     expect(seen).toEqual(["a", "b"]);
 
     failOn = undefined;
-    expect(await run()).toEqual([{ name: "test", read: 2, handled: 2, failed: 0 }]);
+    expect(await run()).toEqual([{ name: "test", read: 2, handled: 2, failed: 0, discarded: 0, failures: [] }]);
     expect(seen).toEqual(["a", "b", "c", "d"]);
 
-    expect(await run()).toEqual([{ name: "test", read: 0, handled: 0, failed: 0 }]);
+    expect(await run()).toEqual([{ name: "test", read: 0, handled: 0, failed: 0, discarded: 0, failures: [] }]);
     await put("e");
     await run();
     expect(seen).toEqual(["a", "b", "c", "d", "e"]);

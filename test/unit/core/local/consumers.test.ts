@@ -1,60 +1,219 @@
 import type { DynamoDBRecord } from "aws-lambda";
 import { describe, expect, it } from "vitest";
-import { batchConsumer, pipeConsumer } from "../../../../src/core/local/consumers";
+import { archiveConsumer, mappingConsumer } from "../../../../src/core/local/consumers";
+import type { StreamMappingSettings } from "../../../../src/core/local/delivery-settings";
+import type { FailureSink, StreamInvocationRecord } from "../../../../src/core/local/failure-records";
 import { insertRecord, modifyRecord, removeRecord } from "../../../support/stream-records";
 
 const records = (n: number) => Array.from({ length: n }, (_, i) => insertRecord({ key: { S: `k${i}` } }));
 const seq = (r: DynamoDBRecord | undefined) => r?.dynamodb?.SequenceNumber ?? "";
+const keyOf = (r: DynamoDBRecord) => r.dynamodb?.Keys?.key?.S ?? "?";
 
-describe("batchConsumer (event source mapping semantics)", () => {
-  it("sends batches of the mapping's size and reports all handled", async () => {
+const MAPPING: StreamMappingSettings = {
+  logicalId: "Mapping",
+  batchSize: 100,
+  reportBatchItemFailures: true,
+  bisectBatchOnFunctionError: true,
+  maximumRetryAttempts: 5,
+  maximumRecordAgeInSeconds: 86400,
+  onFailureQueueOutput: "AuditFailureQueueUrl",
+};
+
+const invocationRecord = (sent: { body: unknown }[], i = 0) => sent[i]?.body as StreamInvocationRecord;
+
+function recordingSink() {
+  const sent: { queueUrl: string; body: unknown; attributes: unknown }[] = [];
+  const sink: FailureSink = async (queueUrl, body, attributes) => {
+    sent.push({ queueUrl, body, attributes });
+    return `m-${sent.length}`;
+  };
+  return { sent, sink };
+}
+
+function mapping(handle: Parameters<typeof mappingConsumer>[0]["handle"], settings: Partial<StreamMappingSettings> = {}) {
+  const { sent, sink } = recordingSink();
+  const consumer = mappingConsumer({
+    name: "audit_producer",
+    streamArn: "arn:stream",
+    functionArn: "arn:aws:lambda:us-east-1:123456789012:function:audit_producer:learn",
+    settings: { ...MAPPING, ...settings },
+    handle,
+    onFailureQueueUrl: "https://sqs/failures",
+    sendFailure: sink,
+  });
+  return { consumer, sent };
+}
+
+describe("mappingConsumer (Lambda event source mapping semantics)", () => {
+  it("sends batches of the mapping's size and finishes them all", async () => {
     const sizes: number[] = [];
-    const consumer = batchConsumer("audit", "arn", async (event) => {
+    const { consumer, sent } = mapping(async (event) => {
       sizes.push(event.Records.length);
       return { batchItemFailures: [] };
     });
-    expect(await consumer.handle(records(250))).toBe(250);
+    expect(await consumer.handle(records(250), "shard-1")).toEqual({ done: 250, discarded: [] });
     expect(sizes).toEqual([100, 100, 50]);
+    expect(sent).toEqual([]);
   });
 
-  it("stops at the first reported failure, whatever order the failures come in", async () => {
-    const input = records(150);
-    const consumer = batchConsumer("audit", "arn", async (event) => ({
-      batchItemFailures: event.Records.filter((r) => r === input[130] || r === input[120]).map((r) => ({ itemIdentifier: seq(r) })),
-    }));
-    expect(await consumer.handle(input)).toBe(120);
+  it("retries from the first reported failure MaximumRetryAttempts times, then sends that suffix's position and moves on", async () => {
+    const input = records(5);
+    const poison = input[2];
+    const batches: string[][] = [];
+    const { consumer, sent } = mapping(async (event) => {
+      batches.push(event.Records.map(keyOf));
+      return { batchItemFailures: event.Records.filter((r) => r === poison).map((r) => ({ itemIdentifier: seq(r) })) };
+    });
+    const outcome = await consumer.handle(input, "shard-1");
+    expect(outcome.done).toBe(5);
+    // The first invocation saw all five; every retry only the failed record and those after it.
+    expect(batches).toEqual([["k0", "k1", "k2", "k3", "k4"], ...Array(5).fill(["k2", "k3", "k4"])]);
+    expect(sent).toHaveLength(1);
+    const message = sent[0]?.body as StreamInvocationRecord;
+    expect(sent[0]?.queueUrl).toBe("https://sqs/failures");
+    expect(message.requestContext).toMatchObject({ condition: "RetryAttemptsExhausted", approximateInvokeCount: 6 });
+    expect(message.requestContext.functionArn).toMatch(/:function:audit_producer:learn$/);
+    expect(message.responseContext).toEqual({ statusCode: 200, executedVersion: "$LATEST" });
+    expect(message.DDBStreamBatchInfo).toMatchObject({
+      shardId: "shard-1",
+      startSequenceNumber: seq(poison),
+      endSequenceNumber: seq(input[4]),
+      batchSize: 3,
+      streamArn: "arn:stream",
+    });
+    expect(outcome.discarded).toEqual([
+      expect.objectContaining({
+        records: 3,
+        attempts: 6,
+        firstEventId: poison?.eventID,
+        queueUrl: "https://sqs/failures",
+        messageId: "m-1",
+      }),
+    ]);
   });
 
-  it("treats a thrown invocation as the whole batch failing", async () => {
-    let calls = 0;
-    const consumer = batchConsumer("audit", "arn", async () => {
-      calls++;
-      if (calls === 2) throw new Error("boom");
+  it("bisects a thrown batch down to the poison record, which alone is retried and sent; the others succeed", async () => {
+    const input = records(8);
+    const poison = input[5];
+    const handled: string[] = [];
+    const { consumer, sent } = mapping(async (event) => {
+      // A handler that throws whenever its batch holds the poison record (no partial response).
+      if (event.Records.includes(poison as DynamoDBRecord)) throw new Error("Item size has exceeded the maximum allowed size");
+      handled.push(...event.Records.map(keyOf));
       return { batchItemFailures: [] };
     });
-    expect(await consumer.handle(records(250))).toBe(100);
+    expect((await consumer.handle(input, "s")).done).toBe(8);
+    expect(handled.sort()).toEqual(["k0", "k1", "k2", "k3", "k4", "k6", "k7"]);
+    const message = sent[0]?.body as StreamInvocationRecord;
+    expect(sent).toHaveLength(1);
+    expect(message.DDBStreamBatchInfo).toMatchObject({ startSequenceNumber: seq(poison), endSequenceNumber: seq(poison), batchSize: 1 });
+    expect(message.responseContext.functionError).toBe("Unhandled");
+    expect(message.requestContext.approximateInvokeCount).toBe(6);
+  });
+
+  it("without bisect, a thrown batch is retried whole and then sent whole", async () => {
+    const input = records(4);
+    let calls = 0;
+    const { consumer, sent } = mapping(
+      async () => {
+        calls++;
+        throw new Error("boom");
+      },
+      { bisectBatchOnFunctionError: false, maximumRetryAttempts: 2 },
+    );
+    expect((await consumer.handle(input, "s")).done).toBe(4);
+    expect(calls).toBe(3);
+    expect(invocationRecord(sent).DDBStreamBatchInfo.batchSize).toBe(4);
+  });
+
+  it("an unknown item identifier fails the whole batch, as Lambda treats it", async () => {
+    const input = records(3);
+    const { consumer, sent } = mapping(async () => ({ batchItemFailures: [{ itemIdentifier: "" }] }), { maximumRetryAttempts: 0 });
+    await consumer.handle(input, "s");
+    expect(invocationRecord(sent).DDBStreamBatchInfo).toMatchObject({
+      startSequenceNumber: seq(input[0]),
+      batchSize: 3,
+    });
+  });
+
+  it("ignores batch item failures when the mapping does not report them", async () => {
+    const { consumer, sent } = mapping(async (event) => ({ batchItemFailures: [{ itemIdentifier: seq(event.Records[0]) }] }), {
+      reportBatchItemFailures: false,
+    });
+    expect(await consumer.handle(records(3), "s")).toEqual({ done: 3, discarded: [] });
+    expect(sent).toEqual([]);
+  });
+
+  it("with unbounded retries (-1) stops the shard at the failed record for the next run", async () => {
+    const input = records(150);
+    const { consumer, sent } = mapping(
+      async (event) => ({
+        batchItemFailures: event.Records.filter((r) => r === input[130] || r === input[120]).map((r) => ({ itemIdentifier: seq(r) })),
+      }),
+      { maximumRetryAttempts: -1 },
+    );
+    expect(await consumer.handle(input, "s")).toEqual({ done: 120, discarded: [] });
+    expect(sent).toEqual([]);
   });
 });
 
-describe("pipeConsumer (pipe → bus → REMOVE rule semantics)", () => {
-  it("hands only REMOVE records, wrapped in the bus envelope, and stops at a failure", async () => {
+describe("archiveConsumer (Pipe → bus → rule → asynchronous Lambda semantics)", () => {
+  const pipe = { filterPatterns: [{ eventName: ["REMOVE"] }] };
+  const target = { rulePattern: { source: ["trace.archive"], detail: { eventName: ["REMOVE"] } }, functionRetryAttempts: 2 };
+
+  it("hands only REMOVE records, wrapped in the bus envelope; a failing event is retried, then dead-lettered as is", async () => {
     const input = [
       insertRecord({ key: { S: "a" } }),
       removeRecord({ key: { S: "a" } }),
       modifyRecord({ key: { S: "b" } }, { key: { S: "b" }, v: { N: "1" } }),
-      removeRecord({ key: { S: "b" } }),
       removeRecord({ key: { S: "c" } }),
+      removeRecord({ key: { S: "b" } }),
     ];
-    const seen: unknown[] = [];
-    const consumer = pipeConsumer("archiver", "arn", async (event) => {
-      const e = event as { source: string; "detail-type": string; detail: DynamoDBRecord };
-      if (e.detail.dynamodb?.Keys?.key?.S === "c") throw new Error("S3 down");
-      seen.push([e.source, e["detail-type"], e.detail.eventName, e.detail.dynamodb?.Keys?.key?.S]);
+    const seen: string[] = [];
+    const { sent, sink } = recordingSink();
+    const consumer = archiveConsumer({
+      name: "archiver:Configuration",
+      streamArn: "arn",
+      pipe,
+      target,
+      deadLetterQueueUrl: "https://sqs/dlq",
+      sendFailure: sink,
+      handle: async (event) => {
+        const e = event as { source: string; "detail-type": string; detail: DynamoDBRecord };
+        seen.push(`${e.source}|${e["detail-type"]}|${e.detail.eventName}|${keyOf(e.detail)}`);
+        if (keyOf(e.detail) === "c") throw new Error("S3 down");
+      },
     });
-    expect(await consumer.handle(input)).toBe(4);
+    const outcome = await consumer.handle(input, "s");
+    expect(outcome.done).toBe(5);
     expect(seen).toEqual([
-      ["trace.archive", "DynamoDB Stream Record", "REMOVE", "a"],
-      ["trace.archive", "DynamoDB Stream Record", "REMOVE", "b"],
+      "trace.archive|DynamoDB Stream Record|REMOVE|a",
+      ...Array(3).fill("trace.archive|DynamoDB Stream Record|REMOVE|c"),
+      "trace.archive|DynamoDB Stream Record|REMOVE|b",
     ]);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.queueUrl).toBe("https://sqs/dlq");
+    expect(sent[0]?.body).toMatchObject({ source: "trace.archive", detail: { eventName: "REMOVE", eventID: input[3]?.eventID } });
+    expect(sent[0]?.attributes).toMatchObject({
+      RequestID: { DataType: "String" },
+      ErrorCode: { DataType: "Number", StringValue: "200" },
+      ErrorMessage: { DataType: "String", StringValue: "S3 down" },
+    });
+    expect(outcome.discarded).toEqual([expect.objectContaining({ records: 1, attempts: 3, firstEventId: input[3]?.eventID })]);
+  });
+
+  it("lets nothing through that the Pipe's filter or the rule's pattern rejects", async () => {
+    const seen: unknown[] = [];
+    const { sink } = recordingSink();
+    const consumer = archiveConsumer({
+      name: "archiver",
+      streamArn: "arn",
+      pipe: { filterPatterns: [{ eventName: ["INSERT"] }] },
+      target,
+      sendFailure: sink,
+      handle: async (event) => seen.push(event),
+    });
+    expect((await consumer.handle([removeRecord({ key: { S: "a" } }), insertRecord({ key: { S: "b" } })], "s")).done).toBe(2);
+    expect(seen).toEqual([]);
   });
 });
