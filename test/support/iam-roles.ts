@@ -75,3 +75,51 @@ export function allowingStatements(policy: PolicyDocument, action: string, resou
       asArray(s.Resource).some((r) => wildcardMatch(r, resourceArn)),
   );
 }
+
+/** The data key's key policy from base.yaml, resolved. */
+export function dataKeyPolicy(ctx: ResolveContext): { Statement: (PolicyStatement & { Principal: Json })[] } {
+  const template = loadTemplate("base");
+  return resolveValue(template, resource(template, "DataKey").Properties.KeyPolicy, ctx);
+}
+
+const CONDITION_OPERATORS: Record<string, (pattern: string, value: string) => boolean> = {
+  StringEquals: (p, v) => p === v,
+  StringLike: (p, v) => wildcardMatch(p, v),
+  ArnEquals: (p, v) => p === v,
+  ArnLike: (p, v) => wildcardMatch(p, v),
+};
+
+/** Whether a statement's conditions hold for a request context; unknown operators fail loudly. */
+export function conditionsHold(condition: Json, context: Record<string, string>): boolean {
+  if (!condition) return true;
+  return Object.entries(condition as Record<string, Record<string, string | string[]>>).every(([operator, keys]) => {
+    const test = CONDITION_OPERATORS[operator];
+    if (!test) throw new Error(`condition operator ${operator} is not modelled: add it to CONDITION_OPERATORS`);
+    return Object.entries(keys).every(([key, patterns]) => {
+      const value = context[key];
+      return value !== undefined && asArray(patterns).some((p) => test(p, value));
+    });
+  });
+}
+
+/**
+ * The key-policy statements that let `principal` do `action` on the key: for a role, the
+ * statement delegating to the account's IAM (the role's own policy must then allow it too); for
+ * a service, the statement naming that service principal, with its conditions evaluated.
+ */
+export function keyPolicyAllowing(
+  keyPolicy: { Statement: (PolicyStatement & { Principal: Json })[] },
+  principal: { role: string } | { service: string },
+  action: string,
+  context: Record<string, string>,
+  account: string,
+): PolicyStatement[] {
+  return keyPolicy.Statement.filter((s) => {
+    if (s.Effect !== "Allow" || !asArray(s.Action).some((a) => wildcardMatch(a, action, true))) return false;
+    const named =
+      "role" in principal
+        ? asArray(s.Principal?.AWS ?? []).includes(`arn:aws:iam::${account}:root`)
+        : asArray(s.Principal?.Service ?? []).some((svc: string) => svc.split(".")[0] === principal.service);
+    return named && conditionsHold(s.Condition, context);
+  });
+}

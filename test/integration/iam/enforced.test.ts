@@ -7,6 +7,7 @@
 // resource-scoped statement for them can never match there: those statements are listed below as
 // not enforced by the emulator, and the paths use admin credentials for those services.
 import { spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Logger } from "@aws-lambda-powertools/logger";
 import {
@@ -19,15 +20,22 @@ import {
 } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHandler as createArchiver } from "../../../lambda/archiver";
+import { createHandler as createAuditProducer } from "../../../lambda/audit-producer";
 import { configFromEnv, createHandler as createExport } from "../../../lambda/export";
 import { toPipeBusEvent } from "../../../src/core/archive/pipe-event";
 import { createAwsClients } from "../../../src/core/aws/clients";
 import { type RunningEmulator, startEmulator } from "../../../src/core/local/emulator";
 import { silentReporter } from "../../../src/core/reporter";
 import type { StackId } from "../../../src/core/stacks";
+import { readStream } from "../../../src/core/streams";
+import { type CallLog, callLog, recordCalls } from "../../support/call-recorder";
+import { loadTemplate, resource, roleStatements } from "../../support/cloudformation";
 import { createStreamTable, stringKey } from "../../support/fixtures";
 import { type PolicyDocument, type ResolveContext, rolePolicy } from "../../support/iam-roles";
 import { projectRoot } from "../../support/paths";
+import { insertRecord } from "../../support/stream-records";
+import { createAuditTables } from "../audit/audit-tables";
+import { checkCalls, modelledCalls, whoCallsWhat } from "./calls";
 
 type Credentials = { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 const ACCOUNT = "123456789012";
@@ -43,6 +51,12 @@ const NOT_ENFORCED = ["dynamodb", "kms", "events", "lambda", "logs"];
 let emulator: RunningEmulator;
 let admin: Credentials;
 const queues: Record<string, { url: string; arn: string }> = {};
+/** What the emulator named: the tables (random audit names) and their streams. */
+const made = { trazabilidadStream: "", configurationTable: "", configurationStream: "", auditTable: "" };
+/** Every call of every principal while the paths run with the template's policies. */
+const log: CallLog = callLog();
+let recording: CallLog | undefined;
+const WHERE = { region: REGION, account: ACCOUNT };
 
 function py(request: Record<string, unknown>, credentials: Credentials | null = admin) {
   const python = join(projectRoot, ".venv", "bin", "python");
@@ -70,22 +84,23 @@ const context = (): ResolveContext => ({
     DataBucketName: BUCKET,
     DataKeyArn: KEY_ARN,
     PermissionsBoundaryArn: "",
-    TrazabilidadStreamArn: arn("dynamodb", `table/${PREFIX}TRAZABILIDAD/stream/2026-01-01T00:00:00.000`),
-    ConfigurationStreamArn: arn("dynamodb", `table/${PREFIX}Configuration/stream/2026-01-01T00:00:00.000`),
+    TrazabilidadStreamArn: made.trazabilidadStream,
+    ConfigurationStreamArn: made.configurationStream,
   },
   refs: {},
   arns: {
     TrazabilidadTable: arn("dynamodb", `table/${PREFIX}TRAZABILIDAD`),
-    ConfigurationTable: arn("dynamodb", `table/${PREFIX}Configuration`),
-    AuditTable: arn("dynamodb", `table/${PREFIX}Audit`),
+    ConfigurationTable: arn("dynamodb", `table/${made.configurationTable}`),
+    AuditTable: arn("dynamodb", `table/${made.auditTable}`),
     ExportDeadLetterQueue: queues.export?.arn as string,
     ArchiveDeadLetterQueue: queues.archive?.arn as string,
     AuditFailureQueue: queues.audit?.arn as string,
     ExportFunction: arn("lambda", `function:${PREFIX}trazabilidad_export`),
     ArchiveBus: arn("events", `event-bus/${PREFIX}trace-archive`),
-    ExportLogGroup: arn("logs", "log-group:/aws/lambda/export"),
-    ArchiverLogGroup: arn("logs", "log-group:/aws/lambda/archiver"),
-    AuditProducerLogGroup: arn("logs", "log-group:/aws/lambda/audit_producer"),
+    // GetAtt LogGroup.Arn ends in ":*".
+    ExportLogGroup: arn("logs", `log-group:/aws/lambda/${PREFIX}trazabilidad_export:*`),
+    ArchiverLogGroup: arn("logs", `log-group:/aws/lambda/${PREFIX}archiver:*`),
+    AuditProducerLogGroup: arn("logs", `log-group:/aws/lambda/${PREFIX}audit_producer:*`),
   },
 });
 
@@ -101,27 +116,62 @@ function assumeRole(name: string, policy: PolicyDocument): Credentials {
   return ok({ op: "assume", roleArn: role.arn }) as unknown as Credentials;
 }
 
-const clients = (credentials: Credentials) =>
-  createAwsClients({ region: REGION, endpointUrl: emulator.endpoint, credentials, maxAttempts: 1 });
+/** Clients with these credentials; while recording, every call is logged as `principal`. */
+function clients(credentials: Credentials, principal?: string) {
+  const built = createAwsClients({ region: REGION, endpointUrl: emulator.endpoint, credentials, maxAttempts: 1 });
+  if (recording && principal)
+    for (const client of [built.s3, built.dynamodb, built.streams]) recordCalls(client, principal, recording, WHERE);
+  return built;
+}
 
 const logger = new Logger({ serviceName: "iam-test", logLevel: "CRITICAL" });
 
 /** A path: the calls a principal makes, run with the given credentials; throws when any is denied. */
-type Path = (role: Credentials) => Promise<void>;
+type Path = (role: Credentials, principal: string) => Promise<void>;
 
+// A send to a KMS-encrypted queue (SQS asks KMS for a data key with the sender's credentials).
 const sendTo =
   (queue: string): Path =>
-  async (role) => {
+  async (role, principal) => {
+    const queueArn = queues[queue]?.arn as string;
+    recording?.add({ principal, action: "sqs:SendMessage", resource: queueArn, implied: "dead-letter/on-failure send (driven)" });
+    recording?.add({ principal, action: "kms:GenerateDataKey", resource: KEY_ARN, implied: "SSE-KMS queue on sqs:SendMessage" });
+    recording?.add({ principal, action: "kms:Decrypt", resource: KEY_ARN, implied: "SSE-KMS queue on sqs:SendMessage" });
     const answer = py({ op: "send", url: queues[queue]?.url, body: `{"from":"${queue}"}` }, role);
     if (!answer.ok) throw new Error(`SendMessage to ${queue}: ${answer.error}`);
   };
 
+// What a DynamoDB stream source does (the Pipe, and Lambda's event source mapping with the
+// function's role): describe the stream, get a shard iterator, read the records.
+const readsStream =
+  (stream: () => string): Path =>
+  async (_role, principal) => {
+    const { records } = await readStream(clients(admin, principal).streams, stream());
+    expect(Array.isArray(records)).toBe(true);
+  };
+
+// The audit producer on a batch with one record that cannot be written (its entry is too large):
+// the batch reports it, and the event source mapping sends the batch's description to the
+// on-failure queue with the function's role.
+const auditBatch: Path = async (role, principal) => {
+  const handle = createAuditProducer({
+    dynamodb: clients(admin, principal).dynamodb,
+    auditTableName: made.auditTable,
+    reporter: silentReporter,
+  });
+  const fine = insertRecord({ key: { S: "A" }, value: { S: "1" } });
+  const poison = insertRecord({ key: { S: "BIG" }, value: { S: "x".repeat(404_980) } });
+  const response = await handle({ Records: [fine, poison] });
+  expect(response.batchItemFailures).toHaveLength(1);
+  await sendTo("audit")(role, principal);
+};
+
 // The export's writes: the scheduled handler (CSV and manifest for two days), then a multipart
 // upload and an aborted one (the export uploads with lib-storage in 8 MiB parts and aborts on failure).
-const exportWrites: Path = async (role) => {
-  const adminClients = clients(admin);
+const exportWrites: Path = async (role, principal) => {
+  const adminClients = clients(admin, principal);
   const handler = createExport({
-    clients: { dynamodb: adminClients.dynamodb, s3: clients(role).s3 },
+    clients: { dynamodb: adminClients.dynamodb, s3: clients(role, principal).s3 },
     logger,
     config: () =>
       configFromEnv({
@@ -133,7 +183,7 @@ const exportWrites: Path = async (role) => {
       }),
   });
   await handler({ scheduledTime: "2026-11-23T18:00:00Z" }, { getRemainingTimeInMillis: () => 900_000 });
-  const s3 = clients(role).s3 as S3Client;
+  const s3 = clients(role, principal).s3 as S3Client;
   const Key = "exports/it-TRAZABILIDAD/dt=2026-11-23/multipart.csv";
   const sse = { ServerSideEncryption: "aws:kms", SSEKMSKeyId: KEY_ARN } as const;
   const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key, ...sse }));
@@ -146,10 +196,10 @@ const exportWrites: Path = async (role) => {
 };
 
 // The archiver's writes: a REMOVE event as the Pipe delivers it (hash-key table: no DescribeTable).
-const archiveWrites: Path = async (role) => {
+const archiveWrites: Path = async (role, principal) => {
   const handle = createArchiver({
-    s3: clients(role).s3,
-    dynamodb: clients(admin).dynamodb,
+    s3: clients(role, principal).s3,
+    dynamodb: clients(admin, principal).dynamodb,
     bucket: BUCKET,
     kmsKeyArn: KEY_ARN,
     reporter: silentReporter,
@@ -182,9 +232,9 @@ interface RoleCase {
 const ROLES: RoleCase[] = [
   { stack: "traceability", role: "ExportRole", paths: [exportWrites, sendTo("export")] },
   { stack: "traceability", role: "SchedulerRole", paths: [sendTo("export")] },
-  { stack: "audit", role: "AuditProducerRole", paths: [sendTo("audit")] },
+  { stack: "audit", role: "AuditProducerRole", paths: [readsStream(() => made.configurationStream), auditBatch] },
   { stack: "archive", role: "ArchiverRole", paths: [archiveWrites, sendTo("archive")] },
-  { stack: "archive", role: "PipeRole", paths: [sendTo("archive")] },
+  { stack: "archive", role: "PipeRole", paths: [readsStream(() => made.trazabilidadStream), sendTo("archive")] },
 ];
 
 const enforced = (statement: PolicyDocument["Statement"][number]) =>
@@ -202,7 +252,13 @@ describe("every role under IAM enforcement (separate moto server)", () => {
     for (const name of ["export", "archive", "audit"]) queues[name] = ok({ op: "queue", name: `${PREFIX}${name}-dlq` }) as never;
     const adminClients = clients(admin);
     await adminClients.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-    await createStreamTable(adminClients.dynamodb, { TableName: `${PREFIX}TRAZABILIDAD`, ...stringKey("id") });
+    made.trazabilidadStream = await createStreamTable(adminClients.dynamodb, { TableName: `${PREFIX}TRAZABILIDAD`, ...stringKey("id") });
+    const audit = await createAuditTables(adminClients.dynamodb);
+    Object.assign(made, {
+      configurationTable: audit.configurationTable,
+      configurationStream: audit.streamArn,
+      auditTable: audit.auditTable,
+    });
   });
   afterAll(async () => emulator?.stop());
 
@@ -211,14 +267,19 @@ describe("every role under IAM enforcement (separate moto server)", () => {
       Version: "2012-10-17",
       Statement: [{ Effect: "Allow", Action: "sqs:ListQueues", Resource: "*" }],
     });
-    await expect(sendTo("export")(nobody)).rejects.toThrow(/AccessDenied|403/);
-    await expect(archiveWrites(nobody)).rejects.toThrow(/Access ?Denied/i);
+    await expect(sendTo("export")(nobody, "nobody")).rejects.toThrow(/AccessDenied|403/);
+    await expect(archiveWrites(nobody, "nobody")).rejects.toThrow(/Access ?Denied/i);
   });
 
   for (const { stack, role, paths } of ROLES) {
     it(`${role}: every path passes with the template's policy`, async () => {
       const credentials = assumeRole(`${PREFIX}${role}`, rolePolicy(stack, role, context()));
-      for (const path of paths) await path(credentials);
+      recording = log;
+      try {
+        for (const path of paths) await path(credentials, role);
+      } finally {
+        recording = undefined;
+      }
     });
 
     it(`${role}: removing any enforced statement makes some path fail`, async () => {
@@ -227,7 +288,7 @@ describe("every role under IAM enforcement (separate moto server)", () => {
       expect(statements.length).toBeGreaterThan(0);
       for (const removed of statements) {
         const credentials = assumeRole(`${PREFIX}${role}`, { ...policy, Statement: policy.Statement.filter((s) => s !== removed) });
-        const results = await Promise.allSettled(paths.map((path) => path(credentials)));
+        const results = await Promise.allSettled(paths.map((path) => path(credentials, role)));
         const denied = results.filter((r) => r.status === "rejected" && /denied|403/i.test(String(r.reason)));
         expect(denied.length, `${role} without ${removed.Sid} still passes every path`).toBeGreaterThan(0);
       }
@@ -259,4 +320,35 @@ describe("every role under IAM enforcement (separate moto server)", () => {
       "PipeRole.EncryptedDeadLetterQueue",
     ]);
   });
+
+  it("every recorded and modelled call is allowed by its principal's policy and the key policy; none is unused", () => {
+    const calls = [...log.calls, ...modelledCalls(context(), WHERE)];
+    const policies = Object.fromEntries(ROLES.map(({ stack, role }) => [role, rolePolicy(stack, role, context())]));
+    expect(checkCalls(calls, policies, context(), ACCOUNT)).toEqual({ denied: [], unused: [] });
+  });
+
+  it("README's 'Who calls what (generated)' table is the recorded list", () => {
+    const calls = [...log.calls, ...modelledCalls(context(), WHERE)];
+    const policies = Object.fromEntries(ROLES.map(({ stack, role }) => [role, rolePolicy(stack, role, context())]));
+    const raw = (role: string, sid: string) => {
+      const found = ROLES.find((r) => r.role === role) as RoleCase;
+      return roleStatements(resource(loadTemplate(found.stack), role)).find((s: { Sid: string }) => s.Sid === sid);
+    };
+    const table = whoCallsWhat(calls, policies, context(), ACCOUNT, raw);
+    const readme = join(projectRoot, "README.md");
+    const current = readFileSync(readme, "utf8");
+    const updated = replaceSection(current, table);
+    if (process.env.UPDATE_CALL_TABLE) writeFileSync(readme, updated);
+    else expect(current, "README's table is stale: run `npm run docs:calls`").toBe(updated);
+  });
 });
+
+const BEGIN = "<!-- who-calls-what:begin (generated by `npm run docs:calls`; do not edit) -->";
+const END = "<!-- who-calls-what:end -->";
+
+function replaceSection(readme: string, table: string): string {
+  const start = readme.indexOf(BEGIN);
+  const end = readme.indexOf(END);
+  if (start < 0 || end < 0) throw new Error("README has no who-calls-what markers");
+  return `${readme.slice(0, start + BEGIN.length)}\n${table}${readme.slice(end)}`;
+}
