@@ -119,7 +119,7 @@ export function whoCallsWhat(
   rawStatements: (role: string, sid: string) => Json,
 ): string {
   const keyPolicy = dataKeyPolicy(ctx);
-  const rows = new Map<string, string>();
+  const rows = new Map<string, string[]>();
   for (const call of calls) {
     const role = isRole(call.principal, policies);
     const statements = role ? allowingStatements(policies[call.principal] as PolicyDocument, call.action, call.resource) : [];
@@ -137,14 +137,12 @@ export function whoCallsWhat(
     const keyGrant = keyStatements.map((s) => s.Sid).join("; ") || "—";
     const how = call.implied ?? "recorded SDK call";
     const principal = role ? call.principal : `${call.principal}.amazonaws.com`;
-    const row = `| ${principal} | \`${call.action}\` | ${granted} | ${keyGrant} | ${how} |`;
-    rows.set(`${principal} ${call.action} ${granted} ${how}`, row);
+    rows.set(`${principal} ${call.action} ${granted} ${how}`, [principal, `\`${call.action}\``, granted, keyGrant, how]);
   }
   const sorted = [...rows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
-  return [
-    "| principal | action | role statement (resource in the template) | key-policy statement (base.yaml) | how |",
-    "| --- | --- | --- | --- | --- |",
-    ...sorted,
-    "",
-  ].join("\n");
+  const header = ["principal", "action", "role statement (resource in the template)", "key-policy statement (base.yaml)", "how"];
+  // Padded as the formatter (biome) lays out markdown tables, so `biome check` leaves it as it is.
+  const widths = header.map((h, i) => Math.max(h.length, ...sorted.map((r) => (r[i] as string).length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] as number)).join(" | ")} |`;
+  return [line(header), `| ${widths.map((w) => "-".repeat(w)).join(" | ")} |`, ...sorted.map(line), ""].join("\n");
 }
