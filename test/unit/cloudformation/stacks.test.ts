@@ -424,7 +424,7 @@ describe("archive", () => {
       actionsFor(role, "kms")
         .map((a) => a.action)
         .sort(),
-    ).toEqual(["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]);
+    ).toEqual(["kms:Decrypt", "kms:GenerateDataKey"]);
     for (const { resources } of actionsFor(role, "kms")) expect(resources).toEqual([ref("DataKeyArn")]);
     expect(actionsFor(role, "sqs")).toEqual([{ action: "sqs:SendMessage", resources: [getAtt("ArchiveDeadLetterQueue", "Arn")] }]);
     expect(actionsFor(role, "dynamodb")).toEqual([

@@ -1,0 +1,148 @@
+// The calls no handler code makes but the deployed wiring does (the schedule's invoke, the Pipe's
+// PutEvents, the Lambda runtime's logs, services using the data key), the check of every call
+// against its principal's policy and the key policy, and README's "who calls what" table.
+import type { RecordedCall, Where } from "../../support/call-recorder";
+import type { Json } from "../../support/cloudformation";
+import { allowingStatements, dataKeyPolicy, keyPolicyAllowing, type PolicyDocument, type ResolveContext } from "../../support/iam-roles";
+
+const FUNCTIONS: Record<string, string> = {
+  ExportRole: "trazabilidad_export",
+  AuditProducerRole: "audit_producer",
+  ArchiverRole: "archiver",
+};
+
+/**
+ * Calls made by AWS on the wiring's behalf, which no SDK in this project sends: each names the
+ * documented reason. Service principals carry the request context their key-policy statement's
+ * condition reads.
+ */
+export function modelledCalls(ctx: ResolveContext, where: Where): RecordedCall[] {
+  const key = ctx.values.DataKeyArn as string;
+  const prefix = ctx.values.Prefix as string;
+  const logGroup = (fn: string) => `arn:aws:logs:${where.region}:${where.account}:log-group:/aws/lambda/${prefix}${fn}`;
+  const source = { "aws:SourceAccount": where.account };
+  return [
+    {
+      principal: "SchedulerRole",
+      action: "lambda:InvokeFunction",
+      resource: ctx.arns.ExportFunction as string,
+      implied: "the schedule's target",
+    },
+    { principal: "PipeRole", action: "events:PutEvents", resource: ctx.arns.ArchiveBus as string, implied: "the Pipe's target" },
+    ...Object.entries(FUNCTIONS).flatMap(([role, fn]) =>
+      ["logs:CreateLogStream", "logs:PutLogEvents"].map((action) => ({
+        principal: role,
+        action,
+        resource: `${logGroup(fn)}:log-stream:2026/11/23/[$LATEST]0`,
+        implied: "the Lambda runtime writes the function's logs",
+      })),
+    ),
+    ...Object.values(FUNCTIONS).flatMap((fn) =>
+      ["kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt"].map((action) => ({
+        principal: "logs",
+        action,
+        resource: key,
+        implied: `log group /aws/lambda/\${Prefix}${fn} encrypted with the data key`,
+        context: { "kms:EncryptionContext:aws:logs:arn": logGroup(fn) },
+      })),
+    ),
+    ...["kms:GenerateDataKey", "kms:Decrypt"].flatMap((action) => [
+      { principal: "events", action, resource: key, implied: "the archive rule's dead-letter queue is encrypted", context: source },
+      { principal: "cloudwatch", action, resource: key, implied: "alarms publish to the encrypted alarm topic", context: source },
+    ]),
+  ];
+}
+
+/**
+ * Actions a statement grants that the tests never see called, each with AWS's documented reason.
+ * Every other granted action must be used by some recorded or modelled call.
+ */
+export const DOCUMENTED_UNUSED: Record<string, string> = {
+  // https://docs.aws.amazon.com/lambda/latest/dg/services-dynamodb-eventsourcemapping.html (execution role permissions)
+  "AuditProducerRole dynamodb:ListStreams": "listed by AWS for a Lambda DynamoDB stream event source mapping",
+  // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-pipes-permissions.html (DynamoDB source)
+  "PipeRole dynamodb:ListStreams": "listed by AWS for a Pipe with a DynamoDB stream source",
+  // The archiver reads the key schema only for items with a sort key: test/integration/archive covers it.
+  "ArchiverRole dynamodb:DescribeTable": "called only for tables with a sort key (test/integration/archive drives it)",
+};
+
+const isRole = (principal: string, policies: Record<string, PolicyDocument>) => principal in policies;
+
+/** Each call allowed by its principal's policy (roles) and, for key operations, by the key policy. */
+export function checkCalls(calls: RecordedCall[], policies: Record<string, PolicyDocument>, ctx: ResolveContext, account: string) {
+  const keyPolicy = dataKeyPolicy(ctx);
+  const denied: string[] = [];
+  for (const call of calls) {
+    const label = `${call.principal} ${call.action} ${call.resource}`;
+    if (isRole(call.principal, policies)) {
+      if (!allowingStatements(policies[call.principal] as PolicyDocument, call.action, call.resource).length)
+        denied.push(`${label}: no statement of the role`);
+      if (
+        call.action.startsWith("kms:") &&
+        !keyPolicyAllowing(keyPolicy, { role: call.principal }, call.action, call.context ?? {}, account).length
+      )
+        denied.push(`${label}: key policy does not delegate to IAM`);
+    } else if (!keyPolicyAllowing(keyPolicy, { service: call.principal }, call.action, call.context ?? {}, account).length) {
+      denied.push(`${label}: no key-policy statement for the service`);
+    }
+  }
+  const unused: string[] = [];
+  for (const [role, policy] of Object.entries(policies))
+    for (const statement of policy.Statement)
+      for (const action of [statement.Action].flat()) {
+        const used = calls.some(
+          (c) =>
+            c.principal === role &&
+            allowingStatements({ ...policy, Statement: [{ ...statement, Action: action }] }, c.action, c.resource).length,
+        );
+        if (!used && !DOCUMENTED_UNUSED[`${role} ${action}`]) unused.push(`${role}.${statement.Sid} ${action}`);
+      }
+  return { denied, unused };
+}
+
+/** The template form of a resource value (`${DataKeyArn}`, `${ArchiveBus.Arn}`), for a stable table. */
+function templateForm(value: Json): string {
+  if (typeof value === "string") return value;
+  if (Array.isArray(value)) return value.map(templateForm).join(", ");
+  if ("Ref" in value) return `\${${value.Ref}}`;
+  if ("Fn::GetAtt" in value) return `\${${[value["Fn::GetAtt"]].flat().join(".")}}`;
+  if ("Fn::Sub" in value) return [value["Fn::Sub"]].flat()[0] as string;
+  return JSON.stringify(value);
+}
+
+/** The markdown table: one row per principal, action and granting statement. */
+export function whoCallsWhat(
+  calls: RecordedCall[],
+  policies: Record<string, PolicyDocument>,
+  ctx: ResolveContext,
+  account: string,
+  rawStatements: (role: string, sid: string) => Json,
+): string {
+  const keyPolicy = dataKeyPolicy(ctx);
+  const rows = new Map<string, string[]>();
+  for (const call of calls) {
+    const role = isRole(call.principal, policies);
+    const statements = role ? allowingStatements(policies[call.principal] as PolicyDocument, call.action, call.resource) : [];
+    const keyStatements = call.action.startsWith("kms:")
+      ? keyPolicyAllowing(
+          keyPolicy,
+          role ? { role: call.principal } : { service: call.principal },
+          call.action,
+          call.context ?? {},
+          account,
+        )
+      : [];
+    const granted =
+      statements.map((s) => `${s.Sid} (\`${templateForm(rawStatements(call.principal, s.Sid as string).Resource)}\`)`).join("; ") || "—";
+    const keyGrant = keyStatements.map((s) => s.Sid).join("; ") || "—";
+    const how = call.implied ?? "recorded SDK call";
+    const principal = role ? call.principal : `${call.principal}.amazonaws.com`;
+    rows.set(`${principal} ${call.action} ${granted} ${how}`, [principal, `\`${call.action}\``, granted, keyGrant, how]);
+  }
+  const sorted = [...rows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
+  const header = ["principal", "action", "role statement (resource in the template)", "key-policy statement (base.yaml)", "how"];
+  // Padded as the formatter (biome) lays out markdown tables, so `biome check` leaves it as it is.
+  const widths = header.map((h, i) => Math.max(h.length, ...sorted.map((r) => (r[i] as string).length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] as number)).join(" | ")} |`;
+  return [line(header), `| ${widths.map((w) => "-".repeat(w)).join(" | ")} |`, ...sorted.map(line), ""].join("\n");
+}

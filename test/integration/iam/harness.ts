@@ -1,0 +1,228 @@
+// The IAM-enforced test's harness: a separate moto server's admin, the roles created from the
+// templates, and each principal's paths (the calls its service makes), run with given credentials.
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { Logger } from "@aws-lambda-powertools/logger";
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  type S3Client,
+  UploadPartCommand,
+} from "@aws-sdk/client-s3";
+import { expect } from "vitest";
+import { createHandler as createArchiver } from "../../../lambda/archiver";
+import { createHandler as createAuditProducer } from "../../../lambda/audit-producer";
+import { configFromEnv, createHandler as createExport } from "../../../lambda/export";
+import { toPipeBusEvent } from "../../../src/core/archive/pipe-event";
+import { createAwsClients } from "../../../src/core/aws/clients";
+import type { RunningEmulator } from "../../../src/core/local/emulator";
+import { silentReporter } from "../../../src/core/reporter";
+import type { StackId } from "../../../src/core/stacks";
+import { readStream } from "../../../src/core/streams";
+import { type CallLog, callLog, recordCalls } from "../../support/call-recorder";
+import type { PolicyDocument, ResolveContext } from "../../support/iam-roles";
+import { projectRoot } from "../../support/paths";
+import { insertRecord } from "../../support/stream-records";
+
+export type Credentials = { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+export const ACCOUNT = "123456789012";
+export const REGION = "us-east-1";
+export const KEY_ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:key/11111111-2222-3333-4444-555555555555`;
+export const PREFIX = "it-";
+export const BUCKET = "it-trace-data";
+export const arn = (service: string, rest: string) => `arn:aws:${service}:${REGION}:${ACCOUNT}:${rest}`;
+
+/** The services whose statements moto cannot enforce (it authorizes them against Resource "*" only). */
+export const NOT_ENFORCED = ["dynamodb", "kms", "events", "lambda", "logs"];
+
+/** The separate emulator, its admin and the log being recorded into (set by the test). */
+export const state = {} as { emulator: RunningEmulator; admin: Credentials; recording?: CallLog };
+export const queues: Record<string, { url: string; arn: string }> = {};
+/** What the emulator named: the tables (random audit names) and their streams. */
+export const made = { trazabilidadStream: "", configurationTable: "", configurationStream: "", auditTable: "" };
+/** Every call of every principal while the paths run with the template's policies. */
+export const log: CallLog = callLog();
+export const WHERE = { region: REGION, account: ACCOUNT };
+
+export function py(request: Record<string, unknown>, credentials: Credentials | null = state.admin) {
+  const python = join(projectRoot, ".venv", "bin", "python");
+  const run = spawnSync(python, [join(projectRoot, "test", "support", "iam-emulator.py")], {
+    input: JSON.stringify({ endpoint: state.emulator.endpoint, credentials, ...request }),
+    encoding: "utf8",
+  });
+  if (run.status !== 0) throw new Error(run.stderr);
+  return JSON.parse(run.stdout) as { ok?: Record<string, string> & { bodies?: string[] }; error?: string };
+}
+
+export function ok(request: Record<string, unknown>, credentials: Credentials | null = state.admin) {
+  const answer = py(request, credentials);
+  if (!answer.ok) throw new Error(`${request.op}: ${answer.error}`);
+  return answer.ok;
+}
+
+export const context = (): ResolveContext => ({
+  values: {
+    "AWS::Region": REGION,
+    "AWS::AccountId": ACCOUNT,
+    "AWS::Partition": "aws",
+    Prefix: PREFIX,
+    Stage: "it",
+    DataBucketName: BUCKET,
+    DataKeyArn: KEY_ARN,
+    PermissionsBoundaryArn: "",
+    TrazabilidadStreamArn: made.trazabilidadStream,
+    ConfigurationStreamArn: made.configurationStream,
+  },
+  refs: {},
+  arns: {
+    TrazabilidadTable: arn("dynamodb", `table/${PREFIX}TRAZABILIDAD`),
+    ConfigurationTable: arn("dynamodb", `table/${made.configurationTable}`),
+    AuditTable: arn("dynamodb", `table/${made.auditTable}`),
+    ExportDeadLetterQueue: queues.export?.arn as string,
+    ArchiveDeadLetterQueue: queues.archive?.arn as string,
+    AuditFailureQueue: queues.audit?.arn as string,
+    ExportFunction: arn("lambda", `function:${PREFIX}trazabilidad_export`),
+    ArchiveBus: arn("events", `event-bus/${PREFIX}trace-archive`),
+    // GetAtt LogGroup.Arn ends in ":*".
+    ExportLogGroup: arn("logs", `log-group:/aws/lambda/${PREFIX}trazabilidad_export:*`),
+    ArchiverLogGroup: arn("logs", `log-group:/aws/lambda/${PREFIX}archiver:*`),
+    AuditProducerLogGroup: arn("logs", `log-group:/aws/lambda/${PREFIX}audit_producer:*`),
+  },
+});
+
+/** Creates (or replaces the policy of) a role and returns credentials of an assumed session. */
+export function assumeRole(name: string, policy: PolicyDocument): Credentials {
+  // moto cannot act as a service principal: the trust policy names the test's admin user, who
+  // stands in for lambda/pipes/scheduler.amazonaws.com and assumes the role through STS.
+  const trust = {
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:user/test-admin` }, Action: "sts:AssumeRole" }],
+  };
+  const role = ok({ op: "role", name, trust, policy });
+  return ok({ op: "assume", roleArn: role.arn }) as unknown as Credentials;
+}
+
+/** Clients with these credentials; while recording, every call is logged as `principal`. */
+export function clients(credentials: Credentials, principal?: string) {
+  const built = createAwsClients({ region: REGION, endpointUrl: state.emulator.endpoint, credentials, maxAttempts: 1 });
+  if (state.recording && principal)
+    for (const client of [built.s3, built.dynamodb, built.streams]) recordCalls(client, principal, state.recording, WHERE);
+  return built;
+}
+
+export const logger = new Logger({ serviceName: "iam-test", logLevel: "CRITICAL" });
+
+/** A path: the calls a principal makes, run with the given credentials; throws when any is denied. */
+export type Path = (role: Credentials, principal: string) => Promise<void>;
+
+// A send to a KMS-encrypted queue (SQS asks KMS for a data key with the sender's credentials).
+export const sendTo =
+  (queue: string): Path =>
+  async (role, principal) => {
+    const queueArn = queues[queue]?.arn as string;
+    state.recording?.add({ principal, action: "sqs:SendMessage", resource: queueArn, implied: "dead-letter/on-failure send (driven)" });
+    state.recording?.add({ principal, action: "kms:GenerateDataKey", resource: KEY_ARN, implied: "SSE-KMS queue on sqs:SendMessage" });
+    state.recording?.add({ principal, action: "kms:Decrypt", resource: KEY_ARN, implied: "SSE-KMS queue on sqs:SendMessage" });
+    const answer = py({ op: "send", url: queues[queue]?.url, body: `{"from":"${queue}"}` }, role);
+    if (!answer.ok) throw new Error(`SendMessage to ${queue}: ${answer.error}`);
+  };
+
+// What a DynamoDB stream source does (the Pipe, and Lambda's event source mapping with the
+// function's role): describe the stream, get a shard iterator, read the records.
+export const readsStream =
+  (stream: () => string): Path =>
+  async (_role, principal) => {
+    const { records } = await readStream(clients(state.admin, principal).streams, stream());
+    expect(Array.isArray(records)).toBe(true);
+  };
+
+// The audit producer on a batch with one record that cannot be written (its entry is too large):
+// the batch reports it, and the event source mapping sends the batch's description to the
+// on-failure queue with the function's role.
+export const auditBatch: Path = async (role, principal) => {
+  const handle = createAuditProducer({
+    dynamodb: clients(state.admin, principal).dynamodb,
+    auditTableName: made.auditTable,
+    reporter: silentReporter,
+  });
+  const fine = insertRecord({ key: { S: "A" }, value: { S: "1" } });
+  const poison = insertRecord({ key: { S: "BIG" }, value: { S: "x".repeat(404_980) } });
+  const response = await handle({ Records: [fine, poison] });
+  expect(response.batchItemFailures).toHaveLength(1);
+  await sendTo("audit")(role, principal);
+};
+
+// The export's writes: the scheduled handler (CSV and manifest for two days), then a multipart
+// upload and an aborted one (the export uploads with lib-storage in 8 MiB parts and aborts on failure).
+export const exportWrites: Path = async (role, principal) => {
+  const adminClients = clients(state.admin, principal);
+  const handler = createExport({
+    clients: { dynamodb: adminClients.dynamodb, s3: clients(role, principal).s3 },
+    logger,
+    config: () =>
+      configFromEnv({
+        TABLE_NAME: `${PREFIX}TRAZABILIDAD`,
+        BUCKET_NAME: BUCKET,
+        KMS_KEY_ARN: KEY_ARN,
+        TIME_ZONE: "Europe/Madrid",
+        SCAN_SEGMENTS: "2",
+      }),
+  });
+  await handler({ scheduledTime: "2026-11-23T18:00:00Z" }, { getRemainingTimeInMillis: () => 900_000 });
+  const s3 = clients(role, principal).s3 as S3Client;
+  const Key = "exports/it-TRAZABILIDAD/dt=2026-11-23/multipart.csv";
+  const sse = { ServerSideEncryption: "aws:kms", SSEKMSKeyId: KEY_ARN } as const;
+  const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key, ...sse }));
+  const part = await s3.send(new UploadPartCommand({ Bucket: BUCKET, Key, UploadId, PartNumber: 1, Body: "a,b\n1,2\n" }));
+  await s3.send(
+    new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key, UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } }),
+  );
+  const aborted = await s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: `${Key}.aborted`, ...sse }));
+  await s3.send(new AbortMultipartUploadCommand({ Bucket: BUCKET, Key: `${Key}.aborted`, UploadId: aborted.UploadId }));
+};
+
+// The archiver's writes: a REMOVE event as the Pipe delivers it (hash-key table: no DescribeTable).
+export const archiveWrites: Path = async (role, principal) => {
+  const handle = createArchiver({
+    s3: clients(role, principal).s3,
+    dynamodb: clients(state.admin, principal).dynamodb,
+    bucket: BUCKET,
+    kmsKeyArn: KEY_ARN,
+    reporter: silentReporter,
+  });
+  const record = {
+    eventID: "1",
+    eventName: "REMOVE",
+    eventSource: "aws:dynamodb",
+    awsRegion: REGION,
+    eventSourceARN: context().values.TrazabilidadStreamArn,
+    dynamodb: {
+      Keys: { id: { S: "gone" } },
+      OldImage: { id: { S: "gone" }, fecha: { S: "2026-11-23T10:00:00Z" } },
+      SequenceNumber: "1",
+      ApproximateCreationDateTime: 1_763_900_000,
+      StreamViewType: "NEW_AND_OLD_IMAGES",
+    },
+  };
+  const outcome = await handle(toPipeBusEvent(record as never));
+  expect(outcome).toBeTruthy();
+};
+
+export interface RoleCase {
+  stack: StackId;
+  role: string;
+  /** Every path this principal runs. */
+  paths: Path[];
+}
+
+export const ROLES: RoleCase[] = [
+  { stack: "traceability", role: "ExportRole", paths: [exportWrites, sendTo("export")] },
+  { stack: "traceability", role: "SchedulerRole", paths: [sendTo("export")] },
+  { stack: "audit", role: "AuditProducerRole", paths: [readsStream(() => made.configurationStream), auditBatch] },
+  { stack: "archive", role: "ArchiverRole", paths: [archiveWrites, sendTo("archive")] },
+  { stack: "archive", role: "PipeRole", paths: [readsStream(() => made.trazabilidadStream), sendTo("archive")] },
+];
+
+export const enforced = (statement: PolicyDocument["Statement"][number]) =>
+  [statement.Action].flat().some((action) => !NOT_ENFORCED.includes(action.split(":")[0] as string));

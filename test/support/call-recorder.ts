@@ -1,0 +1,114 @@
+// Tests only: an SDK middleware that records, for every call a client sends, who made it (the
+// principal the test runs it as), the IAM action and the resource ARN, plus the KMS operations
+// the call implies on the caller's behalf (S3 SSE-KMS writes, sends to an encrypted queue).
+// The IAM-enforced test checks every record against the role's policy and the key policy.
+
+/** One call: `principal` is a role logical id (ExportRole, ...) or a service (events, logs, ...). */
+export interface RecordedCall {
+  principal: string;
+  action: string;
+  resource: string;
+  /** Why it happens when it is not the handler's own SDK call (e.g. "SSE-KMS on s3:PutObject"). */
+  implied?: string;
+  /** Request context for the key policy's conditions. */
+  context?: Record<string, string>;
+}
+
+export interface CallLog {
+  calls: RecordedCall[];
+  add(call: RecordedCall): void;
+}
+
+export function callLog(): CallLog {
+  const calls: RecordedCall[] = [];
+  return {
+    calls,
+    add(call) {
+      if (!calls.some((c) => c.principal === call.principal && c.action === call.action && c.resource === call.resource)) calls.push(call);
+    },
+  };
+}
+
+export interface Where {
+  region: string;
+  account: string;
+}
+
+// The IAM action each S3 operation is authorized as (AWS's S3 actions reference).
+const S3_ACTIONS: Record<string, string> = {
+  PutObject: "s3:PutObject",
+  CreateMultipartUpload: "s3:PutObject",
+  UploadPart: "s3:PutObject",
+  CompleteMultipartUpload: "s3:PutObject",
+  AbortMultipartUpload: "s3:AbortMultipartUpload",
+  GetObject: "s3:GetObject",
+  HeadObject: "s3:GetObject",
+  HeadBucket: "s3:ListBucket",
+  ListObjectsV2: "s3:ListBucket",
+};
+
+// DynamoDB Streams operations are authorized as dynamodb:* actions on the stream ARN.
+const tableArn = (where: Where, table: string) =>
+  table.startsWith("arn:") ? table : `arn:aws:dynamodb:${where.region}:${where.account}:table/${table}`;
+
+/** The (action, resource) pairs one SDK call is authorized as, with the KMS calls it implies. */
+export function describeCall(
+  clientName: string,
+  commandName: string,
+  // biome-ignore lint/suspicious/noExplicitAny: any command's input
+  input: any,
+  where: Where,
+  lastStreamArn?: string,
+): RecordedCall[] {
+  const operation = commandName.replace(/Command$/, "");
+  const principal = "";
+  if (clientName === "S3Client") {
+    const action = S3_ACTIONS[operation];
+    if (!action) throw new Error(`no IAM action known for s3 ${operation}: add it to S3_ACTIONS`);
+    const resource = `arn:aws:s3:::${input.Bucket}${input.Key ? `/${input.Key}` : ""}`;
+    const calls: RecordedCall[] = [{ principal, action, resource }];
+    const key = input.SSEKMSKeyId as string | undefined;
+    // SSE-KMS: S3 asks KMS for a data key with the caller's credentials on a write, and for the
+    // parts of a multipart upload also decrypts it (AWS: "Protecting data with SSE-KMS").
+    if (key && (operation === "PutObject" || operation === "CreateMultipartUpload"))
+      calls.push({ principal, action: "kms:GenerateDataKey", resource: key, implied: `SSE-KMS on s3:${operation}` });
+    if (key && operation === "CreateMultipartUpload")
+      calls.push({ principal, action: "kms:Decrypt", resource: key, implied: "SSE-KMS multipart upload parts" });
+    return calls;
+  }
+  if (clientName === "DynamoDBClient") {
+    const tables: string[] = input.TableName ? [input.TableName] : Object.keys(input.RequestItems ?? {});
+    return tables.map((table) => ({ principal, action: `dynamodb:${operation}`, resource: tableArn(where, table) }));
+  }
+  if (clientName === "DynamoDBStreamsClient") {
+    const stream = (input.StreamArn as string | undefined) ?? lastStreamArn;
+    const resource = operation === "ListStreams" ? `${tableArn(where, input.TableName ?? "*")}/stream/*` : (stream ?? "unknown-stream");
+    return [{ principal, action: `dynamodb:${operation}`, resource }];
+  }
+  throw new Error(`the call recorder does not know ${clientName}: teach describeCall its resources`);
+}
+
+interface MiddlewareClient {
+  middlewareStack: {
+    add: (
+      // biome-ignore lint/suspicious/noExplicitAny: the SDK's generic middleware signature
+      middleware: (next: any, context: any) => (args: any) => Promise<any>,
+      options: { step: "initialize"; name: string; override?: boolean },
+    ) => void;
+  };
+}
+
+/** Adds the recording middleware to a client: every call it sends is logged as `principal`. */
+export function recordCalls<T extends MiddlewareClient>(client: T, principal: string, log: CallLog, where: Where): T {
+  let lastStreamArn: string | undefined;
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (args.input?.StreamArn) lastStreamArn = args.input.StreamArn;
+      for (const call of describeCall(context.clientName, context.commandName, args.input, where, lastStreamArn))
+        log.add({ ...call, principal });
+      return next(args);
+    },
+    { step: "initialize", name: "traceCallRecorder", override: true },
+  );
+  return client;
+}
