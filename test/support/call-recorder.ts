@@ -63,7 +63,8 @@ export function describeCall(
   const operation = commandName.replace(/Command$/, "");
   const principal = "";
   if (clientName === "S3Client") {
-    const action = S3_ACTIONS[operation];
+    // DeleteObject of a given version is authorized as its own action (s3:DeleteObjectVersion).
+    const action = operation === "DeleteObject" ? (input.VersionId ? "s3:DeleteObjectVersion" : "s3:DeleteObject") : S3_ACTIONS[operation];
     if (!action) throw new Error(`no IAM action known for s3 ${operation}: add it to S3_ACTIONS`);
     const resource = `arn:aws:s3:::${input.Bucket}${input.Key ? `/${input.Key}` : ""}`;
     const calls: RecordedCall[] = [{ principal, action, resource }];
@@ -78,7 +79,9 @@ export function describeCall(
   }
   if (clientName === "DynamoDBClient") {
     const tables: string[] = input.TableName ? [input.TableName] : Object.keys(input.RequestItems ?? {});
-    return tables.map((table) => ({ principal, action: `dynamodb:${operation}`, resource: tableArn(where, table) }));
+    // A query or scan of an index is authorized against the index's ARN, table/<name>/index/<index>.
+    const index = input.IndexName ? `/index/${input.IndexName}` : "";
+    return tables.map((table) => ({ principal, action: `dynamodb:${operation}`, resource: `${tableArn(where, table)}${index}` }));
   }
   if (clientName === "DynamoDBStreamsClient") {
     const stream = (input.StreamArn as string | undefined) ?? lastStreamArn;

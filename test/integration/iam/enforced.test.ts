@@ -9,7 +9,7 @@
 // recorded-call check (calls.ts) covers them. The roles and paths are in harness.ts.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { CreateBucketCommand } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, PutBucketVersioningCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator } from "../../../src/core/local/emulator";
 import { loadTemplate, resource, roleStatements } from "../../support/cloudformation";
@@ -52,6 +52,8 @@ describe("every role under IAM enforcement (separate moto server)", () => {
     for (const name of ["export", "archive", "audit"]) queues[name] = ok({ op: "queue", name: `${PREFIX}${name}-dlq` }) as never;
     const adminClients = clients(state.admin);
     await adminClients.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    // Versioned, as the base stack makes it: the export's commit names and withdraws CSV versions.
+    await adminClients.s3.send(new PutBucketVersioningCommand({ Bucket: BUCKET, VersioningConfiguration: { Status: "Enabled" } }));
     made.trazabilidadStream = await createStreamTable(adminClients.dynamodb, { TableName: `${PREFIX}TRAZABILIDAD`, ...stringKey("id") });
     const audit = await createAuditTables(adminClients.dynamodb);
     Object.assign(made, {
@@ -103,6 +105,7 @@ describe("every role under IAM enforcement (separate moto server)", () => {
     );
     expect(unenforced).toEqual([
       "ExportRole.ReadTrazabilidad",
+      "ExportRole.QueryDayIndex",
       "ExportRole.UseDataKey",
       "ExportRole.WriteOwnLogs",
       "SchedulerRole.InvokeExportOnly",

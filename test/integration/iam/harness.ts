@@ -3,6 +3,7 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { Logger } from "@aws-lambda-powertools/logger";
+import { DescribeTableCommand, type DynamoDBClient, UpdateTableCommand } from "@aws-sdk/client-dynamodb";
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -153,23 +154,80 @@ export const auditBatch: Path = async (role, principal) => {
   await sendTo("audit")(role, principal);
 };
 
-// The export's writes: the scheduled handler (CSV and manifest for two days), then a multipart
+// The day index as the traceability stack declares it (DayIndex: true), added or dropped on the
+// table so that one path runs both read paths of the export.
+async function setDayIndex(dynamodb: DynamoDBClient, wanted: boolean): Promise<void> {
+  const TableName = `${PREFIX}TRAZABILIDAD`;
+  const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName }));
+  const present = (Table?.GlobalSecondaryIndexes ?? []).some((i) => i.IndexName === "dia-index");
+  if (present === wanted) return;
+  await dynamodb.send(
+    new UpdateTableCommand({
+      TableName,
+      AttributeDefinitions: wanted ? [{ AttributeName: "dia", AttributeType: "S" }] : undefined,
+      GlobalSecondaryIndexUpdates: [
+        wanted
+          ? {
+              Create: {
+                IndexName: "dia-index",
+                KeySchema: [{ AttributeName: "dia", KeyType: "HASH" }],
+                Projection: { ProjectionType: "ALL" },
+              },
+            }
+          : { Delete: { IndexName: "dia-index" } },
+      ],
+    }),
+  );
+}
+
+/** Fault injection: the manifest's PutObject fails once with a 500, as S3 may answer. */
+function failManifestWriteOnce(s3: S3Client): S3Client {
+  let failed = false;
+  s3.middlewareStack.add(
+    // biome-ignore lint/suspicious/noExplicitAny: the SDK's generic middleware signature
+    (next: any, context: any) => async (args: any) => {
+      if (!failed && context.commandName === "PutObjectCommand" && String(args.input?.Key).endsWith("/_manifest.json")) {
+        failed = true;
+        throw Object.assign(new Error("We encountered an internal error. Please try again."), {
+          name: "InternalError",
+          $metadata: { httpStatusCode: 500 },
+        });
+      }
+      return next(args);
+    },
+    { step: "initialize", name: "failManifestWriteOnce" },
+  );
+  return s3;
+}
+
+// The export's writes: the scheduled handler on the table without the day index (Scan: CSV and
+// manifest), again with the index (Query) and the manifest's write failing, so that the commit
+// reads the manifest back and withdraws the CSV version it created (commit.ts); then a multipart
 // upload and an aborted one (the export uploads with lib-storage in 8 MiB parts and aborts on failure).
 export const exportWrites: Path = async (role, principal) => {
   const adminClients = clients(state.admin, principal);
-  const handler = createExport({
-    clients: { dynamodb: adminClients.dynamodb, s3: clients(role, principal).s3 },
-    logger,
-    config: () =>
-      configFromEnv({
-        TABLE_NAME: `${PREFIX}TRAZABILIDAD`,
-        BUCKET_NAME: BUCKET,
-        KMS_KEY_ARN: KEY_ARN,
-        TIME_ZONE: "Europe/Madrid",
-        SCAN_SEGMENTS: "2",
-      }),
-  });
-  await handler({ scheduledTime: "2026-11-23T18:00:00Z" }, { getRemainingTimeInMillis: () => 900_000 });
+  const run = (s3: S3Client) =>
+    createExport({
+      clients: { dynamodb: adminClients.dynamodb, s3 },
+      logger,
+      config: () =>
+        configFromEnv({
+          TABLE_NAME: `${PREFIX}TRAZABILIDAD`,
+          BUCKET_NAME: BUCKET,
+          KMS_KEY_ARN: KEY_ARN,
+          TIME_ZONE: "Europe/Madrid",
+          SCAN_SEGMENTS: "2",
+        }),
+    })({ scheduledTime: "2026-11-23T18:00:00Z" }, { getRemainingTimeInMillis: () => 900_000 });
+  await setDayIndex(clients(state.admin).dynamodb, false);
+  await run(clients(role, principal).s3 as S3Client);
+  await setDayIndex(clients(state.admin).dynamodb, true);
+  const failure = await run(failManifestWriteOnce(clients(role, principal).s3 as S3Client)).then(
+    () => new Error("the export succeeded although its manifest write failed"),
+    (error: unknown) => error as Error,
+  );
+  // Anything but the withdrawal (an access denied while reading back or deleting) fails the path.
+  if (!/the new CSV was withdrawn/.test(failure.message)) throw failure;
   const s3 = clients(role, principal).s3 as S3Client;
   const Key = "exports/it-TRAZABILIDAD/dt=2026-11-23/multipart.csv";
   const sse = { ServerSideEncryption: "aws:kms", SSEKMSKeyId: KEY_ARN } as const;
