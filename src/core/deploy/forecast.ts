@@ -180,7 +180,12 @@ export function forecastError(result: ForecastResult): TraceError {
 /** How a check ends when it could not ask: no permission, or an endpoint without the API. */
 export function couldNotCheck(check: ForecastCheck["check"], subject: string, error: unknown, action: string): ForecastCheck {
   if (isUnavailable(error)) {
-    return { check, subject, verdict: "skip", detail: `the endpoint does not implement ${action} (a local emulator); not checked` };
+    return {
+      check,
+      subject,
+      verdict: "skip",
+      detail: `the endpoint has no working ${action}: it answered with an HTML page, not an AWS error (a local emulator); not checked`,
+    };
   }
   const traced = toTraceError(error);
   if (traced.code === ErrorCode.accessDenied || traced.code === ErrorCode.credentials) {
