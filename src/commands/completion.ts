@@ -29,11 +29,12 @@ Environment names are read from the config file when you press TAB (--config is 
   program
     .command("__complete", { hidden: true })
     .argument("<what>", "environments")
-    .option("-c, --config <file>")
-    .action((what: string, options: { config?: string }) => {
+    .action((what: string, _options: unknown, command: Command) => {
       if (what !== "environments") return;
       try {
-        const names = Object.keys(loadConfig(process.cwd(), options.config).file.environments);
+        // --config is the program's global option, wherever it stands on the line.
+        const config = (command.optsWithGlobals() as { config?: string }).config;
+        const names = Object.keys(loadConfig(process.cwd(), config).file.environments);
         process.stdout.write(`${[...names, "local"].join("\n")}\n`);
       } catch {
         process.stdout.write("local\n");

@@ -163,7 +163,9 @@ describe("trace deploy, diff, status and destroy against the emulator", () => {
         Principal: "*",
         Action: ["Update:Replace", "Update:Delete"],
         Resource: "*",
-        Condition: { StringEquals: { ResourceType: ["AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable", "AWS::S3::Bucket", "AWS::KMS::Key"] } },
+        Condition: {
+          StringEquals: { ResourceType: ["AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable", "AWS::S3::Bucket", "AWS::KMS::Key"] },
+        },
       });
       expect(policy?.Statement).toContainEqual({ Effect: "Allow", Principal: "*", Action: "Update:*", Resource: "*" });
     }
@@ -198,7 +200,13 @@ describe("trace deploy, diff, status and destroy against the emulator", () => {
     const plan = JSON.parse(json.stdout) as {
       changes: boolean;
       blocked: boolean;
-      stacks: { stack: string; action: string; changes: unknown[]; replacements: unknown[]; parameters: { name: string; old: string; new: string }[] }[];
+      stacks: {
+        stack: string;
+        action: string;
+        changes: unknown[];
+        replacements: unknown[];
+        parameters: { name: string; old: string; new: string }[];
+      }[];
     };
     expect(plan).toMatchObject({ changes: true, blocked: false });
     const traceability = plan.stacks.find((s) => s.stack === "traceability");
@@ -232,10 +240,15 @@ describe("trace deploy, diff, status and destroy against the emulator", () => {
     expect(result.code, result.stderr).toBe(0);
     const plan = JSON.parse(result.stdout) as {
       blocked: boolean;
-      stacks: { changes: { action: string; logicalId: string; blocked: boolean }[]; replacements: { logicalId: string; replacement: string }[] }[];
+      stacks: {
+        changes: { action: string; logicalId: string; blocked: boolean }[];
+        replacements: { logicalId: string; replacement: string }[];
+      }[];
     };
     expect(plan.blocked).toBe(true);
-    expect(plan.stacks[0]?.changes).toContainEqual(expect.objectContaining({ action: "Remove", logicalId: "TrazabilidadTable", blocked: true }));
+    expect(plan.stacks[0]?.changes).toContainEqual(
+      expect.objectContaining({ action: "Remove", logicalId: "TrazabilidadTable", blocked: true }),
+    );
     expect(plan.stacks[0]?.replacements).toContainEqual(expect.objectContaining({ logicalId: "TrazabilidadTable", replacement: "Remove" }));
     expect(result.stderr).toMatch(/warning: trace-d-[0-9a-f]+-traceability: TrazabilidadTable \(AWS::DynamoDB::Table\) would be removed/);
     expect((await describeStack(clients.cloudformation, stackName(env, "traceability")))?.StackStatus).toBe("CREATE_COMPLETE");
@@ -254,12 +267,21 @@ describe("trace deploy, diff, status and destroy against the emulator", () => {
     expect(diff.code, diff.stderr).toBe(2);
     const plan = JSON.parse(diff.stdout) as { stacks: { replacements: unknown[] }[] };
     expect(plan.stacks[0]?.replacements).toEqual([
-      { logicalId: "TrazabilidadTable", type: "AWS::DynamoDB::Table", replacement: "True", causes: ["KeySchema"], source: "template", blocked: true },
+      {
+        logicalId: "TrazabilidadTable",
+        type: "AWS::DynamoDB::Table",
+        replacement: "True",
+        causes: ["KeySchema"],
+        source: "template",
+        blocked: true,
+      },
     ]);
 
     const refused = await trace(["deploy", "traceability", "--yes", "--templates", rekeyed]);
     expect(refused.code, refused.stderr).toBe(4);
-    expect(refused.stderr).toMatch(/refusing a data-losing change: TrazabilidadTable \(AWS::DynamoDB::Table\) would be replaced, because KeySchema changes/);
+    expect(refused.stderr).toMatch(
+      /refusing a data-losing change: TrazabilidadTable \(AWS::DynamoDB::Table\) would be replaced, because KeySchema changes/,
+    );
     expect(refused.stderr).toMatch(/--allow-replacement TrazabilidadTable/);
 
     // Allowing another resource does not let this one through.

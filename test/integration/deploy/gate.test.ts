@@ -11,7 +11,13 @@ import { GetStackPolicyCommand } from "@aws-sdk/client-cloudformation";
 import { CreateLogGroupCommand, DeleteLogGroupCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { CreateTableCommand, DeleteTableCommand, UpdateContinuousBackupsCommand } from "@aws-sdk/client-dynamodb";
 import { CreatePolicyCommand } from "@aws-sdk/client-iam";
-import { CancelKeyDeletionCommand, CreateKeyCommand, DisableKeyCommand, EnableKeyCommand, ScheduleKeyDeletionCommand } from "@aws-sdk/client-kms";
+import {
+  CancelKeyDeletionCommand,
+  CreateKeyCommand,
+  DisableKeyCommand,
+  EnableKeyCommand,
+  ScheduleKeyDeletionCommand,
+} from "@aws-sdk/client-kms";
 import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, ListObjectVersionsCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AwsClients, createAwsClients, EMULATOR_CREDENTIALS } from "../../../src/core/aws/clients";
@@ -83,7 +89,10 @@ describe("trace forecast and the deploy gate against the emulator", () => {
   it("passes before anything is deployed; the concurrency check is skipped (moto has no GetAccountSettings)", async () => {
     const { code, checks } = await forecastJson();
     expect(code).toBe(0);
-    expect(only(checks, "existing-name", `table ${prefix}TRAZABILIDAD`)).toMatchObject({ verdict: "pass", detail: expect.stringMatching(/does not exist yet/) });
+    expect(only(checks, "existing-name", `table ${prefix}TRAZABILIDAD`)).toMatchObject({
+      verdict: "pass",
+      detail: expect.stringMatching(/does not exist yet/),
+    });
     expect(only(checks, "log-group", `log group /aws/lambda/${prefix}archiver`).verdict).toBe("pass");
     expect(only(checks, "lambda-concurrency", `function ${prefix}trazabilidad_export`)).toMatchObject({
       verdict: "skip",
@@ -173,9 +182,18 @@ describe("trace forecast and the deploy gate against the emulator", () => {
     expect(checks.find((c) => c.check === "artifact-bucket")).toMatchObject({ verdict: "pass", detail: `exists, in ${REGION}` });
     // moto stores the key policy of a CloudFormation-made key as an object, and its DescribeKey then
     // fails with an HTTP 500 page: the check cannot be made on that key (the next test uses an API-made key).
-    expect(checks.find((c) => c.check === "kms-key")).toMatchObject({ verdict: "skip", detail: expect.stringMatching(/has no working kms:DescribeKey/) });
-    expect(only(checks, "lambda-concurrency", `function ${prefix}trazabilidad_export`)).toMatchObject({ verdict: "pass", detail: "already reserves 1" });
-    expect(only(checks, "existing-name", `table ${prefix}TRAZABILIDAD`)).toMatchObject({ verdict: "pass", detail: expect.stringMatching(/^belongs to/) });
+    expect(checks.find((c) => c.check === "kms-key")).toMatchObject({
+      verdict: "skip",
+      detail: expect.stringMatching(/has no working kms:DescribeKey/),
+    });
+    expect(only(checks, "lambda-concurrency", `function ${prefix}trazabilidad_export`)).toMatchObject({
+      verdict: "pass",
+      detail: "already reserves 1",
+    });
+    expect(only(checks, "existing-name", `table ${prefix}TRAZABILIDAD`)).toMatchObject({
+      verdict: "pass",
+      detail: expect.stringMatching(/^belongs to/),
+    });
     // moto accepts PointInTimeRecoverySpecification without applying it: the deployed table has PITR off.
     const table = `${prefix}TRAZABILIDAD`;
     expect(only(checks, "point-in-time-recovery", `table ${table}`)).toMatchObject({
@@ -208,7 +226,11 @@ describe("trace forecast and the deploy gate against the emulator", () => {
 
     await clients.kms.send(new DisableKeyCommand({ KeyId: keyId }));
     let found = await forecastKey();
-    expect(found).toMatchObject({ verdict: "fail", detail: expect.stringMatching(/is Disabled/), fix: `aws kms enable-key --key-id ${key}` });
+    expect(found).toMatchObject({
+      verdict: "fail",
+      detail: expect.stringMatching(/is Disabled/),
+      fix: `aws kms enable-key --key-id ${key}`,
+    });
 
     await clients.kms.send(new EnableKeyCommand({ KeyId: keyId }));
     await clients.kms.send(new ScheduleKeyDeletionCommand({ KeyId: keyId, PendingWindowInDays: 7 }));
@@ -239,7 +261,10 @@ describe("trace forecast and the deploy gate against the emulator", () => {
     const stack = await describeStack(clients.cloudformation, stackName({ stage: protectedStage }, "base"));
     expect(stack?.EnableTerminationProtection).toBe(true);
     const policy = await clients.cloudformation.send(new GetStackPolicyCommand({ StackName: stack?.StackId }));
-    expect(JSON.parse(policy.StackPolicyBody ?? "{}").Statement[1]).toMatchObject({ Effect: "Deny", Action: ["Update:Replace", "Update:Delete"] });
+    expect(JSON.parse(policy.StackPolicyBody ?? "{}").Statement[1]).toMatchObject({
+      Effect: "Deny",
+      Action: ["Update:Replace", "Update:Delete"],
+    });
     const status = await trace(["--env", "guarded", "status"]);
     expect(status.stdout).toMatch(new RegExp(`${stackName({ stage: protectedStage }, "base")}\\s+CREATE_COMPLETE\\s+.*\\byes\\b`));
     const destroy = await trace(["--env", "guarded", "destroy", "--yes"]);

@@ -67,7 +67,10 @@ describe("trace status --detect-drift (core)", () => {
       "DescribeStackResourceDrifts",
     ]);
     expect(calls[1]?.input).toEqual({ StackDriftDetectionId: "624af370-311a-11e8-b6b7-500cexample" });
-    expect(calls[5]?.input).toMatchObject({ StackName: "my-stack-with-resource-drift", StackResourceDriftStatusFilters: ["MODIFIED", "DELETED"] });
+    expect(calls[5]?.input).toMatchObject({
+      StackName: "my-stack-with-resource-drift",
+      StackResourceDriftStatusFilters: ["MODIFIED", "DELETED"],
+    });
     expect(drift).toEqual({
       stackName: "my-stack-with-resource-drift",
       status: "DRIFTED",
@@ -109,6 +112,8 @@ describe("trace status --detect-drift (core)", () => {
     const { cf } = scripted(0, denied);
     const error = (await detectDrift(cf, ["a", "b"], { reporter: recorder().reporter }).catch((e: unknown) => e)) as TraceError;
     expect(error.exitCode).toBe(1);
-    expect(error.message).toMatch(/drift detection could not start on any stack: .*not authorized to perform: cloudformation:DetectStackDrift/);
+    expect(error.message).toMatch(
+      /drift detection could not start on any stack: .*not authorized to perform: cloudformation:DetectStackDrift/,
+    );
   });
 });

@@ -81,7 +81,12 @@ describe("replacements from the template diff", () => {
   });
 
   it("keeps what the service said; other types are left alone", () => {
-    const fromService = { ...modify("Table", "AWS::DynamoDB::Table"), replacement: "True", causes: ["KeySchema"], replacementFrom: "service" as const };
+    const fromService = {
+      ...modify("Table", "AWS::DynamoDB::Table"),
+      replacement: "True",
+      causes: ["KeySchema"],
+      replacementFrom: "service" as const,
+    };
     const queue = modify("Queue", "AWS::SQS::Queue");
     expect(deriveReplacements([fromService, queue], side("id", "a"), side("id", "b"))).toEqual([fromService, queue]);
   });
