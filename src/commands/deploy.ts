@@ -53,8 +53,13 @@ Examples:
         const { deploy, selectStacks } = await import("../core/deploy/deploy");
         const { templatesDir } = await import("../core/deploy/templates");
         const selected = stacks.length === 0 ? [] : selectStacks(stacks);
+        const { createAwsClients } = await import("../core/aws/clients");
+        const { FORECAST_MAX_ATTEMPTS } = await import("../core/deploy/forecast");
         const env = ctx.environment();
         const clients = await ctx.clients();
+        const forecastClients = options.forecast
+          ? createAwsClients({ ...clients.settings, maxAttempts: FORECAST_MAX_ATTEMPTS })
+          : undefined;
         const json = ctx.output.json;
         const result = await deploy({
           env,
@@ -67,7 +72,7 @@ Examples:
           reporter: ctx.reporter,
           signal: ctx.signal,
           allowReplacement: options.allowReplacement ?? [],
-          forecast: options.forecast ? clients : undefined,
+          forecast: forecastClients,
           hooks: {
             changeSet: (preview) => ctx.reporter.info(renderChanges(preview)),
             event: (stackName, event) =>
@@ -84,7 +89,7 @@ Examples:
                 : ctx.reporter.info(renderEvent(stackName, event)),
             forecast: (forecast) => ctx.reporter.info(renderForecast(forecast)),
           },
-        });
+        }).finally(() => forecastClients?.destroy());
         const changed = result.stacks.filter((s) => s.outcome !== "no-changes").length;
         ctx.reporter.info(
           `deployed ${result.environment} (${result.region}): ${changed} stack${changed === 1 ? "" : "s"} changed, ${result.stacks.length - changed} unchanged; ${result.uploaded} artifact${result.uploaded === 1 ? "" : "s"} uploaded`,

@@ -25,11 +25,12 @@ Nothing is created or changed. Exit 0 when no check fails, 4 when one does.`,
     )
     .action(
       action<TemplatesOption, [string[]]>(async (ctx, options, stacks) => {
-        const { forecast } = await import("../core/deploy/forecast");
+        const { createAwsClients } = await import("../core/aws/clients");
+        const { FORECAST_MAX_ATTEMPTS, forecast } = await import("../core/deploy/forecast");
         const { selectStacks } = await import("../core/deploy/deploy");
         const { templatesDir } = await import("../core/deploy/templates");
         const selected = stacks.length === 0 ? [] : selectStacks(stacks);
-        const clients = await ctx.clients();
+        const clients = createAwsClients({ ...(await ctx.clients()).settings, maxAttempts: FORECAST_MAX_ATTEMPTS });
         const progress = ctx.reporter.progress("forecast: checking what could make the deploy fail");
         const result = await forecast({
           env: ctx.environment(),
@@ -37,7 +38,10 @@ Nothing is created or changed. Exit 0 when no check fails, 4 when one does.`,
           stacks: selected,
           templatesDir: templatesDir(options.templates ?? process.env.TRACE_TEMPLATES_DIR),
           signal: ctx.signal,
-        }).finally(() => progress.stop());
+        }).finally(() => {
+          progress.stop();
+          clients.destroy();
+        });
         ctx.output.result(result, renderForecast);
         if (result.failed > 0) {
           ctx.reporter.warn(

@@ -53,7 +53,9 @@ describe("template values", () => {
     });
     // What cannot be evaluated keeps its long form.
     expect(evaluate(doc, { "Fn::GetAtt": ["Table", "Arn"] }, { parameters: {} })).toEqual({ "Fn::GetAtt": ["Table", "Arn"] });
-    expect(evaluate(doc, { "Fn::Sub": "${Table.Arn}/x" }, { parameters: {} })).toEqual({ "Fn::Sub": "${Table.Arn}/x" });
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Sub placeholder, not a JS template
+    const sub = { "Fn::Sub": ["${Arn}/x", { Arn: { "Fn::GetAtt": ["Table", "Arn"] } }] };
+    expect(evaluate(doc, sub, { parameters: {} })).toEqual(sub);
   });
 });
 
