@@ -40,6 +40,7 @@ export function buildProgram(): Command {
       `
 Exit codes: 0 ok, 1 failed, 2 bad usage or input, 3 not found, 4 conflict,
             5 credentials or permissions, 130 interrupted.
+            trace diff --exit-code: 0 no changes, 2 changes present, 1 any error.
 
 Examples:
   trace --local deploy --yes          deploy every stack to the local emulator

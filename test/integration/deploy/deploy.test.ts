@@ -231,6 +231,8 @@ describe("trace deploy, diff, status and destroy against the emulator", () => {
     expect(unknownOption.code).toBe(1);
     // Without --exit-code the usual usage code stays.
     expect((await trace(["diff", "nosuchstack"])).code).toBe(2);
+    const help = await trace(["diff", "--help"]);
+    expect(help.stdout).toMatch(/0 {2}no changes {5}2 {2}changes present {5}1 {2}error/);
   });
 
   it("previews the removal of a data-bearing resource as blocked, with a warning", async () => {
