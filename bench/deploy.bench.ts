@@ -91,6 +91,17 @@ await withEmulator(async (emulator) => {
     median: ms(median(noopCli)),
     "vs status": `${(median(noopCli) / median(status)).toFixed(1)}x`,
   });
+  // The forecast's share: the same redeploy without it, and the forecast on its own.
+  const noForecast = await measure(() => cli(["deploy", "--yes", "--no-forecast"], cwd, emulator.endpoint), RUNS, 1);
+  const forecastOnly = await measure(() => cli(["forecast"], cwd, emulator.endpoint), RUNS, 1);
+  printRow("no-op redeploy, all stacks, --no-forecast (CLI)", {
+    median: ms(median(noForecast)),
+    "forecast share": ms(median(noopCli) - median(noForecast)),
+  });
+  printRow("trace forecast, all stacks (CLI)", {
+    median: ms(median(forecastOnly)),
+    "vs status": `${(median(forecastOnly) / median(status)).toFixed(1)}x`,
+  });
 
   let uploads = -1;
   const noopEngine = await measure(async () => {

@@ -3,11 +3,13 @@ import chalk from "chalk";
 import { Command, CommanderError, Option } from "commander";
 import { registerArchive } from "./commands/archive";
 import { registerAudit } from "./commands/audit";
+import { registerCompletion } from "./commands/completion";
 import { registerConfig } from "./commands/config";
 import { registerDeploy } from "./commands/deploy";
 import { registerDestroy } from "./commands/destroy";
 import { registerDiff } from "./commands/diff";
 import { registerExport } from "./commands/export";
+import { registerForecast } from "./commands/forecast";
 import { registerLocal } from "./commands/local";
 import { registerStatus } from "./commands/status";
 import { ErrorCode, ExitCode, TraceError, toTraceError } from "./core/errors";
@@ -38,6 +40,7 @@ export function buildProgram(): Command {
       `
 Exit codes: 0 ok, 1 failed, 2 bad usage or input, 3 not found, 4 conflict,
             5 credentials or permissions, 130 interrupted.
+            trace diff --exit-code: 0 no changes, 2 changes present, 1 any error.
 
 Examples:
   trace --local deploy --yes          deploy every stack to the local emulator
@@ -52,6 +55,7 @@ Examples:
 
   registerDeploy(program);
   registerDiff(program);
+  registerForecast(program);
   registerStatus(program);
   registerDestroy(program);
   registerExport(program);
@@ -59,6 +63,7 @@ Examples:
   registerArchive(program);
   registerLocal(program);
   registerConfig(program);
+  registerCompletion(program);
 
   // Subcommands inherit exit override so their usage errors reach the single catch below.
   for (const command of program.commands) {
@@ -107,17 +112,20 @@ export async function main(argv: readonly string[]): Promise<void> {
   process.on("SIGINT", onSigint);
   const verbose = argv.includes("--verbose") || argv.includes("-v");
   const json = argv.includes("--json");
+  const detailedExitCodes = argv.includes("diff") && argv.includes("--exit-code");
   try {
     const args = argv[2] === "--version" ? [...argv.slice(0, 2), "-V", ...argv.slice(3)] : [...argv];
     await buildProgram().parseAsync(args);
     if (interrupted) process.exitCode = ExitCode.interrupted;
   } catch (error) {
     const context = currentContext();
-    process.exitCode = reportError(
+    const code = reportError(
       interrupted ? new TraceError(ErrorCode.interrupted, "interrupted", { cause: error }) : error,
       context?.globals.verbose ?? verbose,
       context?.globals.json ?? json,
     );
+    // `trace diff --exit-code` keeps 2 for "changes present": every error, usage errors included, is 1 (terraform's -detailed-exitcode).
+    process.exitCode = detailedExitCodes && code !== ExitCode.ok && code !== ExitCode.interrupted ? ExitCode.failed : code;
   } finally {
     process.off("SIGINT", onSigint);
   }

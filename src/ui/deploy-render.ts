@@ -11,10 +11,11 @@ const actionColour = (action: string) =>
 export function renderChanges(preview: Pick<StackPreview, "stackName" | "changeSetType" | "changes" | "note">): string {
   const title = chalk.bold(`${preview.stackName} (${preview.changeSetType === "CREATE" ? "new stack" : "update"})`);
   const rows = preview.changes.map((c) => {
-    const cells = [c.action, c.logicalId, c.type, c.replacement ?? "", c.detail ?? ""];
-    return c.dangerous
-      ? cells.map((cell) => chalk.red(cell))
-      : [actionColour(c.action), c.logicalId, c.type, c.replacement ?? "", c.detail ?? ""];
+    const detail =
+      c.detail ??
+      (c.causes?.length ? `caused by ${c.causes.join(", ")}${c.replacementFrom === "template" ? " (from the template diff)" : ""}` : "");
+    const cells = [c.action, c.logicalId, c.type, c.replacement ?? "", detail];
+    return c.dangerous ? cells.map((cell) => chalk.red(cell)) : [actionColour(c.action), c.logicalId, c.type, c.replacement ?? "", detail];
   });
   if (rows.length === 0) rows.push(["", chalk.dim("(no resource changes: outputs, tags or metadata only)"), "", "", ""]);
   const note = preview.note ? `\n${chalk.dim(`(${preview.note})`)}` : "";

@@ -6,6 +6,8 @@ export interface Output {
   readonly json: boolean;
   /** Prints the result: `value` as JSON with --json, otherwise the human rendering. */
   result<T>(value: T, human: (value: T) => string | undefined): void;
+  /** One compact JSON object on one line (NDJSON streams such as `deploy --json`). */
+  line(value: unknown): void;
 }
 
 export function createOutput(json: boolean, stream: NodeJS.WritableStream = process.stdout): Output {
@@ -18,6 +20,9 @@ export function createOutput(json: boolean, stream: NodeJS.WritableStream = proc
       }
       const text = human(value);
       if (text !== undefined && text !== "") stream.write(text.endsWith("\n") ? text : `${text}\n`);
+    },
+    line(value) {
+      stream.write(`${stringifyExact(value)}\n`);
     },
   };
 }

@@ -3,8 +3,12 @@
  * as parameters, so the same core runs in the CLI, in a Lambda and against the emulator.
  */
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
+import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { DynamoDBClient, type DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
 import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
+import { IAMClient } from "@aws-sdk/client-iam";
+import { KMSClient } from "@aws-sdk/client-kms";
+import { LambdaClient } from "@aws-sdk/client-lambda";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { STSClient } from "@aws-sdk/client-sts";
@@ -33,6 +37,14 @@ export interface AwsClients {
   readonly sqs: SQSClient;
   readonly cloudformation: CloudFormationClient;
   readonly sts: STSClient;
+  /** Deploy's forecast: account concurrency settings. */
+  readonly lambda: LambdaClient;
+  /** Deploy's forecast: the data key's state. */
+  readonly kms: KMSClient;
+  /** Deploy's forecast: log groups that already exist. */
+  readonly logs: CloudWatchLogsClient;
+  /** Deploy's forecast: the permissions boundary policy. */
+  readonly iam: IAMClient;
   /** Closes the sockets of every client built so far. */
   destroy(): void;
 }
@@ -82,6 +94,15 @@ export const createCloudFormationClient = (settings: AwsSettings) => new CloudFo
 
 export const createStsClient = (settings: AwsSettings) => new STSClient(commonConfig(settings));
 
+export const createLambdaClient = (settings: AwsSettings) => new LambdaClient(commonConfig(settings));
+
+export const createKmsClient = (settings: AwsSettings) => new KMSClient(commonConfig(settings));
+
+export const createLogsClient = (settings: AwsSettings) => new CloudWatchLogsClient(commonConfig(settings));
+
+/** IAM is global; the SDK routes it to the partition's IAM endpoint from any region (or to the custom endpoint). */
+export const createIamClient = (settings: AwsSettings) => new IAMClient(commonConfig(settings));
+
 /**
  * Builds clients lazily (a command pays only for the clients it touches) and memoises them.
  * Lambda handlers use the single-client builders above instead, so each bundle carries only
@@ -119,6 +140,18 @@ export function createAwsClients(settings: AwsSettings): AwsClients {
     },
     get sts() {
       return lazy("sts", () => createStsClient(settings));
+    },
+    get lambda() {
+      return lazy("lambda", () => createLambdaClient(settings));
+    },
+    get kms() {
+      return lazy("kms", () => createKmsClient(settings));
+    },
+    get logs() {
+      return lazy("logs", () => createLogsClient(settings));
+    },
+    get iam() {
+      return lazy("iam", () => createIamClient(settings));
     },
     destroy() {
       for (const client of cache.values()) client.destroy();

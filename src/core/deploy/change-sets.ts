@@ -30,6 +30,29 @@ export interface ChangeRow {
   dangerous: boolean;
   /** For parameter rows: "old → new". */
   detail?: string;
+  /** The properties whose change causes the replacement (from the service's details, or the template diff). */
+  causes?: string[];
+  /** Who said it is a replacement: the service's change set, or trace's template diff (the emulator says nothing). */
+  replacementFrom?: "service" | "template";
+}
+
+/** A stack parameter whose value a deploy changes. */
+export interface ParameterChange {
+  name: string;
+  old: string;
+  new: string;
+}
+
+/** The parameters whose value changes (masked NoEcho values cannot be compared and are left out). */
+export function parameterChanges(current: readonly Parameter[] | undefined, next: readonly Parameter[]): ParameterChange[] {
+  const before = new Map((current ?? []).map((p) => [p.ParameterKey ?? "", p.ParameterValue ?? ""]));
+  return next.flatMap((p) => {
+    const name = p.ParameterKey ?? "";
+    const old = before.get(name);
+    const value = p.ParameterValue ?? "";
+    if (old === undefined || old === value || old === "****") return [];
+    return [{ name, old, new: value }];
+  });
 }
 
 /**
@@ -38,26 +61,16 @@ export interface ChangeRow {
  * change sets (which compare templates only) would otherwise show nothing for it.
  */
 export function parameterChangeRows(current: readonly Parameter[] | undefined, next: readonly Parameter[]): ChangeRow[] {
-  const before = new Map((current ?? []).map((p) => [p.ParameterKey ?? "", p.ParameterValue ?? ""]));
-  return next.flatMap((p) => {
-    const name = p.ParameterKey ?? "";
-    const old = before.get(name);
-    const value = p.ParameterValue ?? "";
-    // Masked NoEcho values cannot be compared.
-    if (old === undefined || old === value || old === "****") return [];
-    return [
-      {
-        action: "Modify",
-        logicalId: name,
-        physicalId: undefined,
-        type: "Parameter",
-        replacement: undefined,
-        dataBearing: false,
-        dangerous: false,
-        detail: `${old || '""'} → ${value || '""'}`,
-      },
-    ];
-  });
+  return parameterChanges(current, next).map((p) => ({
+    action: "Modify",
+    logicalId: p.name,
+    physicalId: undefined,
+    type: "Parameter",
+    replacement: undefined,
+    dataBearing: false,
+    dangerous: false,
+    detail: `${p.old || '""'} → ${p.new || '""'}`,
+  }));
 }
 
 export interface ChangeSetRequest {
@@ -89,8 +102,27 @@ export function changeRows(changes: readonly Change[], resources: readonly Templ
     const dataBearing = DATA_BEARING_TYPES.has(type) || retained.has(rc.LogicalResourceId ?? "");
     const replacement = action === "Modify" ? rc.Replacement : undefined;
     const dangerous = replacement === "True" || replacement === "Conditional" || (action === "Remove" && dataBearing);
+    // Details name the properties that force a new resource (RequiresRecreation Always or Conditionally).
+    const causes = [
+      ...new Set(
+        (rc.Details ?? [])
+          .filter((d) => d.Target?.Attribute === "Properties" && d.Target.RequiresRecreation && d.Target.RequiresRecreation !== "Never")
+          .map((d) => d.Target?.Name ?? "")
+          .filter((name) => name !== ""),
+      ),
+    ];
     return [
-      { action, logicalId: rc.LogicalResourceId ?? "", physicalId: rc.PhysicalResourceId, type, replacement, dataBearing, dangerous },
+      {
+        action,
+        logicalId: rc.LogicalResourceId ?? "",
+        physicalId: rc.PhysicalResourceId,
+        type,
+        replacement,
+        dataBearing,
+        dangerous,
+        ...(causes.length > 0 ? { causes } : {}),
+        ...(replacement !== undefined ? { replacementFrom: "service" as const } : {}),
+      },
     ];
   });
 }

@@ -46,7 +46,17 @@ export async function deployStack(step: StackStep): Promise<StackResult> {
     if (!execute) {
       const preview = previewFromTemplate(template, name, `read from the template: ${name} must be replaced first`);
       step.showPreview(preview);
-      return { stack: id, stackName: name, outcome: "would-create", changes: preview.changes, status, outputs: {} };
+      return {
+        stack: id,
+        stackName: name,
+        outcome: "would-create",
+        changes: preview.changes,
+        parameters: [],
+        dataLoss: [],
+        status,
+        outputs: {},
+        note: preview.note,
+      };
     }
     if (!(await reporter.confirm(`Delete the failed stack ${name} and create it again?`))) {
       throw new TraceError(ErrorCode.declined, `${name} was left in ${status}; nothing changed`, {
@@ -103,7 +113,17 @@ export async function deployStack(step: StackStep): Promise<StackResult> {
         `read from the template: needs outputs of ${producers.map((p) => stackName(env, p)).join(", ")}, not deployed yet`,
       );
       step.showPreview(preview);
-      return { stack: id, stackName: name, outcome: "would-create", changes: preview.changes, status, outputs: {} };
+      return {
+        stack: id,
+        stackName: name,
+        outcome: "would-create",
+        changes: preview.changes,
+        parameters: [],
+        dataLoss: [],
+        status,
+        outputs: {},
+        note: preview.note,
+      };
     }
     if (producers.length > 0) {
       throw new TraceError(

@@ -3,8 +3,10 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import type { ResolvedEnvironment } from "../config";
 import type { Reporter } from "../reporter";
 import type { FunctionId, StackId } from "../stacks";
-import type { ChangeRow } from "./change-sets";
+import type { ChangeRow, ParameterChange } from "./change-sets";
 import type { DeployEvent } from "./events";
+import type { ForecastClients, ForecastResult } from "./forecast";
+import type { DataLossChange } from "./replacements";
 import type { Backoff, CloudFormation } from "./stack-state";
 
 export interface StackPreview {
@@ -20,6 +22,8 @@ export interface DeployHooks {
   /** Shows a change set (the CLI renders a coloured table); default: plain lines via the Reporter. */
   changeSet?(preview: StackPreview): void;
   event?(stackName: string, event: DeployEvent): void;
+  /** Shows the forecast (the CLI renders a table); default: one line per check that is not "pass". */
+  forecast?(result: ForecastResult): void;
 }
 
 export interface DeployOptions {
@@ -37,6 +41,10 @@ export interface DeployOptions {
   signal?: AbortSignal;
   hooks?: DeployHooks;
   backoff?: Backoff;
+  /** Logical ids whose replacement or removal is let through (`--allow-replacement`); others are refused. */
+  allowReplacement?: readonly string[];
+  /** Clients for the forecast run before anything is created; absent: no forecast (`--no-forecast`, the demo). */
+  forecast?: ForecastClients;
 }
 
 export type StackOutcome = "created" | "updated" | "replaced" | "no-changes" | "would-change" | "would-create";
@@ -45,10 +53,17 @@ export interface StackResult {
   stack: StackId;
   stackName: string;
   outcome: StackOutcome;
+  /** Resource changes, then one row per parameter whose value changes (type "Parameter"). */
   changes: ChangeRow[];
+  /** The parameters whose value changes. */
+  parameters: ParameterChange[];
+  /** Replacements and removals of tables, buckets, keys and log groups (allowed or not). */
+  dataLoss: DataLossChange[];
   status: string | undefined;
   outputs: Record<string, string>;
   durationMs?: number;
+  /** Why a preview is approximate (read from the template). */
+  note?: string;
 }
 
 export interface ArtifactResult {
@@ -67,4 +82,6 @@ export interface DeployResult {
   artifacts: ArtifactResult[];
   /** How many artifacts were uploaded (0 on a no-op redeploy). */
   uploaded: number;
+  /** The forecast run before the deploy, when one was. */
+  forecast?: ForecastResult;
 }

@@ -10,6 +10,7 @@ import { type Artifact, buildArtifacts, functionsOfTemplate, type PublishedArtif
 import { deployStack } from "./deploy-stack";
 import type { ArtifactResult, DeployOptions, DeployResult, StackPreview, StackResult } from "./deploy-types";
 import { withElapsed } from "./execute";
+import { type ForecastResult, forecast, forecastError } from "./forecast";
 import { describeStack, outputsOf } from "./stack-state";
 import { readTemplate } from "./templates";
 
@@ -50,6 +51,20 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
   const results: StackResult[] = [];
   const published: PublishedArtifact[] = [];
   let built: Map<FunctionId, Artifact> | undefined;
+
+  // The forecast reads before anything is bundled, uploaded or changed.
+  let forecastResult: ForecastResult | undefined;
+  if (execute && options.forecast) {
+    const clients = options.forecast;
+    const { value } = await withElapsed(reporter, "forecast: checking what could make the deploy fail", () =>
+      forecast({ env, clients, stacks: options.stacks, templatesDir: options.templatesDir, signal }),
+    );
+    forecastResult = value;
+    if (options.hooks?.forecast) options.hooks.forecast(value);
+    else
+      for (const c of value.checks.filter((c) => c.verdict !== "pass")) reporter.info(`forecast ${c.verdict}: ${c.subject}: ${c.detail}`);
+    if (value.failed > 0) throw forecastError(value);
+  }
 
   // Only the handlers of the stacks being deployed are bundled (once, before the first needs them).
   const ensureBuilt = async () => {
@@ -104,7 +119,19 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
         zipBytes: a.zipBytes,
         uploaded: false,
       }));
-  return { environment: env.name, region: env.region, stacks: results, artifacts, uploaded: artifacts.filter((a) => a.uploaded).length };
+  // --allow-replacement names exactly one resource: one that matched nothing is worth saying.
+  const matched = new Set(results.flatMap((r) => r.dataLoss.map((d) => d.logicalId)));
+  for (const id of options.allowReplacement ?? []) {
+    if (!matched.has(id)) reporter.warn(`--allow-replacement ${id}: no change replaces or removes a resource with that logical id`);
+  }
+  return {
+    environment: env.name,
+    region: env.region,
+    stacks: results,
+    artifacts,
+    uploaded: artifacts.filter((a) => a.uploaded).length,
+    ...(forecastResult ? { forecast: forecastResult } : {}),
+  };
 }
 
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;

@@ -11,14 +11,25 @@ import {
 } from "@aws-sdk/client-cloudformation";
 import { ErrorCode, TraceError, toTraceError } from "../errors";
 import type { Reporter } from "../reporter";
-import { CAPABILITIES, changeRowsFromTemplate, createChangeSet, deleteChangeSet, parameterChangeRows } from "./change-sets";
+import {
+  CAPABILITIES,
+  changeRowsFromTemplate,
+  createChangeSet,
+  deleteChangeSet,
+  parameterChangeRows,
+  parameterChanges,
+} from "./change-sets";
 import type { StackStep } from "./deploy-stack";
 import type { DeployOptions, StackPreview, StackResult } from "./deploy-types";
 import { watchStack } from "./events";
 import { type ExecuteOptions, executeChangeSet, runOperation, stoppedWatching, withElapsed } from "./execute";
 import { stackTags } from "./parameters";
+import { dataLossError, describeDataLoss } from "./replacements";
+import { ensureStackPolicy, holdsData, stackPolicyBody } from "./stack-policy";
 import { type CloudFormation, outputsOf } from "./stack-state";
 import type { StackTemplate } from "./templates";
+import { isUnavailable } from "./unavailable";
+import { guardUpdate } from "./update-guard";
 
 /** A preview for a stack that does not exist yet: every template resource is added. */
 export function previewFromTemplate(template: StackTemplate, name: string, note?: string): StackPreview {
@@ -53,7 +64,18 @@ export async function createStack(apply: StackApply): Promise<StackResult> {
   // by one no outputs). Template and parameters are still checked by CloudFormation on creation.
   const preview = previewFromTemplate(template, name);
   step.showPreview(preview);
-  if (!execute) return { stack: id, stackName: name, outcome: "would-create", changes: preview.changes, status, outputs: {} };
+  if (!execute) {
+    return {
+      stack: id,
+      stackName: name,
+      outcome: "would-create",
+      changes: preview.changes,
+      parameters: [],
+      dataLoss: [],
+      status,
+      outputs: {},
+    };
+  }
   if (!(await reporter.confirm(`Create ${name} with these ${preview.changes.length} resources?`, { default: true }))) {
     throw new TraceError(ErrorCode.declined, `creation of ${name} declined; nothing was created`);
   }
@@ -72,6 +94,7 @@ export async function createStack(apply: StackApply): Promise<StackResult> {
           Tags: stackTags(env),
           Capabilities: CAPABILITIES,
           EnableTerminationProtection: env.protected,
+          ...(holdsData(template.resources) ? { StackPolicyBody: stackPolicyBody() } : {}),
           OnFailure: "ROLLBACK",
         }),
         { abortSignal: signal },
@@ -87,6 +110,8 @@ export async function createStack(apply: StackApply): Promise<StackResult> {
     stackName: name,
     outcome: replacing ? "replaced" : "created",
     changes: preview.changes,
+    parameters: [],
+    dataLoss: [],
     status: result.stack?.StackStatus,
     outputs: outputsOf(result.stack),
     durationMs: result.ms,
@@ -106,25 +131,62 @@ export async function updateStack(apply: StackApply): Promise<StackResult> {
     template.resources,
     { signal, backoff: options.backoff },
   );
+  const guarded = holdsData(template.resources);
   if (outcome.kind === "no-changes") {
     reporter.info(`${name}: no changes`);
-    if (execute) await ensureTerminationProtection(cf, existing, env.protected, reporter);
-    return { stack: id, stackName: name, outcome: "no-changes", changes: [], status, outputs: outputsOf(existing) };
+    if (execute) {
+      await ensureTerminationProtection(cf, existing, env.protected, reporter);
+      if (guarded && existing?.StackId && (await ensureStackPolicy(cf, existing.StackId, stackPolicyBody(), signal))) {
+        reporter.info(`${name}: stack policy set (no replacing or deleting its tables, buckets or key)`);
+      }
+    }
+    return {
+      stack: id,
+      stackName: name,
+      outcome: "no-changes",
+      changes: [],
+      parameters: [],
+      dataLoss: [],
+      status,
+      outputs: outputsOf(existing),
+    };
   }
-  const changes = [...outcome.changes, ...parameterChangeRows(existing?.Parameters, parameters)];
+  const allow = new Set(options.allowReplacement ?? []);
+  const { changes: resourceChanges, dataLoss } = await guardUpdate(
+    cf,
+    existing as Stack,
+    template,
+    parameters,
+    outcome.changes,
+    allow,
+    env.region,
+    signal,
+  );
+  const parameterRows = parameterChangeRows(existing?.Parameters, parameters);
+  const changes = [...resourceChanges, ...parameterRows];
+  const base = { stack: id, stackName: name, changes, parameters: parameterChanges(existing?.Parameters, parameters), dataLoss };
   step.showPreview({ stack: id, stackName: name, changeSetType, changes });
-  const dangerous = changes.filter((c) => c.dangerous);
-  for (const c of dangerous) {
+  const lossIds = new Set(dataLoss.map((d) => d.logicalId));
+  for (const c of changes.filter((c) => c.dangerous && !lossIds.has(c.logicalId))) {
     reporter.warn(
       c.action === "Remove"
         ? `${name}: ${c.logicalId} (${c.type}) would be REMOVED; unless it is retained, its data goes with it`
         : `${name}: ${c.logicalId} (${c.type}) would be REPLACED (${c.replacement === "Conditional" ? "maybe" : "certainly"}): a new one is created and the old one deleted${c.dataBearing ? ", with its data" : ""}`,
     );
   }
+  for (const d of dataLoss) {
+    reporter.warn(`${name}: ${describeDataLoss(d)}${d.allowed ? " — allowed by --allow-replacement" : " — deploy refuses this"}`);
+  }
+  const blocked = dataLoss.filter((d) => !d.allowed);
   if (!execute) {
     await deleteChangeSet(cf, outcome.id);
-    return { stack: id, stackName: name, outcome: "would-change", changes, status, outputs: outputsOf(existing) };
+    return { ...base, outcome: "would-change", status, outputs: outputsOf(existing) };
   }
+  if (blocked.length > 0) {
+    await deleteChangeSet(cf, outcome.id);
+    throw dataLossError(name, blocked);
+  }
+  const dangerous = changes.filter((c) => c.dangerous);
   let confirmed: boolean;
   try {
     confirmed = await reporter.confirm(
@@ -142,14 +204,16 @@ export async function updateStack(apply: StackApply): Promise<StackResult> {
       hint: "nothing else was deployed after it either",
     });
   }
+  // The stack policy protects the data during the update; an allowed replacement is let through it for this update only.
+  const allowedNow = dataLoss.filter((d) => d.allowed).map((d) => d.logicalId);
+  if (guarded) await ensureStackPolicy(cf, outcome.stackId, stackPolicyBody(allowedNow), signal);
   const result = await executeChangeSet(cf, name, outcome.stackId, outcome.id, changes, operation);
   reporter.info(`${name}: ${result.stack?.StackStatus} in ${(result.ms / 1000).toFixed(1)} s`);
+  if (guarded && allowedNow.length > 0) await ensureStackPolicy(cf, outcome.stackId, stackPolicyBody(), signal);
   await ensureTerminationProtection(cf, result.stack, env.protected, reporter);
   return {
-    stack: id,
-    stackName: name,
+    ...base,
     outcome: "updated",
-    changes,
     status: result.stack?.StackStatus,
     outputs: outputsOf(result.stack),
     durationMs: result.ms,
@@ -168,6 +232,12 @@ async function ensureTerminationProtection(
     await cf.send(new UpdateTerminationProtectionCommand({ StackName: stack.StackId, EnableTerminationProtection: wanted }));
     reporter.info(`${stack.StackName}: termination protection ${wanted ? "on" : "off"}`);
   } catch (error) {
+    if (isUnavailable(error)) {
+      reporter.warn(
+        `${stack.StackName}: the endpoint does not implement UpdateTerminationProtection (the local emulator); termination protection left ${wanted ? "off" : "on"}`,
+      );
+      return;
+    }
     throw toTraceError(error, `termination protection of ${stack.StackName}`);
   }
 }

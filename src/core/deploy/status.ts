@@ -1,7 +1,12 @@
-/** `trace status`: each stack's state, last update, drift (when CloudFormation knows it) and outputs. */
+/**
+ * `trace status`: each stack's state, last update, drift as CloudFormation last recorded it, and
+ * outputs; with `detectDrift`, drift detection is run first and its findings attached.
+ */
 import type { ResolvedEnvironment } from "../config";
+import type { Reporter } from "../reporter";
 import { STACKS, type StackId, stackName } from "../stacks";
-import { type CloudFormation, describeStack, outputsOf } from "./stack-state";
+import { detectDrift, type StackDrift } from "./drift";
+import { type Backoff, type CloudFormation, describeStack, isInProgress, outputsOf } from "./stack-state";
 
 export interface StackStatusRow {
   stack: StackId;
@@ -15,6 +20,8 @@ export interface StackStatusRow {
   terminationProtection: boolean;
   statusReason: string | undefined;
   outputs: Record<string, string>;
+  /** What `--detect-drift` found (absent without it, or for a stack not deployed or busy). */
+  detected?: StackDrift;
 }
 
 export interface StatusResult {
@@ -48,4 +55,44 @@ export async function stackStatus(
     }),
   );
   return { environment: env.name, region: env.region, stacks };
+}
+
+export interface DriftStatusOptions {
+  reporter: Reporter;
+  signal?: AbortSignal;
+  backoff?: Backoff;
+}
+
+/**
+ * Status with drift detected now: detection runs on every deployed stack that is not busy, and the
+ * DRIFT column shows its result instead of the last recorded one.
+ */
+export async function stackStatusWithDrift(
+  cf: CloudFormation,
+  env: Pick<ResolvedEnvironment, "name" | "region" | "stage">,
+  options: DriftStatusOptions,
+): Promise<StatusResult> {
+  const result = await stackStatus(cf, env, options.signal);
+  const checkable = result.stacks.filter(
+    (s) => s.status !== "NOT_DEPLOYED" && !isInProgress(s.status) && s.status !== "REVIEW_IN_PROGRESS",
+  );
+  const found = await detectDrift(
+    cf,
+    checkable.map((s) => s.stackName),
+    options,
+  );
+  const byName = new Map(found.map((d) => [d.stackName, d]));
+  return {
+    ...result,
+    stacks: result.stacks.map((row) => {
+      const detected = byName.get(row.stackName);
+      if (!detected) return row;
+      return {
+        ...row,
+        drift: detected.error ? row.drift : detected.status,
+        driftCheckedAt: detected.checkedAt ?? row.driftCheckedAt,
+        detected,
+      };
+    }),
+  };
 }

@@ -84,4 +84,5 @@ export const DATA_BEARING_TYPES: ReadonlySet<string> = new Set([
   "AWS::DynamoDB::GlobalTable",
   "AWS::S3::Bucket",
   "AWS::KMS::Key",
+  "AWS::Logs::LogGroup",
 ]);

@@ -8,7 +8,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ListChangeSetsCommand } from "@aws-sdk/client-cloudformation";
+import { GetStackPolicyCommand, ListChangeSetsCommand } from "@aws-sdk/client-cloudformation";
 import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
 import { HeadBucketCommand, ListObjectVersionsCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -73,6 +73,26 @@ async function exportHourParameter(): Promise<string | undefined> {
   return stack?.Parameters?.find((p) => p.ParameterKey === "ExportHour")?.ParameterValue;
 }
 
+/** `deploy --json` output: NDJSON, one object per line. */
+const ndjson = (stdout: string) =>
+  stdout
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line) as { type: string } & Record<string, unknown>);
+
+/** The summary line `deploy --json` ends with. */
+function summaryOf(stdout: string) {
+  const lines = ndjson(stdout);
+  const last = lines[lines.length - 1] as unknown as {
+    type: string;
+    stacks: { stack: string; outcome: string; outputs: Record<string, string> }[];
+    uploaded: number;
+    artifacts: { uploaded: boolean }[];
+  };
+  expect(last.type).toBe("summary");
+  return { lines, summary: last };
+}
+
 /** A copy of one real template, edited, in a directory of its own (for --templates). */
 function variant(name: string, stack: string, edit: (body: string) => string): string {
   const target = join(dir, name);
@@ -100,15 +120,17 @@ describe("trace deploy, diff, status and destroy against the emulator", () => {
     expect(await allStacks()).toEqual([undefined, undefined, undefined, undefined, undefined]);
   });
 
-  it("creates every stack on the first deploy, bootstrap first, publishing the three bundles", async () => {
+  it("creates every stack on the first deploy, bootstrap first, publishing the three bundles; --json streams NDJSON", async () => {
     const result = await trace(["deploy", "--yes", "--json"]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toContain(`first deploy to ${REGION}: creating trace-bootstrap`);
     expect(result.stderr).toMatch(/(bundled|unchanged) export: index\.mjs [\d.]+ KiB/);
-    const json = JSON.parse(result.stdout) as {
-      stacks: { stack: string; outcome: string; outputs: Record<string, string> }[];
-      uploaded: number;
-    };
+    const { lines, summary: json } = summaryOf(result.stdout);
+    // One line per stack event as it happens (moto records the stack's own CREATE events), then the summary.
+    const events = lines.slice(0, -1);
+    expect(events.length).toBeGreaterThan(0);
+    for (const e of events) expect(e).toMatchObject({ type: "event", stack: expect.stringMatching(/^trace-/), status: expect.any(String) });
+    expect(events.map((e) => e.stack)).toContain(stackName(env, "audit"));
     expect(json.stacks.map((s) => [s.stack, s.outcome])).toEqual(STACKS.map((s) => [s, "created"]));
     expect(json.uploaded).toBe(3);
     expect(json.stacks.find((s) => s.stack === "traceability")?.outputs.TrazabilidadTableName).toBe(`${prefix}TRAZABILIDAD`);
@@ -120,20 +142,41 @@ describe("trace deploy, diff, status and destroy against the emulator", () => {
         { Key: "trace:stage", Value: stage },
       ]),
     );
+    expect(stacks.map((s) => s?.EnableTerminationProtection)).toEqual(STACKS.map(() => false));
     const versions = await artifactVersions();
     expect(versions).toHaveLength(3);
     for (const v of versions) expect(v).toMatch(/^lambda\/(export|audit-producer|archiver)\/[0-9a-f]{64}\.zip@/);
+  });
+
+  it("gives the stacks that hold data a stack policy denying Update:Replace and Update:Delete on tables, buckets and the key", async () => {
+    const policies = await Promise.all(
+      STACKS.map(async (id) => {
+        const got = await clients.cloudformation.send(new GetStackPolicyCommand({ StackName: stackName(env, id) }));
+        return got.StackPolicyBody ? (JSON.parse(got.StackPolicyBody) as { Statement: Record<string, unknown>[] }) : undefined;
+      }),
+    );
+    // bootstrap (artifact bucket), base (key, data bucket), traceability and audit (tables); archive holds no data.
+    expect(policies.map((p) => p !== undefined)).toEqual([true, true, true, true, false]);
+    for (const policy of policies.slice(0, 4)) {
+      expect(policy?.Statement).toContainEqual({
+        Effect: "Deny",
+        Principal: "*",
+        Action: ["Update:Replace", "Update:Delete"],
+        Resource: "*",
+        Condition: {
+          StringEquals: { ResourceType: ["AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable", "AWS::S3::Bucket", "AWS::KMS::Key"] },
+        },
+      });
+      expect(policy?.Statement).toContainEqual({ Effect: "Allow", Principal: "*", Action: "Update:*", Resource: "*" });
+    }
   });
 
   it("says 'no changes' for every stack on a second deploy and uploads no artifact", async () => {
     const before = await artifactVersions();
     const result = await trace(["deploy", "--yes", "--json"]);
     expect(result.code, result.stderr).toBe(0);
-    const json = JSON.parse(result.stdout) as {
-      stacks: { stack: string; outcome: string }[];
-      uploaded: number;
-      artifacts: { uploaded: boolean }[];
-    };
+    const { lines, summary: json } = summaryOf(result.stdout);
+    expect(lines).toHaveLength(1);
     expect(json.stacks.map((s) => s.outcome)).toEqual(STACKS.map(() => "no-changes"));
     expect(json.uploaded).toBe(0);
     expect(json.artifacts).toHaveLength(3);
@@ -141,22 +184,36 @@ describe("trace deploy, diff, status and destroy against the emulator", () => {
     expect(await artifactVersions()).toEqual(before);
   });
 
-  it("shows a config value that feeds a parameter as a Modify in `trace diff`, applying nothing", async () => {
+  it("exits 0 from `trace diff --exit-code` when nothing would change", async () => {
+    const result = await trace(["diff", "--exit-code", "--json"]);
+    expect(result.code, result.stderr).toBe(0);
+    const plan = JSON.parse(result.stdout) as { schemaVersion: number; changes: boolean; stacks: { action: string }[] };
+    expect(plan.schemaVersion).toBe(1);
+    expect(plan.changes).toBe(false);
+    expect(plan.stacks.map((s) => s.action)).toEqual(STACKS.map(() => "none"));
+  });
+
+  it("shows a config value that feeds a parameter in the plan; --exit-code exits 2; nothing is applied", async () => {
     writeConfig(7);
-    const json = await trace(["diff", "--json"]);
-    expect(json.code, json.stderr).toBe(0);
-    const parsed = JSON.parse(json.stdout) as {
-      stacks: { stack: string; outcome: string; changes: { action: string; logicalId: string; detail?: string }[] }[];
+    const json = await trace(["diff", "--json", "--exit-code"]);
+    expect(json.code, json.stderr).toBe(2);
+    const plan = JSON.parse(json.stdout) as {
+      changes: boolean;
+      blocked: boolean;
+      stacks: {
+        stack: string;
+        action: string;
+        changes: unknown[];
+        replacements: unknown[];
+        parameters: { name: string; old: string; new: string }[];
+      }[];
     };
-    const traceability = parsed.stacks.find((s) => s.stack === "traceability");
-    expect(traceability?.outcome).toBe("would-change");
-    expect(traceability?.changes).toContainEqual(expect.objectContaining({ action: "Modify", logicalId: "ExportHour", detail: "19 → 7" }));
-    expect(parsed.stacks.filter((s) => s.stack !== "traceability").map((s) => s.outcome)).toEqual([
-      "no-changes",
-      "no-changes",
-      "no-changes",
-      "no-changes",
-    ]);
+    expect(plan).toMatchObject({ changes: true, blocked: false });
+    const traceability = plan.stacks.find((s) => s.stack === "traceability");
+    expect(traceability?.action).toBe("update");
+    expect(traceability?.parameters).toEqual([{ name: "ExportHour", old: "19", new: "7" }]);
+    expect(traceability?.replacements).toEqual([]);
+    expect(plan.stacks.filter((s) => s.stack !== "traceability").map((s) => s.action)).toEqual(["none", "none", "none", "none"]);
 
     const human = await trace(["diff", "traceability"]);
     expect(human.code, human.stderr).toBe(0);
@@ -166,17 +223,81 @@ describe("trace deploy, diff, status and destroy against the emulator", () => {
     expect(sets.Summaries ?? []).toEqual([]);
   });
 
-  it("previews the removal of a data-bearing resource as dangerous, with a warning", async () => {
+  it("exits 1, not 2, from `trace diff --exit-code` on a usage error", async () => {
+    const unknownStack = await trace(["diff", "--exit-code", "nosuchstack"]);
+    expect(unknownStack.code).toBe(1);
+    expect(unknownStack.stderr).toMatch(/unknown stack "nosuchstack"/);
+    const unknownOption = await trace(["diff", "--exit-code", "--bogus"]);
+    expect(unknownOption.code).toBe(1);
+    // Without --exit-code the usual usage code stays.
+    expect((await trace(["diff", "nosuchstack"])).code).toBe(2);
+    const help = await trace(["diff", "--help"]);
+    expect(help.stdout).toMatch(/0 {2}no changes {5}2 {2}changes present {5}1 {2}error/);
+  });
+
+  it("previews the removal of a data-bearing resource as blocked, with a warning", async () => {
     // The table under a new logical id: CloudFormation would remove the old one and add a new one.
     const removal = variant("removal", "traceability", (body) => body.replace(/\bTrazabilidadTable\b/g, "TrazabilidadTableV2"));
     const result = await trace(["diff", "traceability", "--json", "--templates", removal]);
     expect(result.code, result.stderr).toBe(0);
-    const parsed = JSON.parse(result.stdout) as { stacks: { changes: { action: string; logicalId: string; dangerous: boolean }[] }[] };
-    expect(parsed.stacks[0]?.changes).toContainEqual(
-      expect.objectContaining({ action: "Remove", logicalId: "TrazabilidadTable", dangerous: true }),
+    const plan = JSON.parse(result.stdout) as {
+      blocked: boolean;
+      stacks: {
+        changes: { action: string; logicalId: string; blocked: boolean }[];
+        replacements: { logicalId: string; replacement: string }[];
+      }[];
+    };
+    expect(plan.blocked).toBe(true);
+    expect(plan.stacks[0]?.changes).toContainEqual(
+      expect.objectContaining({ action: "Remove", logicalId: "TrazabilidadTable", blocked: true }),
     );
-    expect(result.stderr).toMatch(/warning: trace-d-[0-9a-f]+-traceability: TrazabilidadTable \(AWS::DynamoDB::Table\) would be REMOVED/);
+    expect(plan.stacks[0]?.replacements).toContainEqual(expect.objectContaining({ logicalId: "TrazabilidadTable", replacement: "Remove" }));
+    expect(result.stderr).toMatch(/warning: trace-d-[0-9a-f]+-traceability: TrazabilidadTable \(AWS::DynamoDB::Table\) would be removed/);
     expect((await describeStack(clients.cloudformation, stackName(env, "traceability")))?.StackStatus).toBe("CREATE_COMPLETE");
+  });
+
+  it("refuses a key schema change of a table (exit 4), naming the table and KeySchema, unless --allow-replacement names it", async () => {
+    // TRAZABILIDAD keyed on `pk` instead of `id`: DynamoDB cannot change a key, CloudFormation replaces the table.
+    const rekeyed = variant("rekeyed", "traceability", (body) =>
+      body.replace(
+        /(TrazabilidadTable:[\s\S]*?AttributeDefinitions:\n\s+- AttributeName: )id([\s\S]*?KeySchema:\n\s+- AttributeName: )id/,
+        "$1pk$2pk",
+      ),
+    );
+    // moto's change set says only "Modify": trace derives the replacement from the template diff.
+    const diff = await trace(["diff", "traceability", "--json", "--exit-code", "--templates", rekeyed]);
+    expect(diff.code, diff.stderr).toBe(2);
+    const plan = JSON.parse(diff.stdout) as { stacks: { replacements: unknown[] }[] };
+    expect(plan.stacks[0]?.replacements).toEqual([
+      {
+        logicalId: "TrazabilidadTable",
+        type: "AWS::DynamoDB::Table",
+        replacement: "True",
+        causes: ["KeySchema"],
+        source: "template",
+        blocked: true,
+      },
+    ]);
+
+    const refused = await trace(["deploy", "traceability", "--yes", "--templates", rekeyed]);
+    expect(refused.code, refused.stderr).toBe(4);
+    expect(refused.stderr).toMatch(
+      /refusing a data-losing change: TrazabilidadTable \(AWS::DynamoDB::Table\) would be replaced, because KeySchema changes/,
+    );
+    expect(refused.stderr).toMatch(/--allow-replacement TrazabilidadTable/);
+
+    // Allowing another resource does not let this one through.
+    const other = await trace(["deploy", "traceability", "--yes", "--templates", rekeyed, "--allow-replacement", "ExportLogGroup"]);
+    expect(other.code, other.stderr).toBe(4);
+    expect(other.stderr).toMatch(/refusing a data-losing change: TrazabilidadTable/);
+
+    const table = await clients.dynamodb.send(new DescribeTableCommand({ TableName: `${prefix}TRAZABILIDAD` }));
+    expect(table.Table?.KeySchema).toEqual([{ AttributeName: "id", KeyType: "HASH" }]);
+    const sets = await clients.cloudformation.send(new ListChangeSetsCommand({ StackName: stackName(env, "traceability") }));
+    expect(sets.Summaries ?? []).toEqual([]);
+
+    // Letting it through is unit-tested with a scripted client (core/deploy/allow-replacement.test.ts): moto 5.2.5
+    // replacing a table in place loses it from the stack's resource map, and every DescribeStacks of the stack then fails.
   });
 
   it("refuses the pending change without a terminal and without --yes, changing nothing", async () => {

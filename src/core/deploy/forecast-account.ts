@@ -1,0 +1,204 @@
+/**
+ * Forecast checks on the account: Lambda concurrency left for a reserved-concurrency function, the
+ * artifact bucket (there, and in the deploy's region), the data key (usable), and the IAM
+ * permissions boundary (exists).
+ */
+import { GetPolicyCommand } from "@aws-sdk/client-iam";
+import { DescribeKeyCommand } from "@aws-sdk/client-kms";
+import { GetAccountSettingsCommand, GetFunctionConcurrencyCommand } from "@aws-sdk/client-lambda";
+import { GetBucketLocationCommand } from "@aws-sdk/client-s3";
+import { couldNotCheck, type ForecastCheck, type ForecastContext } from "./forecast";
+import { outputsOf } from "./stack-state";
+import { evaluate, type Json, resourceIncluded } from "./template-values";
+import { errorName, httpStatus } from "./unavailable";
+
+/**
+ * Lambda keeps at least this many executions unreserved for the functions without a reservation
+ * (PutFunctionConcurrency, Lambda API Reference: "as long as you leave at least 100 simultaneous
+ * executions unreserved"). New accounts often start with a quota of 10, so any reservation fails.
+ */
+export const MIN_UNRESERVED = 100;
+
+async function concurrencyCheck(context: ForecastContext, functionName: string, wanted: number): Promise<ForecastCheck> {
+  const subject = `function ${functionName}`;
+  const check = "lambda-concurrency" as const;
+  try {
+    const current = await context.clients.lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: functionName }), {
+      abortSignal: context.signal,
+    });
+    if ((current.ReservedConcurrentExecutions ?? 0) >= wanted) {
+      return { check, subject, verdict: "pass", detail: `already reserves ${current.ReservedConcurrentExecutions}` };
+    }
+  } catch (error) {
+    if (errorName(error) !== "ResourceNotFoundException") return couldNotCheck(check, subject, error, "lambda:GetFunctionConcurrency");
+  }
+  let unreserved: number | undefined;
+  let quota: number | undefined;
+  try {
+    const settings = await context.clients.lambda.send(new GetAccountSettingsCommand({}), { abortSignal: context.signal });
+    unreserved = settings.AccountLimit?.UnreservedConcurrentExecutions;
+    quota = settings.AccountLimit?.ConcurrentExecutions;
+  } catch (error) {
+    return couldNotCheck(check, subject, error, "lambda:GetAccountSettings");
+  }
+  if (unreserved === undefined)
+    return { check, subject, verdict: "warn", detail: "GetAccountSettings gave no UnreservedConcurrentExecutions" };
+  const left = unreserved - wanted;
+  if (left >= MIN_UNRESERVED) {
+    return {
+      check,
+      subject,
+      verdict: "pass",
+      detail: `reserving ${wanted} leaves ${left} of ${unreserved} unreserved executions (≥ ${MIN_UNRESERVED})`,
+    };
+  }
+  const needed = (quota ?? unreserved) + (MIN_UNRESERVED - left);
+  return {
+    check,
+    subject,
+    verdict: "fail",
+    detail: `reserved concurrency ${wanted} would leave ${left} unreserved executions (account quota ${quota ?? "unknown"}, unreserved ${unreserved}); Lambda keeps at least ${MIN_UNRESERVED}, so creating the function fails`,
+    fix: `raise the account's Lambda "Concurrent executions" quota (Service Quotas, code L-B99A9384) to at least ${needed}, or lower other functions' reserved concurrency`,
+  };
+}
+
+/** Every function of the deployed stacks that reserves concurrency, with its name and reservation. */
+function reservingFunctions(context: ForecastContext): { name: string; wanted: number }[] {
+  return context.stacks.flatMap((stack) =>
+    Object.entries(stack.document.Resources ?? {})
+      .filter(([id, r]) => r?.Type === "AWS::Lambda::Function" && resourceIncluded(stack.document, id, stack.evaluation))
+      .flatMap(([, r]) => {
+        const reserved = r?.Properties?.ReservedConcurrentExecutions;
+        const name = r?.Properties?.FunctionName;
+        if (reserved === undefined || name === undefined) return [];
+        const wanted = Number(evaluate(stack.document, reserved as Json, stack.evaluation));
+        const resolved = evaluate(stack.document, name as Json, stack.evaluation);
+        return typeof resolved === "string" && Number.isFinite(wanted) && wanted > 0 ? [{ name: resolved, wanted }] : [];
+      }),
+  );
+}
+
+/** S3's answer for us-east-1 is empty, and "EU" is the old name of eu-west-1. */
+export const bucketRegion = (constraint: string | undefined | null): string =>
+  !constraint ? "us-east-1" : constraint === "EU" ? "eu-west-1" : constraint;
+
+async function artifactBucketCheck(context: ForecastContext): Promise<ForecastCheck> {
+  const check = "artifact-bucket" as const;
+  const bootstrap = context.deployed.bootstrap;
+  if (!bootstrap) {
+    return { check, subject: "artifact bucket", verdict: "pass", detail: "trace-bootstrap is not deployed; the deploy creates it first" };
+  }
+  const bucket = outputsOf(bootstrap).ArtifactBucketName;
+  if (!bucket) {
+    return {
+      check,
+      subject: "artifact bucket",
+      verdict: "fail",
+      detail: `${bootstrap.StackName} has no ArtifactBucketName output`,
+      fix: `deploy the bootstrap stack again (\`trace deploy bootstrap\`)`,
+    };
+  }
+  const subject = `artifact bucket ${bucket}`;
+  let region: string;
+  try {
+    const location = await context.clients.s3.send(new GetBucketLocationCommand({ Bucket: bucket }), { abortSignal: context.signal });
+    region = bucketRegion(location.LocationConstraint);
+  } catch (error) {
+    if (httpStatus(error) === 404 || errorName(error) === "NoSuchBucket") {
+      return {
+        check,
+        subject,
+        verdict: "fail",
+        detail: `named by ${bootstrap.StackName} but it does not exist (deleted by hand?); Lambda code cannot be uploaded`,
+        fix: `delete the stale bootstrap stack (\`trace destroy bootstrap\`), then deploy: trace creates it again with a new bucket`,
+      };
+    }
+    return couldNotCheck(check, subject, error, "s3:GetBucketLocation");
+  }
+  if (region !== context.env.region) {
+    return {
+      check,
+      subject,
+      verdict: "fail",
+      detail: `is in ${region}, the deploy goes to ${context.env.region}: Lambda reads its code only from a bucket in the function's region`,
+      fix: `deploy to ${region} (--region ${region}), or replace ${bootstrap.StackName} in ${context.env.region} so its bucket is created there`,
+    };
+  }
+  return { check, subject, verdict: "pass", detail: `exists, in ${region}` };
+}
+
+async function keyCheck(context: ForecastContext): Promise<ForecastCheck> {
+  const check = "kms-key" as const;
+  const base = context.deployed.base;
+  const key = outputsOf(base).DataKeyArn;
+  if (!base || !key)
+    return { check, subject: "data key", verdict: "pass", detail: "the base stack is not deployed; the deploy creates the key" };
+  const subject = `KMS key ${key}`;
+  let state: string | undefined;
+  let deletion: Date | undefined;
+  try {
+    const described = await context.clients.kms.send(new DescribeKeyCommand({ KeyId: key }), { abortSignal: context.signal });
+    state = described.KeyMetadata?.KeyState;
+    deletion = described.KeyMetadata?.DeletionDate;
+  } catch (error) {
+    if (errorName(error) === "NotFoundException") {
+      return {
+        check,
+        subject,
+        verdict: "fail",
+        detail: "named by the base stack but does not exist",
+        fix: "restore the base stack's key or redeploy base",
+      };
+    }
+    return couldNotCheck(check, subject, error, "kms:DescribeKey");
+  }
+  if (state === "Enabled") return { check, subject, verdict: "pass", detail: "enabled" };
+  if (state === "PendingDeletion") {
+    return {
+      check,
+      subject,
+      verdict: "fail",
+      detail: `is scheduled for deletion${deletion ? ` on ${deletion.toISOString().slice(0, 10)}` : ""}: tables, bucket, queues and logs encrypted with it fail, and its data becomes unreadable once it is deleted`,
+      fix: `aws kms cancel-key-deletion --key-id ${key} && aws kms enable-key --key-id ${key}`,
+    };
+  }
+  return {
+    check,
+    subject,
+    verdict: "fail",
+    detail: `is ${state ?? "in an unknown state"}: nothing can encrypt or decrypt with it`,
+    fix: state === "Disabled" ? `aws kms enable-key --key-id ${key}` : "make the key usable again (see its state in the KMS console)",
+  };
+}
+
+async function boundaryCheck(context: ForecastContext): Promise<ForecastCheck> {
+  const check = "permissions-boundary" as const;
+  const arn = context.env.permissionsBoundaryArn;
+  if (!arn) return { check, subject: "permissions boundary", verdict: "skip", detail: "no permissionsBoundaryArn in the environment" };
+  const subject = `policy ${arn}`;
+  try {
+    await context.clients.iam.send(new GetPolicyCommand({ PolicyArn: arn }), { abortSignal: context.signal });
+    return { check, subject, verdict: "pass", detail: "exists" };
+  } catch (error) {
+    if (errorName(error) === "NoSuchEntityException" || errorName(error) === "NoSuchEntity") {
+      return {
+        check,
+        subject,
+        verdict: "fail",
+        detail: "does not exist: every role with it as permissions boundary fails to be created",
+        fix: `create the policy, or correct permissionsBoundaryArn of environment "${context.env.name}" (${context.env.source})`,
+      };
+    }
+    return couldNotCheck(check, subject, error, "iam:GetPolicy");
+  }
+}
+
+/** Concurrency per reserving function, then the artifact bucket, the key and the boundary. */
+export async function accountChecks(context: ForecastContext): Promise<ForecastCheck[]> {
+  return Promise.all([
+    ...reservingFunctions(context).map((f) => concurrencyCheck(context, f.name, f.wanted)),
+    artifactBucketCheck(context),
+    keyCheck(context),
+    boundaryCheck(context),
+  ]);
+}

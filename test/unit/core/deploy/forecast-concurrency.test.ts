@@ -1,0 +1,93 @@
+// The Lambda concurrency check, whose API (GetAccountSettings) moto 5.2.5 lacks: Lambda is played
+// by a scripted client answering with the documented response (test/fixtures/aws-responses/lambda.ts);
+// every other service answers "not there yet", as for a first deploy.
+import { describe, expect, it, vi } from "vitest";
+import { environmentSchema, type ResolvedEnvironment } from "../../../../src/core/config";
+import { type ForecastClients, forecast } from "../../../../src/core/deploy/forecast";
+import { accountSettings } from "../../../fixtures/aws-responses/lambda";
+import { projectRoot } from "../../../support/paths";
+
+const env: ResolvedEnvironment = {
+  ...environmentSchema.parse({ stage: "dev", prefix: "dev-" }),
+  name: "dev",
+  region: "eu-west-1",
+  source: "test",
+};
+
+const fail = (name: string, status = 400) => Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
+
+function clients(lambda: (name: string, input: Record<string, unknown>) => unknown): ForecastClients {
+  const scripted = (answer: (name: string, input: Record<string, unknown>) => unknown) => ({
+    send: vi.fn(async (command: { constructor: { name: string }; input: Record<string, unknown> }) =>
+      answer(command.constructor.name.replace(/Command$/, ""), command.input),
+    ),
+  });
+  return {
+    cloudformation: scripted(() => {
+      throw Object.assign(new Error("Stack with id x does not exist"), { name: "ValidationError" });
+    }),
+    dynamodb: scripted((name) => {
+      throw fail(name === "DescribeTable" ? "ResourceNotFoundException" : "TableNotFoundException");
+    }),
+    s3: scripted(() => {
+      throw fail("NotFound", 404);
+    }),
+    logs: scripted(() => ({ logGroups: [] })),
+    kms: scripted(() => ({})),
+    iam: scripted(() => ({})),
+    lambda: scripted(lambda),
+  } as unknown as ForecastClients;
+}
+
+const run = (lambda: (name: string, input: Record<string, unknown>) => unknown) =>
+  forecast({ env, clients: clients(lambda), stacks: ["traceability"], templatesDir: `${projectRoot}/cloudformation` });
+
+const notFound = () => {
+  throw fail("ResourceNotFoundException", 404);
+};
+
+describe("forecast: Lambda concurrency for the export's reserved concurrency 1", () => {
+  it("fails on a new account's quota of 10, saying which quota to raise and to what", async () => {
+    const result = await run((name) => (name === "GetAccountSettings" ? accountSettings(10, 10) : notFound()));
+    const check = result.checks.find((c) => c.check === "lambda-concurrency");
+    expect(check).toEqual({
+      check: "lambda-concurrency",
+      subject: "function dev-trazabilidad_export",
+      verdict: "fail",
+      detail: expect.stringMatching(/would leave 9 unreserved executions \(account quota 10, unreserved 10\); Lambda keeps at least 100/),
+      fix: expect.stringMatching(/"Concurrent executions" quota \(Service Quotas, code L-B99A9384\) to at least 101/),
+    });
+    expect(result.failed).toBe(1);
+  });
+
+  it("passes on the default quota of 1,000", async () => {
+    const result = await run((name) => (name === "GetAccountSettings" ? accountSettings(1000, 1000) : notFound()));
+    expect(result.checks.find((c) => c.check === "lambda-concurrency")).toMatchObject({
+      verdict: "pass",
+      detail: "reserving 1 leaves 999 of 1000 unreserved executions (≥ 100)",
+    });
+    expect(result.failed).toBe(0);
+  });
+
+  it("passes without asking the account when the function already reserves it", async () => {
+    const asked: string[] = [];
+    const result = await run((name, input) => {
+      asked.push(name);
+      expect(input).toEqual({ FunctionName: "dev-trazabilidad_export" });
+      return { ReservedConcurrentExecutions: 1 };
+    });
+    expect(result.checks.find((c) => c.check === "lambda-concurrency")).toMatchObject({ verdict: "pass", detail: "already reserves 1" });
+    expect(asked).toEqual(["GetFunctionConcurrency"]);
+  });
+
+  it("warns (does not fail) when the caller may not read the settings", async () => {
+    const result = await run((name) => {
+      if (name === "GetAccountSettings") throw fail("AccessDeniedException", 403);
+      return notFound();
+    });
+    expect(result.checks.find((c) => c.check === "lambda-concurrency")).toMatchObject({
+      verdict: "warn",
+      fix: "allow lambda:GetAccountSettings for the deploying principal",
+    });
+  });
+});
