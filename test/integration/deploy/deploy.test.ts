@@ -259,9 +259,10 @@ describe("trace deploy, diff, status and destroy against the emulator", () => {
   it("refuses a key schema change of a table (exit 4), naming the table and KeySchema, unless --allow-replacement names it", async () => {
     // TRAZABILIDAD keyed on `pk` instead of `id`: DynamoDB cannot change a key, CloudFormation replaces the table.
     const rekeyed = variant("rekeyed", "traceability", (body) =>
-      body.replace(
-        /(TrazabilidadTable:[\s\S]*?AttributeDefinitions:\n\s+- AttributeName: )id([\s\S]*?KeySchema:\n\s+- AttributeName: )id/,
-        "$1pk$2pk",
+      // Every `AttributeName: id` of the table's block: its attribute definitions (both branches of
+      // the DayIndex condition) and its key schema.
+      body.replace(/\n {2}TrazabilidadTable:\n[\s\S]*?(?=\n {2}\w+:\n)/, (table) =>
+        table.replaceAll("AttributeName: id", "AttributeName: pk"),
       ),
     );
     // moto's change set says only "Modify": trace derives the replacement from the template diff.
