@@ -110,6 +110,12 @@ export async function main(argv: readonly string[]): Promise<void> {
     interrupt();
   };
   process.on("SIGINT", onSigint);
+  // A reader that goes away (`trace --help | head`, `trace archive list --json | jq -e …`) is not
+  // an error of trace's: stop writing and end quietly, as a shell pipeline expects.
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+    process.exit(process.exitCode ?? ExitCode.ok);
+  });
   const verbose = argv.includes("--verbose") || argv.includes("-v");
   const json = argv.includes("--json");
   const detailedExitCodes = argv.includes("diff") && argv.includes("--exit-code");
