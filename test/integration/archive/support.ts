@@ -13,11 +13,7 @@ import { readStream, type StreamCheckpoint } from "../../../src/core/streams";
 import { runCli } from "../../support/cli";
 import { emulatorEndpoint, emulatorEnv, uniqueName } from "../../support/emulator";
 
-/**
- * A customer-managed key in the emulator. The project has no KMS client in its dependencies (only
- * the archiver's tests need one), so this asks boto3 from the emulator's own virtualenv — the AWS
- * SDK for Python against the same emulator, not an imitation of KMS.
- */
+/** A versioned data bucket, as the base stack makes it (the archive keeps every version). */
 export async function createVersionedBucket(clients: AwsClients): Promise<string> {
   const bucket = uniqueName("archive-data").toLowerCase();
   await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
