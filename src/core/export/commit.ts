@@ -122,12 +122,33 @@ async function withdrawCsv(
 ): Promise<"committed" | "withdrawn" | Error> {
   const signal = AbortSignal.timeout(ROLLBACK_MS);
   try {
-    const current = await readManifest(s3, bucket, manifest.table, manifest.date, signal);
-    if (current?.csvVersionId === versionId) return "committed";
+    const current = await readManifestOrDenied(s3, bucket, manifest, signal);
+    if (current !== "denied" && current?.csvVersionId === versionId) return "committed";
     await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: csvKey, VersionId: versionId }), { abortSignal: signal });
     return "withdrawn";
   } catch (error) {
     return toTraceError(error, `s3://${bucket}/${csvKey}`);
+  }
+}
+
+/**
+ * The manifest as it stands, or "denied". S3 answers a GET of a missing key with 403, not 404, to
+ * a caller without `s3:ListBucket` on the bucket, which the export function's role deliberately
+ * lacks: so for the function a first export's missing manifest reads as denied. A manifest that
+ * did land would be readable (the role may `s3:GetObject` it), so "denied" means it is not there,
+ * and the new CSV version can be withdrawn.
+ */
+async function readManifestOrDenied(
+  s3: S3Client,
+  bucket: string,
+  manifest: ExportManifest,
+  signal: AbortSignal,
+): Promise<ExportManifest | null | "denied"> {
+  try {
+    return await readManifest(s3, bucket, manifest.table, manifest.date, signal);
+  } catch (error) {
+    if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 403) return "denied";
+    throw error;
   }
 }
 

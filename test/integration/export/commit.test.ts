@@ -214,6 +214,21 @@ describe("the export's commit rule: a manifest always describes the CSV beside i
       expect(await assertPair(bucket)).toBeNull();
     });
 
+    it("on a first export read back without s3:ListBucket (AWS answers 403 for the missing manifest): no manifest and no CSV", async () => {
+      const bucket = await createVersionedBucket(setup);
+      const result = await run(bucket, (command, phase, input) => {
+        if (phase !== "before") return;
+        if (isManifestPut(command, input)) throw fault("manifest write failed (injected)");
+        // What S3 answers the function's role (GetObject on the manifests, no ListBucket) for a key that does not exist.
+        if (command === "GetObjectCommand" && String(input.Key).endsWith("/_manifest.json"))
+          throw Object.assign(new Error("Access Denied"), { name: "AccessDenied", $metadata: { httpStatusCode: 403 } });
+      });
+      expect(result.error?.message).toContain("the new CSV was withdrawn");
+      expect(await assertPair(bucket)).toBeNull();
+      const { Versions } = await setup.s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: csvKey() }));
+      expect(Versions ?? []).toEqual([]);
+    });
+
     it("after it landed (the answer lost): the pair is committed, not withdrawn", async () => {
       const bucket = await createVersionedBucket(setup);
       await addRecord();
