@@ -3,6 +3,7 @@
  * Works from the bucket alone (the archived table may no longer exist).
  */
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
+import { normalizeDynamoNumber } from "../dynamo-number";
 import { ErrorCode, notFoundError, TraceError, toTraceError, usageError } from "../errors";
 import type { ArchiveBody, DeletionKind } from "./archive-object";
 import { keyText } from "./dynamo-json";
@@ -64,46 +65,55 @@ export function parseTimeBound(text: string | undefined, flag: string): Date | u
   return date;
 }
 
+/** The key attributes of a table's archive: the partition key's name and each key attribute's type. */
+export interface ArchivedKeys {
+  partition: string;
+  /** DynamoDB type of each key attribute (S, N or B), as the archived bodies record it. */
+  types: Record<string, string>;
+}
+
 /**
- * The partition key's name for a table's archive, read from the first folder under its prefix
- * (every object key starts with `<partition key>=`, or with a short segment, whose object's body
- * names its keys, partition key first). Undefined when nothing is archived.
+ * The key attributes of a table's archive, read from its first object's body (which names the
+ * item's keys in DynamoDB JSON, partition key first): one listing of one key and one read.
+ * Undefined when nothing is archived.
  */
-export async function archivedPartitionKey(store: ArchiveStore, table: string): Promise<string | undefined> {
-  const first = async (prefix: string, delimiter: boolean) => {
-    const page = await store.s3.send(
-      new ListObjectsV2Command({ Bucket: store.bucket, Prefix: prefix, MaxKeys: 1, ...(delimiter ? { Delimiter: "/" } : {}) }),
-      { abortSignal: store.signal },
-    );
-    return delimiter ? page.CommonPrefixes?.[0]?.Prefix : page.Contents?.[0]?.Key;
-  };
-  let folder: string | undefined;
+export async function archivedKeys(store: ArchiveStore, table: string): Promise<ArchivedKeys | undefined> {
+  let first: string | undefined;
   try {
-    folder = await first(tablePrefix(table), true);
-    if (!folder) return undefined;
-    const segment = folder.slice(tablePrefix(table).length);
-    if (!segment.startsWith(SHORT_MARK)) {
-      const eq = segment.indexOf("=");
-      return eq > 0 ? decodeURIComponent(segment.slice(0, eq)) : undefined;
-    }
-    folder = await first(folder, false);
+    const page = await store.s3.send(new ListObjectsV2Command({ Bucket: store.bucket, Prefix: tablePrefix(table), MaxKeys: 1 }), {
+      abortSignal: store.signal,
+    });
+    first = page.Contents?.[0]?.Key;
   } catch (error) {
     throw toTraceError(error, `bucket ${store.bucket}`);
   }
-  if (!folder) return undefined;
-  const body = await readArchiveBody(store, folder);
-  return Object.keys(body.keys ?? {})[0];
+  if (!first) return undefined;
+  const keys = (await readArchiveBody(store, first)).keys ?? {};
+  const partition = Object.keys(keys)[0];
+  if (partition === undefined) return undefined;
+  const types = Object.fromEntries(Object.entries(keys).map(([name, value]) => [name, Object.keys(value as object)[0] ?? "S"]));
+  return { partition, types };
+}
+
+/**
+ * The typed key values as DynamoDB stores them: a number key typed `2.0` or `1e2` is the `2` or
+ * `100` that DynamoDB normalised it to (and the archive's object keys hold), so it is found.
+ */
+export function storedKeyParts(keys: readonly KeyPart[], types: Record<string, string>): KeyPart[] {
+  return keys.map((k) => (types[k.name] === "N" ? { name: k.name, value: normalizeDynamoNumber(k.value) } : k));
 }
 
 /** Orders the given key parts partition key first; fails when the partition key is missing. */
-export async function orderKeyParts(store: ArchiveStore, table: string, keys: readonly KeyPart[]): Promise<KeyPart[]> {
-  const partition = await archivedPartitionKey(store, table);
-  if (!partition) {
+export async function orderKeyParts(store: ArchiveStore, table: string, typed: readonly KeyPart[]): Promise<KeyPart[]> {
+  const archived = await archivedKeys(store, table);
+  if (!archived) {
     throw notFoundError(
       `nothing is archived for table "${table}" in bucket ${store.bucket}`,
       "check --table (the physical table name) and --bucket / --env",
     );
   }
+  const { partition } = archived;
+  const keys = storedKeyParts(typed, archived.types);
   const first = keys.find((k) => k.name === partition);
   if (!first) {
     throw usageError(
@@ -141,12 +151,13 @@ export async function readArchiveBody(store: ArchiveStore, objectKey: string): P
  * short key segment are always read, since only their body names their key.
  */
 export async function listArchive(store: ArchiveStore, query: ListQuery): Promise<ArchiveVersion[]> {
-  const keys = query.keys ?? [];
+  let keys = query.keys ?? [];
   let prefixes = [tablePrefix(query.table)];
   if (keys.length > 0) {
-    const partition = await archivedPartitionKey(store, query.table);
-    const pk = keys.find((k) => k.name === partition);
-    if (!partition) return [];
+    const archived = await archivedKeys(store, query.table);
+    if (!archived) return [];
+    keys = storedKeyParts(keys, archived.types);
+    const pk = keys.find((k) => k.name === archived.partition);
     if (pk) prefixes = candidatePrefixes(query.table, [pk]);
   }
   const refs: ArchiveVersion[] = [];
