@@ -3,7 +3,8 @@
 // itself sees them.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type CollectionTag, parse, type ScalarTag, type YAMLMap, type YAMLSeq } from "yaml";
+import { parse } from "yaml";
+import { intrinsicTags } from "../../src/core/deploy/template-values";
 import type { StackId } from "../../src/core/stacks";
 import { projectRoot } from "./paths";
 
@@ -28,29 +29,6 @@ export interface Template {
   Outputs: Record<string, { Value: Json; Export?: { Name: Json }; Condition?: string }>;
 }
 
-const FUNCTIONS = ["Base64", "Cidr", "FindInMap", "GetAZs", "ImportValue", "Join", "Select", "Split", "Sub", "Transform"];
-const CONDITION_FUNCTIONS = ["And", "Equals", "If", "Not", "Or"];
-
-function intrinsicTags(): (ScalarTag | CollectionTag)[] {
-  const tags: (ScalarTag | CollectionTag)[] = [
-    { tag: "!Ref", resolve: (value: string) => ({ Ref: value }) },
-    { tag: "!Condition", resolve: (value: string) => ({ Condition: value }) },
-    { tag: "!GetAtt", resolve: (value: string) => ({ "Fn::GetAtt": value.split(".", 2) }) },
-    {
-      tag: "!GetAtt",
-      collection: "seq",
-      resolve: (seq: YAMLSeq) => ({ "Fn::GetAtt": seq.toJSON() }),
-    } as unknown as CollectionTag,
-  ];
-  for (const name of [...FUNCTIONS, ...CONDITION_FUNCTIONS]) {
-    const key = `Fn::${name}`;
-    tags.push({ tag: `!${name}`, resolve: (value: string) => ({ [key]: value }) });
-    tags.push({ tag: `!${name}`, collection: "seq", resolve: (seq: YAMLSeq) => ({ [key]: seq.toJSON() }) } as unknown as CollectionTag);
-    tags.push({ tag: `!${name}`, collection: "map", resolve: (map: YAMLMap) => ({ [key]: map.toJSON() }) } as unknown as CollectionTag);
-  }
-  return tags;
-}
-
 export const templatePath = (stack: StackId) => join(projectRoot, "cloudformation", `${stack}.yaml`);
 
 export function templateText(stack: StackId): string {
@@ -59,6 +37,7 @@ export function templateText(stack: StackId): string {
 
 /** Parses template text (a stack's file, or a modified copy in a test). */
 export function parseTemplate(text: string): Template {
+  // Stricter than deploy's reading: a duplicate key in a template fails the tests.
   const doc = parse(text, { customTags: intrinsicTags() }) as Template;
   return { ...doc, Parameters: doc.Parameters ?? {}, Conditions: doc.Conditions ?? {}, Outputs: doc.Outputs ?? {} };
 }

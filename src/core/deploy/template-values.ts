@@ -21,7 +21,8 @@ export interface TemplateDocument {
 const FUNCTIONS = ["Base64", "Cidr", "FindInMap", "GetAZs", "ImportValue", "Join", "Select", "Split", "Sub", "Transform"];
 const CONDITION_FUNCTIONS = ["And", "Equals", "If", "Not", "Or"];
 
-function intrinsicTags(): (ScalarTag | CollectionTag)[] {
+/** The YAML tags of CloudFormation's short-form intrinsics, each read into its long JSON form. */
+export function intrinsicTags(): (ScalarTag | CollectionTag)[] {
   const tags: (ScalarTag | CollectionTag)[] = [
     { tag: "!Ref", resolve: (value: string) => ({ Ref: value }) },
     { tag: "!Condition", resolve: (value: string) => ({ Condition: value }) },
