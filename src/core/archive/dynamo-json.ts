@@ -5,6 +5,7 @@
  */
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import type { AttributeValue as JsonAttributeValue } from "aws-lambda";
+import { normalizeDynamoNumber } from "../dynamo-number";
 import { ErrorCode, TraceError } from "../errors";
 
 export type JsonItem = Record<string, JsonAttributeValue>;
@@ -35,11 +36,14 @@ export function fromJsonItem(item: JsonItem, path = ""): SdkItem {
   return out;
 }
 
-/** The text a key attribute takes in an object key: S as is, N as its decimal text, B as base64. */
+/**
+ * The text a key attribute takes in an object key: S as is, N as its decimal text in DynamoDB's
+ * normal form (what AWS streams already; the emulator streams `2.0` as sent), B as base64.
+ */
 export function keyText(value: JsonAttributeValue | AttributeValue): string {
   const v = value as Record<string, unknown>;
   if (typeof v.S === "string") return v.S;
-  if (typeof v.N === "string") return v.N;
+  if (typeof v.N === "string") return normalizeDynamoNumber(v.N);
   if (typeof v.B === "string") return v.B;
   if (v.B instanceof Uint8Array) return Buffer.from(v.B).toString("base64");
   throw new TraceError(ErrorCode.failed, `a key attribute must be S, N or B, found ${JSON.stringify(value).slice(0, 60)}`);

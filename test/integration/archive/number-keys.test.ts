@@ -3,6 +3,7 @@
 // lookups normalise a typed value when the archive records the key attribute as a number, and
 // only then: a string key `2.0` is a different item from `2`.
 import { DeleteItemCommand, GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { emulatorClients, uniqueName } from "../../support/emulator";
 import { type Archiver, archiver, archiveStream, cli, createKmsKey, createStreamTable, createVersionedBucket } from "./support";
@@ -30,14 +31,16 @@ beforeAll(async () => {
       AttributeDefinitions: [{ AttributeName: "id", AttributeType: type }],
       KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
     });
-    // Normal forms, as DynamoDB stores them (the emulator keeps numbers as sent).
-    for (const id of ["2", "100", "0"]) {
+    // Normal forms, as DynamoDB stores them; and for the number table one sent as `5.00`, which
+    // the emulator keeps as sent (DynamoDB would store 5).
+    const ids = type === "N" ? ["2", "100", "0", "5.00"] : ["2", "100", "0"];
+    for (const id of ids) {
       const key = { id: type === "N" ? { N: id } : { S: id } };
       await clients.dynamodb.send(new PutItemCommand({ TableName: table, Item: { ...key, v: { S: `item ${id}` } } }));
       await clients.dynamodb.send(new DeleteItemCommand({ TableName: table, Key: key }));
     }
     const { outcomes } = await archiveStream(clients, target, stream);
-    expect(outcomes).toHaveLength(3);
+    expect(outcomes).toHaveLength(ids.length);
   }
 });
 afterAll(() => clients.destroy());
@@ -54,6 +57,13 @@ describe("number keys typed in another notation", () => {
       expect(versions.map((v) => v.keys.id)).toEqual([stored]);
     });
   }
+
+  it("an item the emulator streamed as 5.00 is archived under 5, as on AWS, and found by either spelling", async () => {
+    const archived = await clients.s3.send(new ListObjectsV2Command({ Bucket: target.bucket, Prefix: `archive/${numberTable}/id=5` }));
+    expect((archived.Contents ?? []).map((o) => o.Key?.split("/")[2])).toEqual(["id=5"]);
+    expect((await list(numberTable, "id=5")).versions.map((v) => v.keys.id)).toEqual(["5"]);
+    expect((await list(numberTable, "id=5.00")).versions.map((v) => v.keys.id)).toEqual(["5"]);
+  });
 
   it("archive restore --key id=2.0 puts back the item whose key is 2", async () => {
     const result = await cli(target, ["restore", "--table", numberTable, "--key", "id=2.0", "--json"]);
