@@ -11,7 +11,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
-import { toPipeBusEvent } from "../archive/pipe-event";
+import { toPipeBusEvent } from "../core/archive/pipe-event";
 import type { ArchiveTargetSettings, PipeSettings, StreamMappingSettings } from "./delivery-settings";
 import { passesFilters } from "./event-pattern";
 import { deadLetterAttributes, type FailureSink, streamInvocationRecord } from "./failure-records";

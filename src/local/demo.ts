@@ -13,20 +13,20 @@ import {
   PutItemCommand,
   type WriteRequest,
 } from "@aws-sdk/client-dynamodb";
-import { archiveRestore } from "../archive/operations";
-import type { RestoreResult } from "../archive/restore";
-import type { AuditEntry } from "../audit/entries";
-import { readAuditHistory } from "../audit/history";
-import type { AwsClients } from "../aws/clients";
-import type { ResolvedEnvironment } from "../config";
-import { deploy } from "../deploy/deploy";
-import { ErrorCode, TraceError } from "../errors";
-import { today } from "../export/day-window";
-import { exportDays } from "../export/export-days";
-import type { ExportManifest } from "../export/manifest";
-import { type Reporter, unattended } from "../reporter";
-import { resolveOutputs } from "../resources";
-import { sleep } from "../sleep";
+import { archiveRestore } from "../core/archive/operations";
+import type { RestoreResult } from "../core/archive/restore";
+import type { AuditEntry } from "../core/audit/entries";
+import { readAuditHistory } from "../core/audit/history";
+import type { AwsClients } from "../core/aws/clients";
+import type { ResolvedEnvironment } from "../core/config";
+import { deploy } from "../core/deploy/deploy";
+import { ErrorCode, TraceError } from "../core/errors";
+import { today } from "../core/export/day-window";
+import { exportDays } from "../core/export/export-days";
+import type { ExportManifest } from "../core/export/manifest";
+import { type Reporter, unattended } from "../core/reporter";
+import { resolveOutputs } from "../core/resources";
+import { sleep } from "../core/sleep";
 import { demoConfigurationChanges, demoTraceabilityRecords } from "./demo-data";
 import { type LocalHandlers, runLocalStreams } from "./streams-run";
 
