@@ -3,6 +3,7 @@ import { DEFAULT_LOCAL_PORT } from "../core/config";
 import { usageError } from "../core/errors";
 import { packageRoot } from "../core/package-root";
 import { action } from "../ui/context";
+import { reportBundled } from "../ui/deploy-hooks";
 import { renderLocalStreams } from "../ui/local-streams-render";
 
 function parsePort(value: string): number {
@@ -152,6 +153,7 @@ each result is. Safe to re-run. Stop the emulator (and drop its data) with: trac
             reporter: ctx.reporter,
             signal: ctx.signal,
             records,
+            bundled: reportBundled(ctx.reporter),
           });
           const { renderDemo } = await import("../ui/demo-render");
           ctx.output.result(result, renderDemo);

@@ -19,7 +19,7 @@ import type { AuditEntry } from "../core/audit/entries";
 import { readAuditHistory } from "../core/audit/history";
 import type { AwsClients } from "../core/aws/clients";
 import type { ResolvedEnvironment } from "../core/config";
-import { deploy } from "../core/deploy/deploy";
+import { type DeployHooks, deploy } from "../core/deploy/deploy";
 import { ErrorCode, TraceError } from "../core/errors";
 import { today } from "../core/export/day-window";
 import { exportDays } from "../core/export/export-days";
@@ -40,6 +40,8 @@ export interface DemoOptions {
   signal: AbortSignal;
   /** Traceability records to write (default 120). */
   records?: number;
+  /** Shows the Lambda bundles the deploy step builds (the CLI prints a line per bundle). */
+  bundled?: DeployHooks["bundled"];
   /** Pause between configuration writes, so each lands in its own second (stream times have 1 s precision). */
   configPauseMs?: number;
 }
@@ -94,7 +96,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     reporter: quiet,
     signal,
     // Change sets and stack events are `trace deploy`'s business; the demo only says it deployed.
-    hooks: { changeSet: () => {}, event: () => {} },
+    hooks: { changeSet: () => {}, event: () => {}, bundled: options.bundled },
   });
   const outputs = await resolveOutputs(clients.cloudformation, env, [
     "TrazabilidadTableName",
