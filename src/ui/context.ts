@@ -35,7 +35,6 @@ export interface CommandContext {
 }
 
 const interruption = new AbortController();
-export const interruptSignal = interruption.signal;
 export const interrupt = () => interruption.abort();
 
 let lastContext: CommandContext | undefined;
