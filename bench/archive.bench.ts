@@ -9,7 +9,7 @@ import { matchesRemovePattern, toPipeBusEvent } from "../src/core/archive/pipe-e
 import { restoreRange } from "../src/core/archive/restore-range";
 import { createAwsClients, EMULATOR_CREDENTIALS } from "../src/core/aws/clients";
 import { silentReporter } from "../src/core/reporter";
-import { readStream } from "../src/core/streams";
+import { readStream } from "../src/local/streams";
 import { createKmsKey, createStreamTable, stringKey } from "../test/support/fixtures";
 import { median, printRow, withEmulator } from "./support";
 

@@ -1,7 +1,7 @@
 // Shared by the benchmarks: an emulator of their own, and honest statistics.
 import { join } from "node:path";
-import { type RunningEmulator, startEmulator } from "../src/core/local/emulator";
 import { findPackageRoot } from "../src/core/package-root";
+import { type RunningEmulator, startEmulator } from "../src/local/emulator";
 
 export const root = findPackageRoot(process.cwd());
 

@@ -1,8 +1,8 @@
 import { type Command, Option } from "commander";
 import { packageRoot } from "../core/package-root";
 import { action } from "../ui/context";
-import { renderChanges, renderEvent, renderOutputs } from "../ui/deploy-render";
-import { renderForecast } from "../ui/gate-render";
+import { deployHooks } from "../ui/deploy-hooks";
+import { renderOutputs } from "../ui/deploy-render";
 
 export interface TemplatesOption {
   templates?: string;
@@ -73,22 +73,7 @@ Examples:
           signal: ctx.signal,
           allowReplacement: options.allowReplacement ?? [],
           forecast: forecastClients,
-          hooks: {
-            changeSet: (preview) => ctx.reporter.info(renderChanges(preview)),
-            event: (stackName, event) =>
-              json
-                ? ctx.output.line({
-                    type: "event",
-                    stack: stackName,
-                    time: event.time,
-                    status: event.status,
-                    logicalId: event.logicalId,
-                    resourceType: event.type,
-                    reason: event.reason,
-                  })
-                : ctx.reporter.info(renderEvent(stackName, event)),
-            forecast: (forecast) => ctx.reporter.info(renderForecast(forecast)),
-          },
+          hooks: deployHooks(ctx),
         }).finally(() => forecastClients?.destroy());
         const changed = result.stacks.filter((s) => s.outcome !== "no-changes").length;
         ctx.reporter.info(

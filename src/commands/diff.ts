@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { packageRoot } from "../core/package-root";
 import { action } from "../ui/context";
+import { reportBundled } from "../ui/deploy-hooks";
 import { renderChanges } from "../ui/deploy-render";
 import { allowReplacementOption, type TemplatesOption, templatesOption } from "./deploy";
 
@@ -53,7 +54,7 @@ Examples:
           signal: ctx.signal,
           allowReplacement: options.allowReplacement ?? [],
           // The tables are the data of a diff: they go to stdout at the end, not to stderr as they come.
-          hooks: { changeSet: () => {} },
+          hooks: { changeSet: () => {}, bundled: reportBundled(ctx.reporter) },
         });
         const plan = toPlan(result);
         ctx.output.result(plan, () =>

@@ -3,6 +3,7 @@ import { DEFAULT_LOCAL_PORT } from "../core/config";
 import { usageError } from "../core/errors";
 import { packageRoot } from "../core/package-root";
 import { action } from "../ui/context";
+import { reportBundled } from "../ui/deploy-hooks";
 import { renderLocalStreams } from "../ui/local-streams-render";
 
 function parsePort(value: string): number {
@@ -30,7 +31,7 @@ Example:
     .option("--port <port>", `loopback port (default TRACE_LOCAL_PORT or ${DEFAULT_LOCAL_PORT})`)
     .action(
       action<{ port?: string }>(async (ctx, options) => {
-        const { startLocalEmulator } = await import("../core/local/manage");
+        const { startLocalEmulator } = await import("../local/manage");
         const port = parsePort(options.port ?? process.env.TRACE_LOCAL_PORT ?? String(DEFAULT_LOCAL_PORT));
         const result = await startLocalEmulator(packageRoot(), port, ctx.reporter, ctx.signal);
         ctx.output.result(result, (r) =>
@@ -46,7 +47,7 @@ Example:
     .description("stop the emulator (its data is lost: it keeps everything in memory)")
     .action(
       action(async (ctx) => {
-        const { stopLocalEmulator } = await import("../core/local/manage");
+        const { stopLocalEmulator } = await import("../local/manage");
         const stopped = await stopLocalEmulator(packageRoot());
         ctx.output.result({ stopped: stopped !== undefined, ...(stopped ?? {}) }, (r) =>
           r.stopped ? `emulator stopped (pid ${stopped?.pid})` : "no emulator was running",
@@ -59,7 +60,7 @@ Example:
     .description("say whether the emulator runs and answers (exit 3 when it does not run)")
     .action(
       action(async (ctx) => {
-        const { emulatorStatus } = await import("../core/local/manage");
+        const { emulatorStatus } = await import("../local/manage");
         const status = await emulatorStatus(packageRoot());
         ctx.output.result(status, (s) =>
           s.state
@@ -98,8 +99,8 @@ with --env, but is meant for --local.`,
         const interval = Number(options.interval);
         if (!Number.isFinite(interval) || interval <= 0)
           throw usageError(`--interval ${options.interval} is not a positive number of seconds`);
-        const { runLocalStreams } = await import("../core/local/streams-run");
-        const { localHandlers } = await import("../../lambda/local-handlers");
+        const { runLocalStreams } = await import("../local/streams-run");
+        const { localHandlers } = await import("../local/local-handlers");
         const clients = await ctx.clients();
         const result = await runLocalStreams({
           clients,
@@ -136,10 +137,10 @@ each result is. Safe to re-run. Stop the emulator (and drop its data) with: trac
           if (!Number.isInteger(records) || records < 1 || records > 100_000) {
             throw usageError(`--records ${options.records} is not a whole number from 1 to 100000`);
           }
-          const { startLocalEmulator } = await import("../core/local/manage");
-          const { runDemo } = await import("../core/local/demo");
+          const { startLocalEmulator } = await import("../local/manage");
+          const { runDemo } = await import("../local/demo");
           const { templatesDir } = await import("../core/deploy/templates");
-          const { localHandlers } = await import("../../lambda/local-handlers");
+          const { localHandlers } = await import("../local/local-handlers");
           const port = parsePort(options.port ?? process.env.TRACE_LOCAL_PORT ?? String(DEFAULT_LOCAL_PORT));
           await startLocalEmulator(packageRoot(), port, ctx.reporter, ctx.signal);
           const clients = await ctx.clients();
@@ -152,6 +153,7 @@ each result is. Safe to re-run. Stop the emulator (and drop its data) with: trac
             reporter: ctx.reporter,
             signal: ctx.signal,
             records,
+            bundled: reportBundled(ctx.reporter),
           });
           const { renderDemo } = await import("../ui/demo-render");
           ctx.output.result(result, renderDemo);

@@ -24,7 +24,6 @@ export const ErrorCode = {
   throttled: "THROTTLED",
   interrupted: "INTERRUPTED",
   declined: "DECLINED",
-  notImplemented: "NOT_IMPLEMENTED",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -39,7 +38,6 @@ const exitCodeFor: Record<ErrorCode, ExitCode> = {
   THROTTLED: ExitCode.failed,
   INTERRUPTED: ExitCode.interrupted,
   DECLINED: ExitCode.failed,
-  NOT_IMPLEMENTED: ExitCode.failed,
 };
 
 export interface TraceErrorOptions {

@@ -8,8 +8,6 @@ import type { EnvironmentConfig } from "./config";
 import { ErrorCode, TraceError, toTraceError } from "./errors";
 import { type OutputKey, STACK_OUTPUTS, type StackId, stackName } from "./stacks";
 
-export type StackOutputs = Partial<Record<OutputKey, string>>;
-
 /** Reads the outputs of one stack; undefined when the stack does not exist. */
 export async function readStackOutputs(cloudformation: CloudFormationClient, name: string): Promise<Record<string, string> | undefined> {
   try {

@@ -3,8 +3,8 @@
 import type { Command } from "commander";
 import type { AwsClients } from "../core/aws/clients";
 import { type LoadedConfig, loadConfig, type ResolvedEnvironment, resolveEnvironment } from "../core/config";
-import { readState } from "../core/local/manage";
 import { packageRoot } from "../core/package-root";
+import { readState } from "../local/state";
 import { createOutput, type Output } from "./output";
 import { detectTerminal, TerminalReporter } from "./terminal-reporter";
 
@@ -35,7 +35,6 @@ export interface CommandContext {
 }
 
 const interruption = new AbortController();
-export const interruptSignal = interruption.signal;
 export const interrupt = () => interruption.abort();
 
 let lastContext: CommandContext | undefined;

@@ -1,7 +1,7 @@
 // The demo's closing summary: what happened and where each result is.
 import chalk from "chalk";
 import { describeEntry } from "../core/audit/present";
-import type { DemoResult } from "../core/local/demo";
+import type { DemoResult } from "../local/demo";
 import { renderTimeline } from "./audit-render";
 import { formatBytes } from "./output";
 

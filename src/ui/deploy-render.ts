@@ -1,5 +1,6 @@
 // Rendering of change sets, stack events, outputs and statuses for deploy, diff, status and destroy.
 import chalk from "chalk";
+import type { Artifact } from "../core/deploy/artifacts";
 import type { StackPreview, StackResult } from "../core/deploy/deploy";
 import type { DeployEvent } from "../core/deploy/events";
 import { renderTable } from "./output";
@@ -53,4 +54,14 @@ export function renderOutputs(stacks: readonly Pick<StackResult, "stackName" | "
         )}`,
     );
   return blocks.join("\n\n");
+}
+
+const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+
+/** One line per Lambda bundle of a deploy or diff: rebuilt or reused, and its sizes. */
+export function renderBundled(artifacts: readonly Artifact[]): string[] {
+  return artifacts.map(
+    (a) =>
+      `${a.cached ? "unchanged" : "bundled"} ${a.name}: index.mjs ${kib(a.bundleBytes)}, source map ${kib(a.mapBytes)}, zip ${kib(a.zipBytes)}`,
+  );
 }

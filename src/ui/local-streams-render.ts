@@ -1,6 +1,6 @@
 // The human rendering of `trace local streams`: one row per consumer, then each record given up on
 // and where its failure message went (the --json output carries the same, as data).
-import type { LocalStreamsResult } from "../core/local/streams-run";
+import type { LocalStreamsResult } from "../local/streams-run";
 import { renderTable } from "./output";
 
 export function renderLocalStreams(result: LocalStreamsResult): string {

@@ -3,7 +3,7 @@
 // points the tests at an emulator that is already running instead.
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
-import { startEmulator } from "../../src/core/local/emulator";
+import { startEmulator } from "../../src/local/emulator";
 import { projectRoot } from "../support/paths";
 
 declare module "vitest" {

@@ -11,8 +11,6 @@ import { KMSClient } from "@aws-sdk/client-kms";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { STSClient } from "@aws-sdk/client-sts";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 
 export interface AwsSettings {
   region: string;
@@ -29,14 +27,11 @@ export interface AwsSettings {
 export interface AwsClients {
   readonly settings: AwsSettings;
   readonly dynamodb: DynamoDBClient;
-  /** Document client over `dynamodb`: numbers are wrapped, never rounded. */
-  readonly documents: DynamoDBDocumentClient;
   readonly streams: DynamoDBStreamsClient;
   readonly s3: S3Client;
   /** Failure and dead-letter queues (local mode delivers failed stream records there). */
   readonly sqs: SQSClient;
   readonly cloudformation: CloudFormationClient;
-  readonly sts: STSClient;
   /** Deploy's forecast: account concurrency settings. */
   readonly lambda: LambdaClient;
   /** Deploy's forecast: the data key's state. */
@@ -75,13 +70,7 @@ function commonConfig(settings: AwsSettings) {
 /** A DynamoDB client. */
 export const createDynamoDbClient = (settings: AwsSettings) => new DynamoDBClient(commonConfig(settings));
 
-/** A document client over `dynamodb`: numbers come back wrapped (NumberValue), never rounded. */
-export const createDocumentClient = (dynamodb: DynamoDBClient) =>
-  DynamoDBDocumentClient.from(dynamodb, {
-    unmarshallOptions: { wrapNumbers: true },
-    marshallOptions: { removeUndefinedValues: true },
-  });
-
+/** A DynamoDB Streams client (local mode reads the tables' streams with it). */
 export const createStreamsClient = (settings: AwsSettings) => new DynamoDBStreamsClient(commonConfig(settings));
 
 /** An S3 client: path-style with a custom endpoint (emulators, VPC endpoints), virtual-host style on AWS. */
@@ -91,8 +80,6 @@ export const createS3Client = (settings: AwsSettings) =>
 export const createSqsClient = (settings: AwsSettings) => new SQSClient(commonConfig(settings));
 
 export const createCloudFormationClient = (settings: AwsSettings) => new CloudFormationClient(commonConfig(settings));
-
-export const createStsClient = (settings: AwsSettings) => new STSClient(commonConfig(settings));
 
 export const createLambdaClient = (settings: AwsSettings) => new LambdaClient(commonConfig(settings));
 
@@ -123,9 +110,6 @@ export function createAwsClients(settings: AwsSettings): AwsClients {
     get dynamodb() {
       return lazy("dynamodb", () => createDynamoDbClient(settings));
     },
-    get documents() {
-      return lazy("documents", () => createDocumentClient(clients.dynamodb));
-    },
     get streams() {
       return lazy("streams", () => createStreamsClient(settings));
     },
@@ -137,9 +121,6 @@ export function createAwsClients(settings: AwsSettings): AwsClients {
     },
     get cloudformation() {
       return lazy("cloudformation", () => createCloudFormationClient(settings));
-    },
-    get sts() {
-      return lazy("sts", () => createStsClient(settings));
     },
     get lambda() {
       return lazy("lambda", () => createLambdaClient(settings));

@@ -4,143 +4,156 @@
  */
 import type { Stack } from "@aws-sdk/client-cloudformation";
 import { ErrorCode, TraceError } from "../errors";
-import { FUNCTIONS, type FunctionId, STACK_OUTPUTS, STACKS, type StackId, stackName } from "../stacks";
-import { type Artifact, functionsOfTemplate, type PublishedArtifact, publishArtifacts } from "./artifacts";
-import type { DeployOptions, StackPreview, StackResult } from "./deploy-types";
+import { FUNCTIONS, STACK_OUTPUTS, STACKS, type StackId, stackName } from "../stacks";
+import { type Artifact, functionsOfTemplate, publishArtifacts } from "./artifacts";
+import type { StackResult, StackStep } from "./deploy-types";
 import type { DeployEvent } from "./events";
 import { missingParametersError, resolveParameters } from "./parameters";
 import { createStack, deleteAndWait, previewFromTemplate, updateStack } from "./stack-apply";
-import { isInProgress } from "./stack-state";
+import { stackState } from "./stack-state";
 import { templateLocation } from "./template-upload";
-import type { StackTemplate } from "./templates";
 
 /** Which stack declares an output, to say what to deploy first. */
 const producerOf = (outputKey: string): StackId | undefined =>
   STACKS.find((s) => (STACK_OUTPUTS[s] as readonly string[]).includes(outputKey));
 
-export interface StackStep {
-  options: DeployOptions;
-  id: StackId;
-  name: string;
-  template: StackTemplate;
-  existing: Stack | undefined;
-  outputs: Record<string, string>;
-  published: PublishedArtifact[];
-  ensureBuilt(): Promise<Map<FunctionId, Artifact>>;
-  showPreview(preview: StackPreview): void;
-}
-
 /** Deploys (or previews) one stack; see deploy() for the whole run. */
 export async function deployStack(step: StackStep): Promise<StackResult> {
   const { options, id, name, template, outputs } = step;
   const { env, reporter, signal, execute } = options;
-  const cf = options.cloudformation;
-  let existing = step.existing;
-  let replacing = false;
-  const status = existing?.StackStatus;
+  const status = step.existing?.StackStatus;
+  const settled = await settleState(step);
+  if ("preview" in settled) return settled.preview;
+  const { existing, replacing } = settled;
 
-  if (status === "ROLLBACK_COMPLETE" || status === "ROLLBACK_FAILED") {
-    reporter.warn(
-      `${name} is in ${status}: its first creation failed and was rolled back. It holds no resources and cannot be updated; it can only be deleted and created again.`,
-    );
-    if (!execute) {
-      const preview = previewFromTemplate(template, name, `read from the template: ${name} must be replaced first`);
-      step.showPreview(preview);
-      return {
-        stack: id,
-        stackName: name,
-        outcome: "would-create",
-        changes: preview.changes,
-        parameters: [],
-        dataLoss: [],
-        status,
-        outputs: {},
-        note: preview.note,
-      };
-    }
-    if (!(await reporter.confirm(`Delete the failed stack ${name} and create it again?`))) {
-      throw new TraceError(ErrorCode.declined, `${name} was left in ${status}; nothing changed`, {
-        hint: "deploy again and accept the replacement",
-      });
-    }
-    await deleteAndWait(cf, existing as Stack, options);
-    existing = undefined;
-    replacing = true;
-  } else if (status === "UPDATE_ROLLBACK_FAILED") {
-    throw new TraceError(
-      ErrorCode.conflict,
-      `${name} is in UPDATE_ROLLBACK_FAILED: an update failed and so did its rollback; it cannot be updated`,
-      {
-        hint: `fix what blocks the rollback (see the stack's events), run \`aws cloudformation continue-update-rollback --stack-name ${name}\` (add --resources-to-skip for resources that cannot roll back), then deploy again`,
-      },
-    );
-  } else if (isInProgress(status)) {
-    throw new TraceError(ErrorCode.conflict, `${name} is busy (${status}); another operation is running on it`, {
-      hint: "wait for it to finish (`trace status`), then deploy again",
-    });
-  } else if (status === "DELETE_FAILED") {
-    throw new TraceError(ErrorCode.conflict, `${name} is in DELETE_FAILED`, {
-      hint: `run \`trace destroy ${id}\` again once the blocking resource is dealt with`,
-    });
-  }
-
-  // An empty stack left by an unexecuted CREATE change set is created afresh.
-  const changeSetType = existing && existing.StackStatus !== "REVIEW_IN_PROGRESS" ? "UPDATE" : "CREATE";
-  const codeKeys: Record<string, string> = {};
-  const functions = functionsOfTemplate(template.parameters.map((p) => p.name));
-  if (functions.length > 0) {
-    const artifacts = await step.ensureBuilt();
-    const mine = functions.map((f) => artifacts.get(f) as Artifact);
-    if (execute) {
-      const bucket = outputs.ArtifactBucketName;
-      if (!bucket) {
-        throw new TraceError(ErrorCode.notFound, `no artifact bucket: ${stackName(env, "bootstrap")} has no ArtifactBucketName output`, {
-          hint: "deploy the bootstrap stack first: `trace deploy bootstrap`",
-        });
-      }
-      step.published.push(...(await publishArtifacts(options.s3, bucket, mine, reporter, signal)));
-    }
-    for (const a of mine) codeKeys[FUNCTIONS[a.function].codeKeyParameter] = a.key;
-  }
-
+  const codeKeys = await publishCode(step);
   const { parameters, missing } = resolveParameters(template.parameters, { env, outputs, codeKeys });
-  if (missing.length > 0) {
-    const producers = [...new Set(missing.map(producerOf).filter((s): s is StackId => s !== undefined))];
-    if (producers.length > 0 && !execute) {
-      const preview = previewFromTemplate(
-        template,
-        name,
-        `read from the template: needs outputs of ${producers.map((p) => stackName(env, p)).join(", ")}, not deployed yet`,
-      );
-      step.showPreview(preview);
-      return {
-        stack: id,
-        stackName: name,
-        outcome: "would-create",
-        changes: preview.changes,
-        parameters: [],
-        dataLoss: [],
-        status,
-        outputs: {},
-        note: preview.note,
-      };
-    }
-    if (producers.length > 0) {
-      throw new TraceError(
-        ErrorCode.notFound,
-        `${name} needs ${missing.join(", ")} from ${producers.map((p) => stackName(env, p)).join(", ")}, which is not deployed`,
-        {
-          hint: `deploy it first: \`trace deploy ${producers.join(" ")}\``,
-        },
-      );
-    }
-    throw missingParametersError(name, template.path, missing);
-  }
+  if (missing.length > 0) return unmetParameters(step, missing);
 
   const location = await templateLocation(options.s3, template, outputs.ArtifactBucketName, env.region, signal);
   const onEvent = options.hooks?.event ? (e: DeployEvent) => options.hooks?.event?.(name, e) : undefined;
-  const operation = { reporter, signal, backoff: options.backoff, onEvent };
+  const apply = {
+    cf: options.cloudformation,
+    env,
+    id,
+    name,
+    template,
+    status,
+    parameters,
+    location,
+    execute,
+    reporter,
+    signal,
+    backoff: options.backoff,
+    onEvent,
+    showPreview: step.showPreview,
+  };
+  // An empty stack left by an unexecuted CREATE change set is created afresh.
+  return stackState(existing?.StackStatus) === "absent"
+    ? createStack({ ...apply, existing, replacing })
+    : updateStack({ ...apply, existing: existing as Stack, allowReplacement: options.allowReplacement ?? [] });
+}
 
-  const apply = { step, existing, status, replacing, parameters, location, operation };
-  return changeSetType === "CREATE" ? createStack(apply) : updateStack(apply);
+/** The would-create result of a preview read from the template, shown as it goes. */
+function previewOnly(step: StackStep, note: string): StackResult {
+  const preview = previewFromTemplate(step.template, step.name, note);
+  step.showPreview(preview);
+  return {
+    stack: step.id,
+    stackName: step.name,
+    outcome: "would-create",
+    changes: preview.changes,
+    parameters: [],
+    dataLoss: [],
+    status: step.existing?.StackStatus,
+    outputs: {},
+    note: preview.note,
+  };
+}
+
+/**
+ * Deals with the state the stack is in before anything is published: a failed first creation is
+ * deleted (once confirmed) so the stack is created again; a busy or stuck stack is refused.
+ */
+async function settleState(step: StackStep): Promise<{ existing: Stack | undefined; replacing: boolean } | { preview: StackResult }> {
+  const { options, id, name, existing } = step;
+  const { reporter, execute } = options;
+  const status = existing?.StackStatus;
+  switch (stackState(status)) {
+    case "creation-failed": {
+      reporter.warn(
+        `${name} is in ${status}: its first creation failed and was rolled back. It holds no resources and cannot be updated; it can only be deleted and created again.`,
+      );
+      if (!execute) return { preview: previewOnly(step, `read from the template: ${name} must be replaced first`) };
+      if (!(await reporter.confirm(`Delete the failed stack ${name} and create it again?`))) {
+        throw new TraceError(ErrorCode.declined, `${name} was left in ${status}; nothing changed`, {
+          hint: "deploy again and accept the replacement",
+        });
+      }
+      await deleteAndWait(options.cloudformation, existing as Stack, options);
+      return { existing: undefined, replacing: true };
+    }
+    case "busy":
+      throw new TraceError(ErrorCode.conflict, `${name} is busy (${status}); another operation is running on it`, {
+        hint: "wait for it to finish (`trace status`), then deploy again",
+      });
+    case "stuck":
+      if (status === "DELETE_FAILED") {
+        throw new TraceError(ErrorCode.conflict, `${name} is in DELETE_FAILED`, {
+          hint: `run \`trace destroy ${id}\` again once the blocking resource is dealt with`,
+        });
+      }
+      throw new TraceError(
+        ErrorCode.conflict,
+        `${name} is in UPDATE_ROLLBACK_FAILED: an update failed and so did its rollback; it cannot be updated`,
+        {
+          hint: `fix what blocks the rollback (see the stack's events), run \`aws cloudformation continue-update-rollback --stack-name ${name}\` (add --resources-to-skip for resources that cannot roll back), then deploy again`,
+        },
+      );
+    default:
+      return { existing, replacing: false };
+  }
+}
+
+/** Bundles the stack's functions (once per run) and, when deploying, publishes them; returns the code-key parameters. */
+async function publishCode(step: StackStep): Promise<Record<string, string>> {
+  const { options, template, outputs } = step;
+  const { env, reporter, signal, execute } = options;
+  const codeKeys: Record<string, string> = {};
+  const functions = functionsOfTemplate(template.parameters.map((p) => p.name));
+  if (functions.length === 0) return codeKeys;
+  const artifacts = await step.ensureBuilt();
+  const mine = functions.map((f) => artifacts.get(f) as Artifact);
+  if (execute) {
+    const bucket = outputs.ArtifactBucketName;
+    if (!bucket) {
+      throw new TraceError(ErrorCode.notFound, `no artifact bucket: ${stackName(env, "bootstrap")} has no ArtifactBucketName output`, {
+        hint: "deploy the bootstrap stack first: `trace deploy bootstrap`",
+      });
+    }
+    step.published.push(...(await publishArtifacts(options.s3, bucket, mine, reporter, signal)));
+  }
+  for (const a of mine) codeKeys[FUNCTIONS[a.function].codeKeyParameter] = a.key;
+  return codeKeys;
+}
+
+/**
+ * Parameters with no value: outputs of a stack not deployed yet make a preview read from the
+ * template (diff) or a not-found error naming the stack to deploy first (deploy); anything else
+ * is a configuration error.
+ */
+function unmetParameters(step: StackStep, missing: readonly string[]): StackResult {
+  const { options, name, template } = step;
+  const { env, execute } = options;
+  const producers = [...new Set(missing.map(producerOf).filter((s): s is StackId => s !== undefined))];
+  const deployed = producers.map((p) => stackName(env, p)).join(", ");
+  if (producers.length > 0 && !execute) {
+    return previewOnly(step, `read from the template: needs outputs of ${deployed}, not deployed yet`);
+  }
+  if (producers.length > 0) {
+    throw new TraceError(ErrorCode.notFound, `${name} needs ${missing.join(", ")} from ${deployed}, which is not deployed`, {
+      hint: `deploy it first: \`trace deploy ${producers.join(" ")}\``,
+    });
+  }
+  throw missingParametersError(name, template.path, missing);
 }

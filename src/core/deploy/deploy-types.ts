@@ -1,13 +1,16 @@
 /** The shapes deploy and diff exchange with their callers (the CLI renders them). */
+import type { Stack } from "@aws-sdk/client-cloudformation";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { ResolvedEnvironment } from "../config";
 import type { Reporter } from "../reporter";
 import type { FunctionId, StackId } from "../stacks";
+import type { Artifact, PublishedArtifact } from "./artifacts";
 import type { ChangeRow, ParameterChange } from "./change-sets";
 import type { DeployEvent } from "./events";
 import type { ForecastClients, ForecastResult } from "./forecast";
 import type { DataLossChange } from "./replacements";
 import type { Backoff, CloudFormation } from "./stack-state";
+import type { StackTemplate } from "./templates";
 
 export interface StackPreview {
   stack: StackId;
@@ -18,12 +21,15 @@ export interface StackPreview {
   note?: string;
 }
 
+/** How a caller shows what deploy does as it goes; core formats none of it (absent: not shown). */
 export interface DeployHooks {
-  /** Shows a change set (the CLI renders a coloured table); default: plain lines via the Reporter. */
+  /** Shows a change set (the CLI renders a coloured table). */
   changeSet?(preview: StackPreview): void;
   event?(stackName: string, event: DeployEvent): void;
-  /** Shows the forecast (the CLI renders a table); default: one line per check that is not "pass". */
+  /** Shows the forecast (the CLI renders a table). */
   forecast?(result: ForecastResult): void;
+  /** Shows the Lambda bundles built for this run (rebuilt or reused from the cache) and their sizes. */
+  bundled?(artifacts: readonly Artifact[]): void;
 }
 
 export interface DeployOptions {
@@ -84,4 +90,19 @@ export interface DeployResult {
   uploaded: number;
   /** The forecast run before the deploy, when one was. */
   forecast?: ForecastResult;
+}
+
+/** One stack of a deploy run, as deploy() hands it to deployStack(). */
+export interface StackStep {
+  options: DeployOptions;
+  id: StackId;
+  name: string;
+  template: StackTemplate;
+  existing: Stack | undefined;
+  /** Outputs of the stacks before it (it may need some as parameters). */
+  outputs: Record<string, string>;
+  /** Artifacts published so far in this run; the stack's own are added. */
+  published: PublishedArtifact[];
+  ensureBuilt(): Promise<Map<FunctionId, Artifact>>;
+  showPreview(preview: StackPreview): void;
 }

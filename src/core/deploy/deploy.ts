@@ -4,13 +4,12 @@
  * and deleted (diff). Lambda artifacts are bundled, and published when a stack needs them.
  */
 import { ErrorCode, TraceError } from "../errors";
-import type { Reporter } from "../reporter";
 import { type FunctionId, STACKS, type StackId, stackName } from "../stacks";
 import { type Artifact, buildArtifacts, functionsOfTemplate, type PublishedArtifact } from "./artifacts";
 import { deployStack } from "./deploy-stack";
 import type { ArtifactResult, DeployOptions, DeployResult, StackPreview, StackResult } from "./deploy-types";
 import { withElapsed } from "./execute";
-import { type ForecastResult, forecast, forecastError } from "./forecast";
+import { type ForecastClients, type ForecastResult, forecast, forecastError } from "./forecast";
 import { describeStack, outputsOf } from "./stack-state";
 import { readTemplate } from "./templates";
 
@@ -27,16 +26,6 @@ export function selectStacks(requested: readonly string[]): StackId[] {
   return requested.length === 0 ? [...STACKS] : STACKS.filter((s) => requested.includes(s));
 }
 
-function plainPreview(reporter: Reporter, preview: StackPreview): void {
-  reporter.info(`${preview.stackName} (${preview.changeSetType === "CREATE" ? "new stack" : "update"}):`);
-  for (const c of preview.changes) {
-    reporter.info(
-      `  ${c.action.padEnd(7)} ${c.logicalId.padEnd(32)} ${c.type}${c.replacement ? `  replacement: ${c.replacement}` : ""}${c.detail ? `  ${c.detail}` : ""}`,
-    );
-  }
-  if (preview.note) reporter.info(`  (${preview.note})`);
-}
-
 /**
  * Deploys (or previews, with `execute: false`) the chosen stacks in order. Each stack gets a change
  * set; an empty one is reported as "no changes" and deleted. Execution needs `reporter.confirm`.
@@ -44,7 +33,7 @@ function plainPreview(reporter: Reporter, preview: StackPreview): void {
 export async function deploy(options: DeployOptions): Promise<DeployResult> {
   const { env, reporter, signal, execute } = options;
   const cf = options.cloudformation;
-  const showPreview = (p: StackPreview) => (options.hooks?.changeSet ? options.hooks.changeSet(p) : plainPreview(reporter, p));
+  const showPreview = (p: StackPreview) => options.hooks?.changeSet?.(p);
   const wanted = new Set<StackId>(options.stacks.length === 0 ? STACKS : options.stacks);
   const last = Math.max(...[...wanted].map((s) => STACKS.indexOf(s)));
   const outputs: Record<string, string> = {};
@@ -53,18 +42,7 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
   let built: Map<FunctionId, Artifact> | undefined;
 
   // The forecast reads before anything is bundled, uploaded or changed.
-  let forecastResult: ForecastResult | undefined;
-  if (execute && options.forecast) {
-    const clients = options.forecast;
-    const { value } = await withElapsed(reporter, "forecast: checking what could make the deploy fail", () =>
-      forecast({ env, clients, stacks: options.stacks, templatesDir: options.templatesDir, signal }),
-    );
-    forecastResult = value;
-    if (options.hooks?.forecast) options.hooks.forecast(value);
-    else
-      for (const c of value.checks.filter((c) => c.verdict !== "pass")) reporter.info(`forecast ${c.verdict}: ${c.subject}: ${c.detail}`);
-    if (value.failed > 0) throw forecastError(value);
-  }
+  const forecastResult = execute && options.forecast ? await runForecast(options, options.forecast) : undefined;
 
   // Only the handlers of the stacks being deployed are bundled (once, before the first needs them).
   const ensureBuilt = async () => {
@@ -74,11 +52,7 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
     const { value: artifacts } = await withElapsed(reporter, `bundling ${ids.length} Lambda handler${ids.length === 1 ? "" : "s"}`, () =>
       buildArtifacts(options.root, ids),
     );
-    for (const a of artifacts) {
-      reporter.info(
-        `${a.cached ? "unchanged" : "bundled"} ${a.name}: index.mjs ${kib(a.bundleBytes)}, source map ${kib(a.mapBytes)}, zip ${kib(a.zipBytes)}`,
-      );
-    }
+    options.hooks?.bundled?.(artifacts);
     built = new Map(artifacts.map((a) => [a.function, a]));
     return built;
   };
@@ -102,23 +76,7 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
     results.push(await deployStack({ options, id, name, template, existing, outputs, published, ensureBuilt, showPreview }));
     Object.assign(outputs, results[results.length - 1]?.outputs);
   }
-  const artifacts: ArtifactResult[] = execute
-    ? published.map((p) => ({
-        function: p.function,
-        name: p.name,
-        key: p.key,
-        bundleBytes: p.bundleBytes,
-        zipBytes: p.zipBytes,
-        uploaded: p.uploaded,
-      }))
-    : [...(built?.values() ?? [])].map((a) => ({
-        function: a.function,
-        name: a.name,
-        key: a.key,
-        bundleBytes: a.bundleBytes,
-        zipBytes: a.zipBytes,
-        uploaded: false,
-      }));
+  const artifacts = artifactResults(execute ? published : [...(built?.values() ?? [])], execute);
   // --allow-replacement names exactly one resource: one that matched nothing is worth saying.
   const matched = new Set(results.flatMap((r) => r.dataLoss.map((d) => d.logicalId)));
   for (const id of options.allowReplacement ?? []) {
@@ -134,4 +92,25 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
   };
 }
 
-const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+/** The forecast before a deploy, shown through the hook; a failed check stops the deploy. */
+async function runForecast(options: DeployOptions, clients: ForecastClients): Promise<ForecastResult> {
+  const { env, reporter, signal } = options;
+  const { value } = await withElapsed(reporter, "forecast: checking what could make the deploy fail", () =>
+    forecast({ env, clients, stacks: options.stacks, templatesDir: options.templatesDir, signal }),
+  );
+  options.hooks?.forecast?.(value);
+  if (value.failed > 0) throw forecastError(value);
+  return value;
+}
+
+/** The artifacts of the result: those published (deploy) or only built (diff). */
+function artifactResults(artifacts: readonly (Artifact | PublishedArtifact)[], execute: boolean): ArtifactResult[] {
+  return artifacts.map((a) => ({
+    function: a.function,
+    name: a.name,
+    key: a.key,
+    bundleBytes: a.bundleBytes,
+    zipBytes: a.zipBytes,
+    uploaded: execute && "uploaded" in a ? a.uploaded : false,
+  }));
+}

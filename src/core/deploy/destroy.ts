@@ -7,6 +7,7 @@ import {
   DeleteStackCommand,
   GetTemplateCommand,
   ListStackResourcesCommand,
+  type Stack,
   type StackResourceSummary,
 } from "@aws-sdk/client-cloudformation";
 import type { ResolvedEnvironment } from "../config";
@@ -85,7 +86,7 @@ export async function destroy(options: DestroyOptions): Promise<DestroyResult> {
       hint: `set \`protected: false\` for "${env.name}" in the config file, run \`trace deploy\` (it lifts termination protection), then destroy`,
     });
   }
-  const present: { id: StackId; stack: NonNullable<Awaited<ReturnType<typeof describeStack>>> }[] = [];
+  const present: { id: StackId; stack: Stack }[] = [];
   for (const id of order) {
     const stack = await describeStack(cf, stackName(env, id), signal);
     if (stack) present.push({ id, stack });
@@ -118,43 +119,7 @@ export async function destroy(options: DestroyOptions): Promise<DestroyResult> {
 
   for (const { id, stack } of present) {
     const name = stack.StackName ?? stackName(env, id);
-    const stackId = stack.StackId ?? name;
-    let retained: RetainedResource[] = [];
-    try {
-      retained = await retainedResources(cf, name, stackId);
-    } catch (error) {
-      reporter.warn(`could not read the retained resources of ${name}: ${toTraceError(error).message}`);
-    }
-    const afterId = await latestEventId(cf, stackId, signal);
-    try {
-      await cf.send(new DeleteStackCommand({ StackName: stackId }), { abortSignal: signal });
-    } catch (error) {
-      throw toTraceError(error, `deleting ${name}`);
-    }
-    try {
-      const { value } = await withElapsed(reporter, `deleting ${name}`, (setStatus) =>
-        watchStack(cf, stackId, afterId, {
-          signal,
-          backoff: options.backoff,
-          onEvent: (e) => (options.onEvent ? options.onEvent(name, e) : reporter.info(`  ${formatEvent(e)}`)),
-          onPoll: (s) => setStatus(s?.StackStatus ?? ""),
-        }),
-      );
-      const status = value.stack?.StackStatus ?? "DELETE_COMPLETE";
-      if (status !== "DELETE_COMPLETE") {
-        const f = value.firstFailure;
-        throw new TraceError(
-          ErrorCode.failed,
-          `deleting ${name} failed${f ? `: ${f.logicalId} (${f.type}) ${f.reason}` : ""}; the stack is in ${status}`,
-          {
-            hint: "deal with the resource named above (e.g. empty a bucket), then run `trace destroy` again",
-          },
-        );
-      }
-    } catch (error) {
-      if (signal?.aborted) throw stoppedWatching(reporter, name, "deletion");
-      throw error;
-    }
+    const retained = await deleteStack(options, name, stack);
     reporter.info(`${name}: deleted`);
     result.stacks.push({ stack: id, stackName: name, outcome: "deleted" });
     result.retained.push(...retained);
@@ -162,4 +127,48 @@ export async function destroy(options: DestroyOptions): Promise<DestroyResult> {
   for (const r of result.retained)
     reporter.info(`retained (still exists, delete by hand if unwanted): ${r.type} ${r.physicalId} from ${r.stackName}`);
   return result;
+}
+
+/** Deletes one stack and watches it go; returns its retained resources (listed before the deletion). */
+async function deleteStack(options: DestroyOptions, name: string, stack: Stack): Promise<RetainedResource[]> {
+  const { reporter, signal } = options;
+  const cf = options.cloudformation;
+  const stackId = stack.StackId ?? name;
+  let retained: RetainedResource[] = [];
+  try {
+    retained = await retainedResources(cf, name, stackId);
+  } catch (error) {
+    reporter.warn(`could not read the retained resources of ${name}: ${toTraceError(error).message}`);
+  }
+  const afterId = await latestEventId(cf, stackId, signal);
+  try {
+    await cf.send(new DeleteStackCommand({ StackName: stackId }), { abortSignal: signal });
+  } catch (error) {
+    throw toTraceError(error, `deleting ${name}`);
+  }
+  try {
+    const { value } = await withElapsed(reporter, `deleting ${name}`, (setStatus) =>
+      watchStack(cf, stackId, afterId, {
+        signal,
+        backoff: options.backoff,
+        onEvent: (e) => (options.onEvent ? options.onEvent(name, e) : reporter.info(`  ${formatEvent(e)}`)),
+        onPoll: (s) => setStatus(s?.StackStatus ?? ""),
+      }),
+    );
+    const status = value.stack?.StackStatus ?? "DELETE_COMPLETE";
+    if (status !== "DELETE_COMPLETE") {
+      const f = value.firstFailure;
+      throw new TraceError(
+        ErrorCode.failed,
+        `deleting ${name} failed${f ? `: ${f.logicalId} (${f.type}) ${f.reason}` : ""}; the stack is in ${status}`,
+        {
+          hint: "deal with the resource named above (e.g. empty a bucket), then run `trace destroy` again",
+        },
+      );
+    }
+  } catch (error) {
+    if (signal?.aborted) throw stoppedWatching(reporter, name, "deletion");
+    throw error;
+  }
+  return retained;
 }

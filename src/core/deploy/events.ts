@@ -10,7 +10,7 @@ import {
 } from "@aws-sdk/client-cloudformation";
 import { toTraceError } from "../errors";
 import { sleep } from "../sleep";
-import { type Backoff, type CloudFormation, DEFAULT_BACKOFF, describeStack, isFailedStatus, isInProgress, nextDelay } from "./stack-state";
+import { type Backoff, type CloudFormation, DEFAULT_BACKOFF, describeStack, isFailedStatus, nextDelay, stackState } from "./stack-state";
 
 export interface DeployEvent {
   time: string;
@@ -107,7 +107,7 @@ export async function watchStack(
     }
     const stack = await describeStack(cf, stackId, options.signal);
     options.onPoll?.(stack);
-    if (!isInProgress(stack?.StackStatus)) {
+    if (stackState(stack?.StackStatus) !== "busy") {
       // The final events can land just before the status flips: read them once more.
       for (const raw of await eventsSince(cf, stackId, lastId, options.signal)) {
         const event = toDeployEvent(raw);

@@ -8,7 +8,7 @@ import { ErrorCode, interruptedError, isAbortError, TraceError } from "../errors
 import type { Reporter } from "../reporter";
 import type { ChangeRow } from "./change-sets";
 import { type DeployEvent, formatEvent, latestEventId, watchStack } from "./events";
-import { type Backoff, type CloudFormation, describeStack, isInProgress, isSuccess } from "./stack-state";
+import { type Backoff, type CloudFormation, describeStack, isSuccess, stackState } from "./stack-state";
 
 export interface ExecuteOptions {
   reporter: Reporter;
@@ -115,9 +115,10 @@ export async function runOperation(
     const after = await describeStack(cf, existingStackId ?? stackName).catch(() => undefined);
     if (!after?.StackStatus) throw failure;
     throw new TraceError(failure.code, `${failure.message}; the stack is in ${after.StackStatus}`, {
-      hint: isInProgress(after.StackStatus)
-        ? "the service left the stack in progress without rolling back (the local emulator does this); delete it with `trace destroy` if it stays so"
-        : rollbackHint(stackName, after.StackStatus),
+      hint:
+        stackState(after.StackStatus) === "busy"
+          ? "the service left the stack in progress without rolling back (the local emulator does this); delete it with `trace destroy` if it stays so"
+          : rollbackHint(stackName, after.StackStatus),
       cause: error,
     });
   }

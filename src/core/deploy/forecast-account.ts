@@ -7,7 +7,7 @@ import { GetPolicyCommand } from "@aws-sdk/client-iam";
 import { DescribeKeyCommand } from "@aws-sdk/client-kms";
 import { GetAccountSettingsCommand, GetFunctionConcurrencyCommand } from "@aws-sdk/client-lambda";
 import { GetBucketLocationCommand } from "@aws-sdk/client-s3";
-import { couldNotCheck, type ForecastCheck, type ForecastContext } from "./forecast";
+import { couldNotCheck, type ForecastCheck, type ForecastContext } from "./forecast-checks";
 import { outputsOf } from "./stack-state";
 import { evaluate, type Json, resourceIncluded } from "./template-values";
 import { errorName, httpStatus } from "./unavailable";

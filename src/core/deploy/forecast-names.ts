@@ -7,7 +7,7 @@ import { DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { DescribeContinuousBackupsCommand, DescribeTableCommand } from "@aws-sdk/client-dynamodb";
 import { HeadBucketCommand } from "@aws-sdk/client-s3";
 import { physicalName } from "../config";
-import { couldNotCheck, type ForecastCheck, type ForecastContext, type ForecastStack } from "./forecast";
+import { couldNotCheck, type ForecastCheck, type ForecastContext, type ForecastStack } from "./forecast-checks";
 import { evaluate, type Json, resourceIncluded } from "./template-values";
 import { errorName, httpStatus } from "./unavailable";
 

@@ -5,24 +5,18 @@
  */
 import type { CloudFormationClient, Stack } from "@aws-sdk/client-cloudformation";
 import { ListStackResourcesCommand } from "@aws-sdk/client-cloudformation";
-import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
-import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import type { IAMClient } from "@aws-sdk/client-iam";
-import type { KMSClient } from "@aws-sdk/client-kms";
-import type { LambdaClient } from "@aws-sdk/client-lambda";
-import type { S3Client } from "@aws-sdk/client-s3";
 import type { ResolvedEnvironment } from "../config";
 import { ErrorCode, TraceError, toTraceError } from "../errors";
 import { configParameters, STACKS, type StackId, stackName } from "../stacks";
 import { accountChecks } from "./forecast-account";
+import type { ForecastClients, ForecastContext, ForecastResult, ForecastStack, Send } from "./forecast-checks";
 import { nameChecks } from "./forecast-names";
 import { describeStack, outputsOf } from "./stack-state";
-import { type EvaluationContext, parseTemplateDocument, type TemplateDocument } from "./template-values";
-import { readTemplate, type StackTemplate } from "./templates";
-import { isUnavailable } from "./unavailable";
+import { parseTemplateDocument } from "./template-values";
+import { readTemplate } from "./templates";
 import { pseudoParameters } from "./update-guard";
 
-export type ForecastVerdict = "pass" | "warn" | "fail" | "skip";
+export type * from "./forecast-checks";
 
 /**
  * Attempts per forecast request. The checks are a quick look before a deploy, and a "could not
@@ -31,70 +25,6 @@ export type ForecastVerdict = "pass" | "warn" | "fail" | "skip";
  * DescribeKey on keys its CloudFormation made: 5.2 s for a no-op redeploy instead of about 1.6 s).
  */
 export const FORECAST_MAX_ATTEMPTS = 3;
-
-export interface ForecastCheck {
-  /** Stable id of the kind of check (see README: Deploying → Forecast). */
-  check:
-    | "existing-name"
-    | "point-in-time-recovery"
-    | "lambda-concurrency"
-    | "artifact-bucket"
-    | "kms-key"
-    | "log-group"
-    | "permissions-boundary";
-  /** What was checked: a table, a bucket, a function, a key … */
-  subject: string;
-  verdict: ForecastVerdict;
-  /** What was found. */
-  detail: string;
-  /** How to make it pass (for warn and fail). */
-  fix?: string;
-}
-
-export interface ForecastResult {
-  environment: string;
-  region: string;
-  stacks: string[];
-  checks: ForecastCheck[];
-  /** Checks that fail: a deploy stops on these. */
-  failed: number;
-  warned: number;
-}
-
-type Send<T extends { send: unknown }> = Pick<T, "send">;
-
-/** The clients the checks read with (all read-only calls). */
-export interface ForecastClients {
-  cloudformation: Send<CloudFormationClient>;
-  dynamodb: Send<DynamoDBClient>;
-  s3: Send<S3Client>;
-  lambda: Send<LambdaClient>;
-  kms: Send<KMSClient>;
-  logs: Send<CloudWatchLogsClient>;
-  iam: Send<IAMClient>;
-}
-
-/** One stack as the checks see it: its template evaluated with the environment's values. */
-export interface ForecastStack {
-  id: StackId;
-  name: string;
-  template: StackTemplate;
-  document: TemplateDocument;
-  evaluation: EvaluationContext;
-  existing: Stack | undefined;
-}
-
-export interface ForecastContext {
-  env: ResolvedEnvironment;
-  clients: ForecastClients;
-  signal?: AbortSignal;
-  /** The stacks being deployed. */
-  stacks: ForecastStack[];
-  /** Every stack of the environment as deployed now (undefined: not deployed). */
-  deployed: Partial<Record<StackId, Stack>>;
-  /** The physical ids of a deployed stack's resources (memoised). */
-  owned(stack: Stack): Promise<Set<string>>;
-}
 
 export interface ForecastOptions {
   env: ResolvedEnvironment;
@@ -183,27 +113,4 @@ export function forecastError(result: ForecastResult): TraceError {
       hint: "fix what the table says and deploy again; `trace forecast` repeats the checks; --no-forecast skips them (the deploy then fails later, on AWS)",
     },
   );
-}
-
-/** How a check ends when it could not ask: no permission, or an endpoint without the API. */
-export function couldNotCheck(check: ForecastCheck["check"], subject: string, error: unknown, action: string): ForecastCheck {
-  if (isUnavailable(error)) {
-    return {
-      check,
-      subject,
-      verdict: "skip",
-      detail: `the endpoint has no working ${action}: it answered with an HTML page, not an AWS error (a local emulator); not checked`,
-    };
-  }
-  const traced = toTraceError(error);
-  if (traced.code === ErrorCode.accessDenied || traced.code === ErrorCode.credentials) {
-    return {
-      check,
-      subject,
-      verdict: "warn",
-      detail: `could not check: ${traced.message}`,
-      fix: `allow ${action} for the deploying principal`,
-    };
-  }
-  return { check, subject, verdict: "warn", detail: `could not check: ${traced.message}` };
 }

@@ -9,24 +9,27 @@ import {
   type Stack,
   UpdateTerminationProtectionCommand,
 } from "@aws-sdk/client-cloudformation";
+import type { ResolvedEnvironment } from "../config";
 import { ErrorCode, TraceError, toTraceError } from "../errors";
 import type { Reporter } from "../reporter";
+import type { StackId } from "../stacks";
 import {
   CAPABILITIES,
+  type ChangeRow,
   changeRowsFromTemplate,
   createChangeSet,
   deleteChangeSet,
   parameterChangeRows,
   parameterChanges,
 } from "./change-sets";
-import type { StackStep } from "./deploy-stack";
-import type { DeployOptions, StackPreview, StackResult } from "./deploy-types";
-import { watchStack } from "./events";
+import type { StackPreview, StackResult } from "./deploy-types";
+import { type DeployEvent, watchStack } from "./events";
 import { type ExecuteOptions, executeChangeSet, runOperation, stoppedWatching, withElapsed } from "./execute";
 import { stackTags } from "./parameters";
-import { dataLossError, describeDataLoss } from "./replacements";
+import { type DataLossChange, dataLossError, describeDataLoss } from "./replacements";
 import { ensureStackPolicy, holdsData, stackPolicyBody } from "./stack-policy";
-import { type CloudFormation, outputsOf } from "./stack-state";
+import { type Backoff, type CloudFormation, outputsOf } from "./stack-state";
+import type { TemplateLocation } from "./template-upload";
 import type { StackTemplate } from "./templates";
 import { isUnavailable } from "./unavailable";
 import { guardUpdate } from "./update-guard";
@@ -42,101 +45,104 @@ export function previewFromTemplate(template: StackTemplate, name: string, note?
   };
 }
 
-export interface StackApply {
-  step: StackStep;
-  existing: Stack | undefined;
+/** What applying one stack takes, stack and run settings side by side. */
+interface ApplyStack {
+  cf: CloudFormation;
+  env: ResolvedEnvironment;
+  id: StackId;
+  name: string;
+  template: StackTemplate;
+  /** The stack's status before this run (reported when nothing is done). */
   status: string | undefined;
+  parameters: Parameter[];
+  location: TemplateLocation;
+  /** false: preview only. */
+  execute: boolean;
+  reporter: Reporter;
+  signal?: AbortSignal;
+  backoff?: Backoff;
+  onEvent?(event: DeployEvent): void;
+  showPreview(preview: StackPreview): void;
+}
+
+export interface CreateStackArgs extends ApplyStack {
+  /** An empty stack left in REVIEW_IN_PROGRESS by an unexecuted change set, removed first. */
+  existing: Stack | undefined;
   /** The stack replaces one left in ROLLBACK_COMPLETE. */
   replacing: boolean;
-  parameters: Parameter[];
-  location: { templateBody: string } | { templateUrl: string };
-  operation: ExecuteOptions;
+}
+
+export interface UpdateStackArgs extends ApplyStack {
+  existing: Stack;
+  /** Logical ids whose replacement or removal is let through; others are refused. */
+  allowReplacement: readonly string[];
 }
 
 /** A new stack: preview from the template, confirm, CreateStack, watch. */
-export async function createStack(apply: StackApply): Promise<StackResult> {
-  const { step, existing, status, replacing, parameters, location, operation } = apply;
-  const { options, id, name, template } = step;
-  const { env, reporter, signal, execute } = options;
-  const cf = options.cloudformation;
+export async function createStack(args: CreateStackArgs): Promise<StackResult> {
+  const { cf, env, id, name, template, existing, parameters, location, reporter, signal } = args;
   // A new stack: every template resource is added, so the preview comes from the template and the
   // stack is created directly (a CREATE change set shows nothing more; moto also gives stacks made
   // by one no outputs). Template and parameters are still checked by CloudFormation on creation.
   const preview = previewFromTemplate(template, name);
-  step.showPreview(preview);
-  if (!execute) {
-    return {
-      stack: id,
-      stackName: name,
-      outcome: "would-create",
-      changes: preview.changes,
-      parameters: [],
-      dataLoss: [],
-      status,
-      outputs: {},
-    };
-  }
+  args.showPreview(preview);
+  const base = { stack: id, stackName: name, changes: preview.changes, parameters: [], dataLoss: [] };
+  if (!args.execute) return { ...base, outcome: "would-create", status: args.status, outputs: {} };
   if (!(await reporter.confirm(`Create ${name} with these ${preview.changes.length} resources?`, { default: true }))) {
     throw new TraceError(ErrorCode.declined, `creation of ${name} declined; nothing was created`);
   }
   // An empty stack left in REVIEW_IN_PROGRESS by an unexecuted change set blocks the name: remove it.
-  if (existing?.StackStatus === "REVIEW_IN_PROGRESS") await deleteAndWait(cf, existing, options);
+  if (existing) await deleteAndWait(cf, existing, args);
+  const create = new CreateStackCommand({
+    StackName: name,
+    ...("templateBody" in location ? { TemplateBody: location.templateBody } : { TemplateURL: location.templateUrl }),
+    Parameters: parameters,
+    Tags: stackTags(env),
+    Capabilities: CAPABILITIES,
+    EnableTerminationProtection: env.protected,
+    ...(holdsData(template.resources) ? { StackPolicyBody: stackPolicyBody() } : {}),
+    OnFailure: "ROLLBACK",
+  });
   const result = await runOperation(
     cf,
     name,
     undefined,
-    async () => {
-      const created = await cf.send(
-        new CreateStackCommand({
-          StackName: name,
-          ...("templateBody" in location ? { TemplateBody: location.templateBody } : { TemplateURL: location.templateUrl }),
-          Parameters: parameters,
-          Tags: stackTags(env),
-          Capabilities: CAPABILITIES,
-          EnableTerminationProtection: env.protected,
-          ...(holdsData(template.resources) ? { StackPolicyBody: stackPolicyBody() } : {}),
-          OnFailure: "ROLLBACK",
-        }),
-        { abortSignal: signal },
-      );
-      return created.StackId ?? name;
-    },
+    async () => (await cf.send(create, { abortSignal: signal })).StackId ?? name,
     preview.changes,
-    operation,
+    operationOf(args),
   );
   reporter.info(`${name}: ${result.stack?.StackStatus} in ${(result.ms / 1000).toFixed(1)} s`);
   return {
-    stack: id,
-    stackName: name,
-    outcome: replacing ? "replaced" : "created",
-    changes: preview.changes,
-    parameters: [],
-    dataLoss: [],
+    ...base,
+    outcome: args.replacing ? "replaced" : "created",
     status: result.stack?.StackStatus,
     outputs: outputsOf(result.stack),
     durationMs: result.ms,
   };
 }
 
+const operationOf = (args: ApplyStack): ExecuteOptions => ({
+  reporter: args.reporter,
+  signal: args.signal,
+  backoff: args.backoff,
+  onEvent: args.onEvent,
+});
+
 /** An existing stack: UPDATE change set, shown; then deleted (preview) or confirmed and executed. */
-export async function updateStack(apply: StackApply): Promise<StackResult> {
-  const { step, existing, status, parameters, location, operation } = apply;
-  const { options, id, name, template } = step;
-  const { env, reporter, signal, execute } = options;
-  const cf = options.cloudformation;
-  const changeSetType = "UPDATE" as const;
+export async function updateStack(args: UpdateStackArgs): Promise<StackResult> {
+  const { cf, env, id, name, template, existing, status, parameters, location, reporter, signal, execute } = args;
   const outcome = await createChangeSet(
     cf,
     { stackName: name, type: "UPDATE", ...location, parameters, tags: stackTags(env) },
     template.resources,
-    { signal, backoff: options.backoff },
+    { signal, backoff: args.backoff },
   );
   const guarded = holdsData(template.resources);
   if (outcome.kind === "no-changes") {
     reporter.info(`${name}: no changes`);
     if (execute) {
       await ensureTerminationProtection(cf, existing, env.protected, reporter);
-      if (guarded && existing?.StackId && (await ensureStackPolicy(cf, existing.StackId, stackPolicyBody(), signal))) {
+      if (guarded && existing.StackId && (await ensureStackPolicy(cf, existing.StackId, stackPolicyBody(), signal))) {
         reporter.info(`${name}: stack policy set (no replacing or deleting its tables, buckets or key)`);
       }
     }
@@ -151,21 +157,35 @@ export async function updateStack(apply: StackApply): Promise<StackResult> {
       outputs: outputsOf(existing),
     };
   }
-  const allow = new Set(options.allowReplacement ?? []);
-  const { changes: resourceChanges, dataLoss } = await guardUpdate(
-    cf,
-    existing as Stack,
-    template,
-    parameters,
-    outcome.changes,
-    allow,
-    env.region,
-    signal,
-  );
-  const parameterRows = parameterChangeRows(existing?.Parameters, parameters);
-  const changes = [...resourceChanges, ...parameterRows];
-  const base = { stack: id, stackName: name, changes, parameters: parameterChanges(existing?.Parameters, parameters), dataLoss };
-  step.showPreview({ stack: id, stackName: name, changeSetType, changes });
+  const allow = new Set(args.allowReplacement);
+  const guard = await guardUpdate(cf, existing, template, parameters, outcome.changes, allow, env.region, signal);
+  const { dataLoss } = guard;
+  const changes = [...guard.changes, ...parameterChangeRows(existing.Parameters, parameters)];
+  const base = { stack: id, stackName: name, changes, parameters: parameterChanges(existing.Parameters, parameters), dataLoss };
+  args.showPreview({ stack: id, stackName: name, changeSetType: "UPDATE", changes });
+  warnDestructive(reporter, name, changes, dataLoss);
+  const blocked = dataLoss.filter((d) => !d.allowed);
+  if (!execute) {
+    await deleteChangeSet(cf, outcome.id);
+    return { ...base, outcome: "would-change", status, outputs: outputsOf(existing) };
+  }
+  if (blocked.length > 0) {
+    await deleteChangeSet(cf, outcome.id);
+    throw dataLossError(name, blocked);
+  }
+  await confirmUpdate(cf, reporter, name, changes, outcome.id);
+  // The stack policy protects the data during the update; an allowed replacement is let through it for this update only.
+  const allowedNow = dataLoss.filter((d) => d.allowed).map((d) => d.logicalId);
+  if (guarded) await ensureStackPolicy(cf, outcome.stackId, stackPolicyBody(allowedNow), signal);
+  const result = await executeChangeSet(cf, name, outcome.stackId, outcome.id, changes, operationOf(args));
+  reporter.info(`${name}: ${result.stack?.StackStatus} in ${(result.ms / 1000).toFixed(1)} s`);
+  if (guarded && allowedNow.length > 0) await ensureStackPolicy(cf, outcome.stackId, stackPolicyBody(), signal);
+  await ensureTerminationProtection(cf, result.stack, env.protected, reporter);
+  return { ...base, outcome: "updated", status: result.stack?.StackStatus, outputs: outputsOf(result.stack), durationMs: result.ms };
+}
+
+/** A warning per replacement or removal: data loss says whether --allow-replacement lets it through. */
+function warnDestructive(reporter: Reporter, name: string, changes: readonly ChangeRow[], dataLoss: readonly DataLossChange[]): void {
   const lossIds = new Set(dataLoss.map((d) => d.logicalId));
   for (const c of changes.filter((c) => c.dangerous && !lossIds.has(c.logicalId))) {
     reporter.warn(
@@ -177,15 +197,16 @@ export async function updateStack(apply: StackApply): Promise<StackResult> {
   for (const d of dataLoss) {
     reporter.warn(`${name}: ${describeDataLoss(d)}${d.allowed ? " — allowed by --allow-replacement" : " — deploy refuses this"}`);
   }
-  const blocked = dataLoss.filter((d) => !d.allowed);
-  if (!execute) {
-    await deleteChangeSet(cf, outcome.id);
-    return { ...base, outcome: "would-change", status, outputs: outputsOf(existing) };
-  }
-  if (blocked.length > 0) {
-    await deleteChangeSet(cf, outcome.id);
-    throw dataLossError(name, blocked);
-  }
+}
+
+/** Asks before executing; a declined, unanswerable or interrupted question deletes the change set. */
+async function confirmUpdate(
+  cf: CloudFormation,
+  reporter: Reporter,
+  name: string,
+  changes: readonly ChangeRow[],
+  changeSetId: string,
+): Promise<void> {
   const dangerous = changes.filter((c) => c.dangerous);
   let confirmed: boolean;
   try {
@@ -195,29 +216,15 @@ export async function updateStack(apply: StackApply): Promise<StackResult> {
     );
   } catch (error) {
     // Nobody to ask (no TTY, no --yes) or Ctrl-C at the prompt: leave nothing behind.
-    await deleteChangeSet(cf, outcome.id);
+    await deleteChangeSet(cf, changeSetId);
     throw error;
   }
   if (!confirmed) {
-    await deleteChangeSet(cf, outcome.id);
+    await deleteChangeSet(cf, changeSetId);
     throw new TraceError(ErrorCode.declined, `deploy of ${name} declined; ${name} was not changed`, {
       hint: "nothing else was deployed after it either",
     });
   }
-  // The stack policy protects the data during the update; an allowed replacement is let through it for this update only.
-  const allowedNow = dataLoss.filter((d) => d.allowed).map((d) => d.logicalId);
-  if (guarded) await ensureStackPolicy(cf, outcome.stackId, stackPolicyBody(allowedNow), signal);
-  const result = await executeChangeSet(cf, name, outcome.stackId, outcome.id, changes, operation);
-  reporter.info(`${name}: ${result.stack?.StackStatus} in ${(result.ms / 1000).toFixed(1)} s`);
-  if (guarded && allowedNow.length > 0) await ensureStackPolicy(cf, outcome.stackId, stackPolicyBody(), signal);
-  await ensureTerminationProtection(cf, result.stack, env.protected, reporter);
-  return {
-    ...base,
-    outcome: "updated",
-    status: result.stack?.StackStatus,
-    outputs: outputsOf(result.stack),
-    durationMs: result.ms,
-  };
 }
 
 /** Termination protection follows the environment's `protected` flag (lifting it is how a protected env gets destroyed). */
@@ -243,7 +250,11 @@ async function ensureTerminationProtection(
 }
 
 /** Deletes a stack and watches it go (used to replace a ROLLBACK_COMPLETE stack). */
-export async function deleteAndWait(cf: CloudFormation, stack: Stack, options: DeployOptions): Promise<void> {
+export async function deleteAndWait(
+  cf: CloudFormation,
+  stack: Stack,
+  options: Pick<ExecuteOptions, "reporter" | "signal" | "backoff">,
+): Promise<void> {
   const id = stack.StackId ?? stack.StackName ?? "";
   await cf.send(new DeleteStackCommand({ StackName: id }), { abortSignal: options.signal });
   try {

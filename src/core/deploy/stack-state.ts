@@ -24,8 +24,26 @@ export function outputsOf(stack: Stack | undefined): Record<string, string> {
   return outputs;
 }
 
-export const isInProgress = (status: string | undefined): boolean =>
-  Boolean(status?.endsWith("_IN_PROGRESS")) && status !== "REVIEW_IN_PROGRESS";
+/**
+ * What a stack's status means for the next operation on it:
+ * - `absent`: no stack, or an empty one left in REVIEW_IN_PROGRESS by an unexecuted CREATE change
+ *   set (it holds no resources; a deploy creates the stack afresh);
+ * - `creation-failed`: ROLLBACK_COMPLETE or ROLLBACK_FAILED, the first creation failed and was
+ *   rolled back; it cannot be updated, only deleted and created again;
+ * - `busy`: another operation is running on it (`*_IN_PROGRESS`);
+ * - `stuck`: UPDATE_ROLLBACK_FAILED or DELETE_FAILED, something must be dealt with by hand first;
+ * - `ready`: anything else (CREATE_COMPLETE, UPDATE_COMPLETE, UPDATE_ROLLBACK_COMPLETE, ...).
+ */
+export type StackState = "absent" | "creation-failed" | "busy" | "stuck" | "ready";
+
+/** Classifies a stack status (undefined: no stack); see StackState. */
+export function stackState(status: string | undefined): StackState {
+  if (status === undefined || status === "REVIEW_IN_PROGRESS" || status === "DELETE_COMPLETE") return "absent";
+  if (status === "ROLLBACK_COMPLETE" || status === "ROLLBACK_FAILED") return "creation-failed";
+  if (status.endsWith("_IN_PROGRESS")) return "busy";
+  if (status === "UPDATE_ROLLBACK_FAILED" || status === "DELETE_FAILED") return "stuck";
+  return "ready";
+}
 
 /** A status that ends an operation successfully. */
 export const isSuccess = (status: string | undefined): boolean =>

@@ -6,7 +6,7 @@ import type { ResolvedEnvironment } from "../config";
 import type { Reporter } from "../reporter";
 import { STACKS, type StackId, stackName } from "../stacks";
 import { detectDrift, type StackDrift } from "./drift";
-import { type Backoff, type CloudFormation, describeStack, isInProgress, outputsOf } from "./stack-state";
+import { type Backoff, type CloudFormation, describeStack, outputsOf, stackState } from "./stack-state";
 
 export interface StackStatusRow {
   stack: StackId;
@@ -23,6 +23,9 @@ export interface StackStatusRow {
   /** What `--detect-drift` found (absent without it, or for a stack not deployed or busy). */
   detected?: StackDrift;
 }
+
+/** The status shown for a stack that does not exist. */
+const NOT_DEPLOYED = "NOT_DEPLOYED";
 
 export interface StatusResult {
   environment: string;
@@ -44,7 +47,7 @@ export async function stackStatus(
       return {
         stack: id,
         stackName: name,
-        status: stack?.StackStatus ?? "NOT_DEPLOYED",
+        status: stack?.StackStatus ?? NOT_DEPLOYED,
         lastUpdated: (stack?.LastUpdatedTime ?? stack?.CreationTime)?.toISOString(),
         drift: drift?.StackDriftStatus,
         driftCheckedAt: drift?.LastCheckTimestamp?.toISOString(),
@@ -73,9 +76,11 @@ export async function stackStatusWithDrift(
   options: DriftStatusOptions,
 ): Promise<StatusResult> {
   const result = await stackStatus(cf, env, options.signal);
-  const checkable = result.stacks.filter(
-    (s) => s.status !== "NOT_DEPLOYED" && !isInProgress(s.status) && s.status !== "REVIEW_IN_PROGRESS",
-  );
+  // Drift is detected on stacks that hold resources and are not busy.
+  const checkable = result.stacks.filter((s) => {
+    const state = stackState(s.status === NOT_DEPLOYED ? undefined : s.status);
+    return state !== "absent" && state !== "busy";
+  });
   const found = await detectDrift(
     cf,
     checkable.map((s) => s.stackName),

@@ -7,13 +7,16 @@ import { sha256Hex } from "./zip";
 /** CloudFormation's limit for TemplateBody; larger templates must come from S3. */
 export const MAX_TEMPLATE_BODY_BYTES = 51_200;
 
+/** A template as CloudFormation takes it: inline or by URL. */
+export type TemplateLocation = { templateBody: string } | { templateUrl: string };
+
 export async function templateLocation(
   s3: Pick<S3Client, "send">,
   template: StackTemplate,
   bucket: string | undefined,
   region: string,
   signal?: AbortSignal,
-): Promise<{ templateBody: string } | { templateUrl: string }> {
+): Promise<TemplateLocation> {
   const bytes = Buffer.byteLength(template.body);
   if (bytes <= MAX_TEMPLATE_BODY_BYTES) return { templateBody: template.body };
   if (!bucket) {

@@ -146,34 +146,6 @@ export function toJson(value: AttributeValue): string {
 }
 
 /**
- * The cell text (not yet quoted) for a top-level attribute value: the plain statement of the
- * contract. `csvCell` is the fast path the export uses; a test holds it equal to
- * `quoteCell(cellText(v, safe), safe)` for every kind of value. With `spreadsheetSafe`, text cells
- * (strings, and binary's base64, which may begin with `+`) go through `spreadsheetSafeText`.
- */
-export function cellText(value: AttributeValue, spreadsheetSafe = false): string {
-  for (const tag in value) {
-    const v = (value as unknown as Tagged)[tag];
-    if (v === undefined) continue;
-    switch (tag) {
-      case "S":
-        return spreadsheetSafe ? spreadsheetSafeText(v as string) : (v as string);
-      case "N":
-        return normalizeDynamoNumber(v as string);
-      case "BOOL":
-        return v ? "true" : "false";
-      case "NULL":
-        return "";
-      case "B":
-        return spreadsheetSafe ? spreadsheetSafeText(base64(v as Uint8Array)) : base64(v as Uint8Array);
-      default:
-        return toJson(value);
-    }
-  }
-  return "";
-}
-
-/**
  * Characters that make a spreadsheet (Excel, LibreOffice, Google Sheets) read a cell as a
  * formula: OWASP's "CSV Injection" page lists `=`, `+`, `-`, `@`, tab and carriage return.
  */
@@ -203,7 +175,8 @@ export function quoteCell(text: string, spreadsheetSafe = false): string {
 
 /**
  * Cell text quoted for CSV. Numbers, booleans and base64 never need quotes; JSON has no line
- * breaks. `spreadsheetSafe`: see `spreadsheetSafeText` and `quoteCell`.
+ * breaks. `spreadsheetSafe`: see `spreadsheetSafeText` and `quoteCell`. A unit test holds it equal
+ * to the contract stated plainly (`cellText` in test/unit/core/export/cells.test.ts), quoted.
  */
 export function csvCell(value: AttributeValue, spreadsheetSafe = false): string {
   for (const tag in value) {

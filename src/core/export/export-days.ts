@@ -26,8 +26,7 @@ import { SpoolWriter } from "./spool";
 import { SpoolSpace } from "./spool-space";
 import { locationOf, writeDay } from "./write-day";
 
-export type { ExportClients, ExportRequest, ExportTarget } from "./request";
-export { MAX_DAYS_PER_SCAN, MAX_SEGMENTS } from "./request";
+export type { ExportClients, ExportRequest } from "./request";
 
 const UNREADABLE_SAMPLE = 20;
 

@@ -9,7 +9,7 @@ import { matchesRemovePattern, toPipeBusEvent } from "../../../src/core/archive/
 import type { ArchiveOutcome } from "../../../src/core/archive/writer";
 import type { AwsClients } from "../../../src/core/aws/clients";
 import { silentReporter } from "../../../src/core/reporter";
-import { readStream, type StreamCheckpoint } from "../../../src/core/streams";
+import { readStream, type StreamCheckpoint } from "../../../src/local/streams";
 import { runCli } from "../../support/cli";
 import { emulatorEndpoint, emulatorEnv, uniqueName } from "../../support/emulator";
 

@@ -7,7 +7,7 @@ import { createHandler } from "../../../lambda/audit-producer";
 import type { AuditEntry } from "../../../src/core/audit/entries";
 import type { Reporter } from "../../../src/core/reporter";
 import { silentReporter } from "../../../src/core/reporter";
-import { readStream } from "../../../src/core/streams";
+import { readStream } from "../../../src/local/streams";
 import { runCli } from "../../support/cli";
 import { emulatorClients, emulatorEndpoint, emulatorEnv } from "../../support/emulator";
 import { type AuditFixture, createAuditTables, fromAuditItem, HISTORY_INDEX, scanAudit } from "./audit-tables";

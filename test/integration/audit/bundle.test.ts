@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { afterAll, describe, expect, it } from "vitest";
-import { readStream } from "../../../src/core/streams";
+import { readStream } from "../../../src/local/streams";
 import { emulatorClients, emulatorEnv } from "../../support/emulator";
 import { createAuditTables, scanAudit } from "./audit-tables";
 import { bundleAuditProducer } from "./bundle";

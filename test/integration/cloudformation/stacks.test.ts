@@ -29,7 +29,7 @@ import { ZipFile } from "yazl";
 import { environmentSchema } from "../../../src/core/config";
 import { hasDayIndex } from "../../../src/core/export/read-query";
 import { configParameters, FUNCTIONS, STACK_OUTPUTS, STACKS, type StackId, stackName } from "../../../src/core/stacks";
-import { readStream } from "../../../src/core/streams";
+import { readStream } from "../../../src/local/streams";
 import { conditionHolds, loadTemplate, type Template, templateText } from "../../support/cloudformation";
 import { emulatorClients } from "../../support/emulator";
 

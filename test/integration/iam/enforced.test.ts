@@ -11,7 +11,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CreateBucketCommand, PutBucketVersioningCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator } from "../../../src/core/local/emulator";
+import { startEmulator } from "../../../src/local/emulator";
 import { loadTemplate, resource, roleStatements } from "../../support/cloudformation";
 import { createStreamTable, stringKey } from "../../support/fixtures";
 import { rolePolicy } from "../../support/iam-roles";

@@ -17,10 +17,10 @@ import { createHandler as createAuditProducer } from "../../../lambda/audit-prod
 import { configFromEnv, createHandler as createExport } from "../../../lambda/export";
 import { toPipeBusEvent } from "../../../src/core/archive/pipe-event";
 import { createAwsClients } from "../../../src/core/aws/clients";
-import type { RunningEmulator } from "../../../src/core/local/emulator";
 import { silentReporter } from "../../../src/core/reporter";
 import type { StackId } from "../../../src/core/stacks";
-import { readStream } from "../../../src/core/streams";
+import type { RunningEmulator } from "../../../src/local/emulator";
+import { readStream } from "../../../src/local/streams";
 import { type CallLog, callLog, recordCalls } from "../../support/call-recorder";
 import type { PolicyDocument, ResolveContext } from "../../support/iam-roles";
 import { projectRoot } from "../../support/paths";

@@ -8,7 +8,7 @@ import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { parse } from "csv-parse/sync";
 import { afterAll, describe, expect, it } from "vitest";
 import { createAwsClients, EMULATOR_CREDENTIALS } from "../../../src/core/aws/clients";
-import { freePort } from "../../../src/core/local/emulator";
+import { freePort } from "../../../src/local/emulator";
 import { runCli } from "../../support/cli";
 
 describe("trace local demo", () => {

@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { freePort } from "../../../src/core/local/emulator";
+import { freePort } from "../../../src/local/emulator";
 import { runCli } from "../../support/cli";
 
 describe("trace local start | status | stop", () => {

@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { PutItemCommand } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBRecord } from "aws-lambda";
 import { afterAll, describe, expect, it } from "vitest";
-import { pumpStreams, type StreamConsumer } from "../../../src/core/local/pump";
 import { silentReporter } from "../../../src/core/reporter";
+import { pumpStreams, type StreamConsumer } from "../../../src/local/pump";
 import { emulatorClients, uniqueName } from "../../support/emulator";
 import { createStreamTable, stringKey } from "../../support/fixtures";
 

@@ -30,12 +30,6 @@ export function table(template: Template, seedName: string): Resource {
   return (found as [string, Resource])[1];
 }
 
-export function logicalIdOf(template: Template, resource: Resource): string {
-  const entry = Object.entries(template.Resources).find(([, r]) => r === resource);
-  if (!entry) throw new Error("resource not in template");
-  return entry[0];
-}
-
 /** TTL on the documented attribute, enabled. */
 export function checkTtl(template: Template): void {
   expect(table(template, "TRAZABILIDAD").Properties.TimeToLiveSpecification).toEqual({ AttributeName: TTL_ATTRIBUTE, Enabled: true });

@@ -4,8 +4,8 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { venvDir } from "../../../src/core/local/emulator";
 import { STACKS } from "../../../src/core/stacks";
+import { venvDir } from "../../../src/local/emulator";
 import { templatePath } from "../../support/cloudformation";
 import { projectRoot } from "../../support/paths";
 

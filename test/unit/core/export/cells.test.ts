@@ -1,8 +1,39 @@
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { parse } from "csv-parse/sync";
 import { describe, expect, it } from "vitest";
-import { cellText, compareDecimal, csvCell, quoteCell, spreadsheetSafeText, toJson } from "../../../../src/core/export/cells";
+import { normalizeDynamoNumber } from "../../../../src/core/dynamo-number";
+import { compareDecimal, csvCell, quoteCell, spreadsheetSafeText, toJson } from "../../../../src/core/export/cells";
 import { RowAssembler, RowShaper } from "../../../../src/core/export/columns";
+
+const base64 = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
+
+/**
+ * The cell text (not yet quoted) for a top-level attribute value: the plain statement of the
+ * contract (README, DESIGN "CSV"). `csvCell` is the fast path the export uses; the tests below
+ * hold it equal to `quoteCell(cellText(v, safe), safe)` for every kind of value. With
+ * `spreadsheetSafe`, text cells (strings, and binary's base64, which may begin with `+`) go
+ * through `spreadsheetSafeText`.
+ */
+function cellText(value: AttributeValue, spreadsheetSafe = false): string {
+  for (const [tag, v] of Object.entries(value)) {
+    if (v === undefined) continue;
+    switch (tag) {
+      case "S":
+        return spreadsheetSafe ? spreadsheetSafeText(v as string) : (v as string);
+      case "N":
+        return normalizeDynamoNumber(v as string);
+      case "BOOL":
+        return v ? "true" : "false";
+      case "NULL":
+        return "";
+      case "B":
+        return spreadsheetSafe ? spreadsheetSafeText(base64(v as Uint8Array)) : base64(v as Uint8Array);
+      default:
+        return toJson(value);
+    }
+  }
+  return "";
+}
 
 describe("cellText", () => {
   it("scalars", () => {

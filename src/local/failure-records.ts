@@ -11,7 +11,7 @@
 import { randomUUID } from "node:crypto";
 import { type MessageAttributeValue, SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import type { DynamoDBRecord } from "aws-lambda";
-import { toTraceError } from "../errors";
+import { toTraceError } from "../core/errors";
 
 /** The invocation record a stream event source mapping sends to its on-failure destination. */
 export interface StreamInvocationRecord {

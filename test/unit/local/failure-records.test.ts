@@ -1,8 +1,8 @@
 // The failure messages local mode writes, compared with the shapes AWS documents
 // (test/fixtures/aws-events): Lambda's on-failure invocation record and the dead-letter attributes.
 import { describe, expect, it } from "vitest";
-import { deadLetterAttributes, streamInvocationRecord } from "../../../../src/core/local/failure-records";
-import { adapt, awsFixture, documentedStreamEvent } from "../../../support/aws-events";
+import { deadLetterAttributes, streamInvocationRecord } from "../../../src/local/failure-records";
+import { adapt, awsFixture, documentedStreamEvent } from "../../support/aws-events";
 
 const shape = (value: unknown): unknown =>
   value && typeof value === "object" ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, shape(v)])) : typeof value;

@@ -2,10 +2,10 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { LAMBDA_ASYNC_DEFAULT_RETRIES, readDeliverySettings } from "../../../../src/core/local/delivery-settings";
-import { matchesEventPattern } from "../../../../src/core/local/event-pattern";
-import { loadTemplate, onlyResource } from "../../../support/cloudformation";
-import { projectRoot } from "../../../support/paths";
+import { LAMBDA_ASYNC_DEFAULT_RETRIES, readDeliverySettings } from "../../../src/local/delivery-settings";
+import { matchesEventPattern } from "../../../src/local/event-pattern";
+import { loadTemplate, onlyResource } from "../../support/cloudformation";
+import { projectRoot } from "../../support/paths";
 
 const templates = join(projectRoot, "cloudformation");
 

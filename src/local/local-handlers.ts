@@ -1,10 +1,11 @@
 // The deployed stream handlers, built over given clients for the local path (`trace local
 // streams` and the demo): the same code the event source mapping and the bus rule invoke.
-import type { AwsClients } from "../src/core/aws/clients";
-import type { LocalHandlers } from "../src/core/local/streams-run";
-import { overrideReporter, type Reporter } from "../src/core/reporter";
-import { createHandler as archiveHandler } from "./archiver";
-import { createHandler as auditHandler } from "./audit-producer";
+
+import { createHandler as archiveHandler } from "../../lambda/archiver";
+import { createHandler as auditHandler } from "../../lambda/audit-producer";
+import type { AwsClients } from "../core/aws/clients";
+import { overrideReporter, type Reporter } from "../core/reporter";
+import type { LocalHandlers } from "./streams-run";
 
 export function localHandlers(clients: AwsClients, cliReporter: Reporter): LocalHandlers {
   // The handlers' per-batch log lines are for CloudWatch; on a terminal they are verbose-only.

@@ -6,8 +6,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, openSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
-import { ErrorCode, TraceError } from "../errors";
-import { sleep } from "../sleep";
+import { ErrorCode, TraceError } from "../core/errors";
+import { sleep } from "../core/sleep";
 
 export function venvDir(root: string, env: NodeJS.ProcessEnv = process.env): string {
   return env.TRACE_VENV ?? join(root, ".venv");

@@ -13,20 +13,20 @@ import {
   PutItemCommand,
   type WriteRequest,
 } from "@aws-sdk/client-dynamodb";
-import { archiveRestore } from "../archive/operations";
-import type { RestoreResult } from "../archive/restore";
-import type { AuditEntry } from "../audit/entries";
-import { readAuditHistory } from "../audit/history";
-import type { AwsClients } from "../aws/clients";
-import type { ResolvedEnvironment } from "../config";
-import { deploy } from "../deploy/deploy";
-import { ErrorCode, TraceError } from "../errors";
-import { today } from "../export/day-window";
-import { exportDays } from "../export/export-days";
-import type { ExportManifest } from "../export/manifest";
-import { type Reporter, unattended } from "../reporter";
-import { resolveOutputs } from "../resources";
-import { sleep } from "../sleep";
+import { archiveRestore } from "../core/archive/operations";
+import type { RestoreResult } from "../core/archive/restore";
+import type { AuditEntry } from "../core/audit/entries";
+import { readAuditHistory } from "../core/audit/history";
+import type { AwsClients } from "../core/aws/clients";
+import type { ResolvedEnvironment } from "../core/config";
+import { type DeployHooks, deploy } from "../core/deploy/deploy";
+import { ErrorCode, TraceError } from "../core/errors";
+import { today } from "../core/export/day-window";
+import { exportDays } from "../core/export/export-days";
+import type { ExportManifest } from "../core/export/manifest";
+import { type Reporter, unattended } from "../core/reporter";
+import { resolveOutputs } from "../core/resources";
+import { sleep } from "../core/sleep";
 import { demoConfigurationChanges, demoTraceabilityRecords } from "./demo-data";
 import { type LocalHandlers, runLocalStreams } from "./streams-run";
 
@@ -40,6 +40,8 @@ export interface DemoOptions {
   signal: AbortSignal;
   /** Traceability records to write (default 120). */
   records?: number;
+  /** Shows the Lambda bundles the deploy step builds (the CLI prints a line per bundle). */
+  bundled?: DeployHooks["bundled"];
   /** Pause between configuration writes, so each lands in its own second (stream times have 1 s precision). */
   configPauseMs?: number;
 }
@@ -94,7 +96,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     reporter: quiet,
     signal,
     // Change sets and stack events are `trace deploy`'s business; the demo only says it deployed.
-    hooks: { changeSet: () => {}, event: () => {} },
+    hooks: { changeSet: () => {}, event: () => {}, bundled: options.bundled },
   });
   const outputs = await resolveOutputs(clients.cloudformation, env, [
     "TrazabilidadTableName",
@@ -109,29 +111,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const records = demoTraceabilityRecords({ day, timeZone: env.timeZone, count: options.records ?? 120, retentionDays: env.retentionDays });
   reporter.info(`2/7 writing ${records.length} traceability records for ${day} (${env.timeZone}) and configuration changes…`);
   await writeAll(clients, outputs.TrazabilidadTableName, records, signal);
-  for (const change of demoConfigurationChanges()) {
-    if (change.kind === "put") {
-      await clients.dynamodb.send(new PutItemCommand({ TableName: outputs.ConfigurationTableName, Item: change.item }), {
-        abortSignal: signal,
-      });
-    } else {
-      await clients.dynamodb.send(new DeleteItemCommand({ TableName: outputs.ConfigurationTableName, Key: { key: { S: change.key } } }), {
-        abortSignal: signal,
-      });
-    }
-    await sleep(options.configPauseMs ?? 1100, signal);
-  }
+  await writeConfigurationChanges(options, outputs.ConfigurationTableName);
 
   reporter.info("3/7 feeding the stream records to audit_producer and the archiver (trace local streams)…");
-  await runLocalStreams({
-    clients,
-    env,
-    root: options.root,
-    templatesDir: options.templatesDir,
-    handlers: options.handlers,
-    reporter,
-    signal,
-  });
+  await feedStreams(options);
 
   reporter.info(`4/7 exporting ${day}…`);
   const [manifest] = await exportDays(
@@ -156,13 +139,41 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   );
 
   const victim = records[Math.floor(records.length / 2)];
-  const victimKey = { id: victim?.id ?? { S: "?" } };
-  const before = await clients.dynamodb.send(
-    new GetItemCommand({ TableName: outputs.TrazabilidadTableName, Key: victimKey, ConsistentRead: true }),
-  );
-  if (!before.Item) throw new TraceError(ErrorCode.failed, `demo record ${victimKey.id.S} is missing before its deletion`);
-  reporter.info(`6/7 deleting ${victimKey.id.S} and archiving the deletion…`);
-  await clients.dynamodb.send(new DeleteItemCommand({ TableName: outputs.TrazabilidadTableName, Key: victimKey }), { abortSignal: signal });
+  const { before, restored, after } = await deleteAndRestore(options, quiet, outputs, { id: victim?.id ?? { S: "?" } });
+  return {
+    endpoint: env.endpointUrl,
+    tables: { trazabilidad: outputs.TrazabilidadTableName, configuration: outputs.ConfigurationTableName, audit: outputs.AuditTableName },
+    bucket: outputs.DataBucketName,
+    records: records.length,
+    export: manifest,
+    auditKey: DEMO_AUDIT_KEY,
+    auditHistory,
+    deletedItem: before,
+    restore: restored,
+    restoredEqual: JSON.stringify(sortKeys(after)) === JSON.stringify(sortKeys(before)),
+  };
+}
+
+/** The demo's configuration changes, one a second (stream times have 1 s precision). */
+async function writeConfigurationChanges(options: DemoOptions, table: string): Promise<void> {
+  const { clients, signal } = options;
+  for (const change of demoConfigurationChanges()) {
+    if (change.kind === "put") {
+      await clients.dynamodb.send(new PutItemCommand({ TableName: table, Item: change.item }), {
+        abortSignal: signal,
+      });
+    } else {
+      await clients.dynamodb.send(new DeleteItemCommand({ TableName: table, Key: { key: { S: change.key } } }), {
+        abortSignal: signal,
+      });
+    }
+    await sleep(options.configPauseMs ?? 1100, signal);
+  }
+}
+
+/** One pass of `trace local streams`: the stream records so far go to the audit and archive handlers. */
+async function feedStreams(options: DemoOptions): Promise<void> {
+  const { clients, env, reporter, signal } = options;
   await runLocalStreams({
     clients,
     env,
@@ -172,6 +183,23 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     reporter,
     signal,
   });
+}
+
+/** Steps 6 and 7: deletes one record, archives the deletion, restores it; the item before and after. */
+async function deleteAndRestore(
+  options: DemoOptions,
+  quiet: Reporter,
+  outputs: Record<"TrazabilidadTableName" | "DataBucketName", string>,
+  victimKey: { id: AttributeValue },
+): Promise<{ before: Record<string, AttributeValue>; restored: RestoreResult; after: Record<string, AttributeValue> | undefined }> {
+  const { clients, env, reporter, signal } = options;
+  const before = await clients.dynamodb.send(
+    new GetItemCommand({ TableName: outputs.TrazabilidadTableName, Key: victimKey, ConsistentRead: true }),
+  );
+  if (!before.Item) throw new TraceError(ErrorCode.failed, `demo record ${victimKey.id.S} is missing before its deletion`);
+  reporter.info(`6/7 deleting ${victimKey.id.S} and archiving the deletion…`);
+  await clients.dynamodb.send(new DeleteItemCommand({ TableName: outputs.TrazabilidadTableName, Key: victimKey }), { abortSignal: signal });
+  await feedStreams(options);
 
   reporter.info(`7/7 restoring ${victimKey.id.S} from the archive…`);
   const restored = await archiveRestore(
@@ -188,19 +216,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const after = await clients.dynamodb.send(
     new GetItemCommand({ TableName: outputs.TrazabilidadTableName, Key: victimKey, ConsistentRead: true }),
   );
-
-  return {
-    endpoint: env.endpointUrl,
-    tables: { trazabilidad: outputs.TrazabilidadTableName, configuration: outputs.ConfigurationTableName, audit: outputs.AuditTableName },
-    bucket: outputs.DataBucketName,
-    records: records.length,
-    export: manifest,
-    auditKey: DEMO_AUDIT_KEY,
-    auditHistory,
-    deletedItem: before.Item,
-    restore: restored,
-    restoredEqual: JSON.stringify(sortKeys(after.Item)) === JSON.stringify(sortKeys(before.Item)),
-  };
+  return { before: before.Item, restored, after: after.Item };
 }
 
 function sortKeys(item: Record<string, AttributeValue> | undefined): unknown {

@@ -3,41 +3,19 @@
  * a state file so later commands (and `--local`) find it. The virtualenv is created on first use.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ErrorCode, TraceError } from "../errors";
-import type { Reporter } from "../reporter";
-import { sleep } from "../sleep";
+import { ErrorCode, TraceError } from "../core/errors";
+import type { Reporter } from "../core/reporter";
+import { sleep } from "../core/sleep";
 import { emulatorHealthy, motoServerPath, startEmulator } from "./emulator";
-
-export interface EmulatorState {
-  pid: number;
-  port: number;
-  endpoint: string;
-  startedAt: string;
-  logFile: string;
-}
+import { type EmulatorState, readState, stateDir, stateFile } from "./state";
 
 export interface EmulatorStatus {
   running: boolean;
   healthy: boolean;
   state: EmulatorState | undefined;
   stateFile: string;
-}
-
-/** Where local mode keeps its state (emulator pid and port, stream checkpoints); TRACE_STATE_DIR moves it. */
-export const stateDir = (root: string, env: NodeJS.ProcessEnv = process.env) => env.TRACE_STATE_DIR ?? join(root, ".trace", "local");
-export const stateFile = (root: string) => join(stateDir(root), "emulator.json");
-
-/** The recorded emulator, if any (not checked for liveness). */
-export function readState(root: string): EmulatorState | undefined {
-  const path = stateFile(root);
-  if (!existsSync(path)) return undefined;
-  try {
-    return JSON.parse(readFileSync(path, "utf8")) as EmulatorState;
-  } catch {
-    return undefined; // a torn or hand-edited file is treated as "not running"
-  }
 }
 
 function processAlive(pid: number): boolean {

@@ -4,18 +4,18 @@
  * core never depends on the Lambda entry points.
  */
 import { join } from "node:path";
-import type { AwsClients } from "../aws/clients";
-import type { EnvironmentConfig } from "../config";
-import { isAbortError } from "../errors";
-import type { Reporter } from "../reporter";
-import { resolveOutputs } from "../resources";
-import { sleep } from "../sleep";
-import type { OutputKey } from "../stacks";
+import type { AwsClients } from "../core/aws/clients";
+import type { EnvironmentConfig } from "../core/config";
+import { isAbortError } from "../core/errors";
+import type { Reporter } from "../core/reporter";
+import { resolveOutputs } from "../core/resources";
+import { sleep } from "../core/sleep";
+import type { OutputKey } from "../core/stacks";
 import { archiveConsumer, type BusEventHandler, mappingConsumer, type StreamBatchHandler } from "./consumers";
 import { readDeliverySettings } from "./delivery-settings";
 import { sqsFailureSink } from "./failure-records";
-import { stateDir } from "./manage";
 import { type ConsumerResult, pumpStreams, type StreamConsumer } from "./pump";
+import { stateDir } from "./state";
 
 export interface LocalHandlers {
   audit(deps: { auditTableName: string }): StreamBatchHandler;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { dayOfFecha } from "../../../../src/core/export/fecha-day";
-import { demoConfigurationChanges, demoTraceabilityRecords } from "../../../../src/core/local/demo-data";
+import { dayOfFecha } from "../../../src/core/export/fecha-day";
+import { demoConfigurationChanges, demoTraceabilityRecords } from "../../../src/local/demo-data";
 
 describe("demo data", () => {
   const options = { day: "2026-11-23", timeZone: "Europe/Madrid", count: 50, retentionDays: 7, now: new Date("2026-11-23T18:00:00Z") };

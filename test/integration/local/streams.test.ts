@@ -1,6 +1,6 @@
 import { DeleteItemCommand, PutItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { afterAll, describe, expect, it } from "vitest";
-import { readStream } from "../../../src/core/streams";
+import { readStream } from "../../../src/local/streams";
 import { emulatorClients, uniqueName } from "../../support/emulator";
 import { createStreamTable, stringKey } from "../../support/fixtures";
 

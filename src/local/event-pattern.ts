@@ -3,7 +3,7 @@
  * objects): a Pipe's FilterCriteria on a stream record and the bus rule's EventPattern on the
  * envelope. Any other form (prefix, numeric, exists, anything-but…) is refused, not guessed.
  */
-import { ErrorCode, TraceError } from "../errors";
+import { ErrorCode, TraceError } from "../core/errors";
 
 type Pattern = { [field: string]: Pattern | readonly unknown[] };
 
@@ -25,7 +25,7 @@ export function matchesEventPattern(pattern: unknown, event: unknown): boolean {
       for (const value of expected) {
         if (typeof value === "object" && value !== null) {
           throw new TraceError(ErrorCode.config, `event pattern operator ${JSON.stringify(value)} on "${field}" is not supported locally`, {
-            hint: "local mode matches exact values only; keep the templates' patterns to exact values or extend core/local/event-pattern.ts",
+            hint: "local mode matches exact values only; keep the templates' patterns to exact values or extend src/local/event-pattern.ts",
           });
         }
       }

@@ -10,8 +10,8 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "
 import { dirname } from "node:path";
 import type { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
 import type { DynamoDBRecord } from "aws-lambda";
-import type { Reporter } from "../reporter";
-import { readStream, type StreamCheckpoint } from "../streams";
+import type { Reporter } from "../core/reporter";
+import { readStream, type StreamCheckpoint } from "./streams";
 
 export interface StreamConsumer {
   /** Stable name, the checkpoint's key (e.g. "audit", "archive:TRAZABILIDAD"). */

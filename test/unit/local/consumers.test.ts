@@ -1,9 +1,9 @@
 import type { DynamoDBRecord } from "aws-lambda";
 import { describe, expect, it } from "vitest";
-import { archiveConsumer, mappingConsumer } from "../../../../src/core/local/consumers";
-import type { StreamMappingSettings } from "../../../../src/core/local/delivery-settings";
-import type { FailureSink, StreamInvocationRecord } from "../../../../src/core/local/failure-records";
-import { insertRecord, modifyRecord, removeRecord } from "../../../support/stream-records";
+import { archiveConsumer, mappingConsumer } from "../../../src/local/consumers";
+import type { StreamMappingSettings } from "../../../src/local/delivery-settings";
+import type { FailureSink, StreamInvocationRecord } from "../../../src/local/failure-records";
+import { insertRecord, modifyRecord, removeRecord } from "../../support/stream-records";
 
 const records = (n: number) => Array.from({ length: n }, (_, i) => insertRecord({ key: { S: `k${i}` } }));
 const seq = (r: DynamoDBRecord | undefined) => r?.dynamodb?.SequenceNumber ?? "";

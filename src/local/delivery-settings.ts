@@ -10,9 +10,9 @@
  * deployed queue's URL the same way every other command finds a resource.
  */
 import { parse as parseYaml, type Tags, type YAMLMap, type YAMLSeq } from "yaml";
-import { readTemplate } from "../deploy/templates";
-import { ErrorCode, TraceError } from "../errors";
-import { type OutputKey, STACK_OUTPUTS } from "../stacks";
+import { readTemplate } from "../core/deploy/templates";
+import { ErrorCode, TraceError } from "../core/errors";
+import { type OutputKey, STACK_OUTPUTS } from "../core/stacks";
 
 /** Lambda's retry attempts for an asynchronous invocation when no EventInvokeConfig sets them. */
 export const LAMBDA_ASYNC_DEFAULT_RETRIES = 2;

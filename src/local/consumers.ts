@@ -11,7 +11,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
-import { toPipeBusEvent } from "../archive/pipe-event";
+import { toPipeBusEvent } from "../core/archive/pipe-event";
 import type { ArchiveTargetSettings, PipeSettings, StreamMappingSettings } from "./delivery-settings";
 import { passesFilters } from "./event-pattern";
 import { deadLetterAttributes, type FailureSink, streamInvocationRecord } from "./failure-records";
@@ -79,27 +79,7 @@ export function mappingConsumer(options: MappingConsumerOptions): StreamConsumer
       }
       if (settings.maximumRetryAttempts < 0) return batch.length - current.length;
       if (retries >= settings.maximumRetryAttempts) {
-        const functionError = outcome.kind === "error" ? "Unhandled" : undefined;
-        const record = streamInvocationRecord({
-          batch: current,
-          shardId,
-          streamArn: options.streamArn,
-          functionArn: options.functionArn,
-          invokeCount: invokes,
-          ...(functionError ? { functionError } : {}),
-        });
-        const messageId = options.onFailureQueueUrl ? await options.sendFailure(options.onFailureQueueUrl, record) : undefined;
-        discarded.push({
-          consumer: options.name,
-          records: current.length,
-          firstEventId: current[0]?.eventID ?? "",
-          startSequenceNumber: record.DDBStreamBatchInfo.startSequenceNumber,
-          endSequenceNumber: record.DDBStreamBatchInfo.endSequenceNumber,
-          attempts: invokes,
-          reason: outcome.kind === "error" ? outcome.message : "the handler reported the record as failed",
-          ...(options.onFailureQueueUrl ? { queueUrl: options.onFailureQueueUrl } : {}),
-          ...(messageId ? { messageId } : {}),
-        });
+        discarded.push(await discard(options, current, shardId, invokes, outcome));
         return batch.length;
       }
       retries++;
@@ -118,6 +98,40 @@ export function mappingConsumer(options: MappingConsumerOptions): StreamConsumer
       }
       return { done: records.length, discarded };
     },
+  };
+}
+
+/**
+ * A batch that used up its retries: Lambda's invocation record goes to the on-failure queue (when
+ * there is one) and the shard moves on; says what was discarded and where its record went.
+ */
+async function discard(
+  options: MappingConsumerOptions,
+  batch: DynamoDBRecord[],
+  shardId: string,
+  invokes: number,
+  outcome: Exclude<Invocation, { kind: "ok" }>,
+): Promise<DiscardedRecords> {
+  const functionError = outcome.kind === "error" ? "Unhandled" : undefined;
+  const record = streamInvocationRecord({
+    batch,
+    shardId,
+    streamArn: options.streamArn,
+    functionArn: options.functionArn,
+    invokeCount: invokes,
+    ...(functionError ? { functionError } : {}),
+  });
+  const messageId = options.onFailureQueueUrl ? await options.sendFailure(options.onFailureQueueUrl, record) : undefined;
+  return {
+    consumer: options.name,
+    records: batch.length,
+    firstEventId: batch[0]?.eventID ?? "",
+    startSequenceNumber: record.DDBStreamBatchInfo.startSequenceNumber,
+    endSequenceNumber: record.DDBStreamBatchInfo.endSequenceNumber,
+    attempts: invokes,
+    reason: outcome.kind === "error" ? outcome.message : "the handler reported the record as failed",
+    ...(options.onFailureQueueUrl ? { queueUrl: options.onFailureQueueUrl } : {}),
+    ...(messageId ? { messageId } : {}),
   };
 }
 
