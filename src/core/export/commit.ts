@@ -97,6 +97,16 @@ async function commitS3(target: S3Commit, manifest: ExportManifest): Promise<voi
         { hint: cause.hint ?? "export the day again", cause: error },
       );
     }
+    if (undone.code === ErrorCode.accessDenied) {
+      // Without s3:ListBucket (the function's role has none) S3 answers 403 for a key that does not
+      // exist, so a first export's missing manifest reads as denied: it cannot tell "absent" from
+      // "not allowed", and deleting the version could orphan a manifest that did land.
+      throw new TraceError(
+        ErrorCode.failed,
+        `the manifest of ${manifest.date} could not be written (${cause.message}) nor read back (${undone.message}), so the new CSV (version ${versionId}) was left in place: if the day had no manifest (a first export; S3 answers 403 for a missing key to a caller without s3:ListBucket), s3://${bucket}/${csvKey} stands without one, which readers ignore; otherwise it is newer than its manifest`,
+        { hint: "export the day again", cause: error },
+      );
+    }
     throw new TraceError(
       ErrorCode.failed,
       `the manifest of ${manifest.date} could not be written (${cause.message}) and the new CSV (version ${versionId}) could not be withdrawn (${undone.message}): until the day is exported again, s3://${bucket}/${csvKey} is newer than its manifest`,
@@ -119,36 +129,15 @@ async function withdrawCsv(
   csvKey: string,
   manifest: ExportManifest,
   versionId: string,
-): Promise<"committed" | "withdrawn" | Error> {
+): Promise<"committed" | "withdrawn" | TraceError> {
   const signal = AbortSignal.timeout(ROLLBACK_MS);
   try {
-    const current = await readManifestOrDenied(s3, bucket, manifest, signal);
-    if (current !== "denied" && current?.csvVersionId === versionId) return "committed";
+    const current = await readManifest(s3, bucket, manifest.table, manifest.date, signal);
+    if (current?.csvVersionId === versionId) return "committed";
     await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: csvKey, VersionId: versionId }), { abortSignal: signal });
     return "withdrawn";
   } catch (error) {
     return toTraceError(error, `s3://${bucket}/${csvKey}`);
-  }
-}
-
-/**
- * The manifest as it stands, or "denied". S3 answers a GET of a missing key with 403, not 404, to
- * a caller without `s3:ListBucket` on the bucket, which the export function's role deliberately
- * lacks: so for the function a first export's missing manifest reads as denied. A manifest that
- * did land would be readable (the role may `s3:GetObject` it), so "denied" means it is not there,
- * and the new CSV version can be withdrawn.
- */
-async function readManifestOrDenied(
-  s3: S3Client,
-  bucket: string,
-  manifest: ExportManifest,
-  signal: AbortSignal,
-): Promise<ExportManifest | null | "denied"> {
-  try {
-    return await readManifest(s3, bucket, manifest.table, manifest.date, signal);
-  } catch (error) {
-    if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 403) return "denied";
-    throw error;
   }
 }
 

@@ -214,7 +214,7 @@ describe("the export's commit rule: a manifest always describes the CSV beside i
       expect(await assertPair(bucket)).toBeNull();
     });
 
-    it("on a first export read back without s3:ListBucket (AWS answers 403 for the missing manifest): no manifest and no CSV", async () => {
+    it("on a first export read back without s3:ListBucket (AWS answers 403 for the missing manifest): no manifest, the CSV left and said so", async () => {
       const bucket = await createVersionedBucket(setup);
       const result = await run(bucket, (command, phase, input) => {
         if (phase !== "before") return;
@@ -223,10 +223,15 @@ describe("the export's commit rule: a manifest always describes the CSV beside i
         if (command === "GetObjectCommand" && String(input.Key).endsWith("/_manifest.json"))
           throw Object.assign(new Error("Access Denied"), { name: "AccessDenied", $metadata: { httpStatusCode: 403 } });
       });
-      expect(result.error?.message).toContain("the new CSV was withdrawn");
-      expect(await assertPair(bucket)).toBeNull();
+      expect(result.error?.code).toBe(ErrorCode.failed);
+      expect(result.error?.message).toMatch(/nor read back .*left in place: if the day had no manifest .*stands without one/);
+      // The rule holds: no manifest names anything; the CSV was not deleted on a guess.
+      const manifests = await setup.s3.send(
+        new ListObjectVersionsCommand({ Bucket: bucket, Prefix: csvKey().replace(/[^/]+$/, "_manifest.json") }),
+      );
+      expect(manifests.Versions ?? []).toEqual([]);
       const { Versions } = await setup.s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: csvKey() }));
-      expect(Versions ?? []).toEqual([]);
+      expect(Versions ?? []).toHaveLength(1);
     });
 
     it("after it landed (the answer lost): the pair is committed, not withdrawn", async () => {
