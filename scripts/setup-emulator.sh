@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Creates the project-local Python virtualenv (.venv/) with the pinned AWS emulator
-# (moto server) and the template linters (cfn-lint, checkov). Idempotent: a venv whose
+# (moto server) and the template and policy linters (cfn-lint, checkov, parliament). Idempotent: a venv whose
 # requirements stamp matches is left alone.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -25,7 +25,7 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -x "$venv/bin/moto_se
   exit 0
 fi
 
-echo "creating Python virtualenv in $venv (moto server, cfn-lint, checkov)…"
+echo "creating Python virtualenv in $venv (moto server, cfn-lint, checkov, parliament)…"
 "$py" -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$req"

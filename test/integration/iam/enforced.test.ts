@@ -111,6 +111,7 @@ describe("every role under IAM enforcement (separate moto server)", () => {
       "SchedulerRole.InvokeExportOnly",
       "SchedulerRole.EncryptedDeadLetterQueue",
       "AuditProducerRole.ReadConfigurationStream",
+      "AuditProducerRole.ListStreamsTakesNoResource",
       "AuditProducerRole.PutAuditEntries",
       "AuditProducerRole.EncryptedFailureQueue",
       "AuditProducerRole.WriteOwnLogs",
@@ -119,6 +120,7 @@ describe("every role under IAM enforcement (separate moto server)", () => {
       "ArchiverRole.EncryptedDeadLetterQueue",
       "ArchiverRole.WriteOwnLogs",
       "PipeRole.ReadArchivedStreams",
+      "PipeRole.ListStreamsTakesNoResource",
       "PipeRole.PutOnArchiveBus",
       "PipeRole.EncryptedDeadLetterQueue",
     ]);

@@ -365,8 +365,10 @@ describe("audit", () => {
     const dynamodb = actionsFor(role, "dynamodb");
     for (const { action, resources } of dynamodb) {
       if (action === "dynamodb:PutItem") expect(resources).toEqual([getAtt("AuditTable", "Arn")]);
+      // ListStreams takes no resource (IAM reference), so it is granted on "*" and nothing else is.
+      else if (action === "dynamodb:ListStreams") expect(resources).toEqual(["*"]);
       else {
-        expect(["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"]).toContain(action);
+        expect(["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"]).toContain(action);
         expect(resources).toEqual([{ "Fn::Sub": "${ConfigurationTable.Arn}/stream/*" }]);
       }
     }
@@ -445,8 +447,8 @@ describe("archive", () => {
     for (const pipe of Object.values(archivePipes(template))) expect(pipe.Properties.RoleArn).toEqual(getAtt("PipeRole", "Arn"));
     const role = template.Resources.PipeRole as never;
     expect(actionsFor(role, "events")).toEqual([{ action: "events:PutEvents", resources: [getAtt("ArchiveBus", "Arn")] }]);
-    for (const { resources } of actionsFor(role, "dynamodb"))
-      expect(resources).toEqual([ref("TrazabilidadStreamArn"), ref("ConfigurationStreamArn")]);
+    for (const { action, resources } of actionsFor(role, "dynamodb"))
+      expect(resources).toEqual(action === "dynamodb:ListStreams" ? ["*"] : [ref("TrazabilidadStreamArn"), ref("ConfigurationStreamArn")]);
     expect(actionsFor(role, "s3")).toEqual([]);
     expect(actionsFor(role, "lambda")).toEqual([]);
   });
