@@ -14,7 +14,7 @@ import { registerLocal } from "./commands/local";
 import { registerStatus } from "./commands/status";
 import { ErrorCode, ExitCode, TraceError, toTraceError } from "./core/errors";
 import { version } from "./core/version";
-import { currentContext, interrupt } from "./ui/context";
+import { commandExitCode, currentContext, interrupt } from "./ui/context";
 
 export function buildProgram(): Command {
   const program = new Command("trace")
@@ -123,6 +123,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     const args = argv[2] === "--version" ? [...argv.slice(0, 2), "-V", ...argv.slice(3)] : [...argv];
     await buildProgram().parseAsync(args);
     if (interrupted) process.exitCode = ExitCode.interrupted;
+    else if (commandExitCode() !== undefined) process.exitCode = commandExitCode();
   } catch (error) {
     const context = currentContext();
     const code = reportError(

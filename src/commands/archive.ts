@@ -154,8 +154,9 @@ Examples:
         });
         if (result.mode === "range" && result.failed > 0) {
           for (const f of result.failures.slice(0, 10)) ctx.reporter.warn(`${keysText(f.keys)} (${f.versionId}): ${f.error}`);
-          process.exitCode = ExitCode.failed;
+          return ExitCode.failed;
         }
+        return ExitCode.ok;
       }),
     );
 

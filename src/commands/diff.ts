@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { ExitCode } from "../core/errors";
 import { packageRoot } from "../core/package-root";
 import { action } from "../ui/context";
 import { reportBundled } from "../ui/deploy-hooks";
@@ -71,7 +72,7 @@ Examples:
             )
             .join("\n\n"),
         );
-        if (options.exitCode && plan.changes) process.exitCode = CHANGES_PRESENT;
+        return options.exitCode && plan.changes ? CHANGES_PRESENT : ExitCode.ok;
       }),
     );
 }

@@ -47,8 +47,9 @@ Nothing is created or changed. Exit 0 when no check fails, 4 when one does.`,
           ctx.reporter.warn(
             `${result.failed} forecast check${result.failed === 1 ? "" : "s"} fail; a deploy would stop before changing anything`,
           );
-          process.exitCode = ExitCode.conflict;
+          return ExitCode.conflict;
         }
+        return ExitCode.ok;
       }),
     );
 }

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { DEFAULT_LOCAL_PORT } from "../core/config";
-import { usageError } from "../core/errors";
+import { ExitCode, usageError } from "../core/errors";
 import { packageRoot } from "../core/package-root";
 import { action } from "../ui/context";
 import { reportBundled } from "../ui/deploy-hooks";
@@ -67,8 +67,8 @@ Example:
             ? `emulator ${s.healthy ? "running" : "NOT ANSWERING"} on ${s.state.endpoint} (pid ${s.state.pid}, since ${s.state.startedAt})`
             : "emulator not running (start it with `trace local start`)",
         );
-        if (!status.running) process.exitCode = 3;
-        else if (!status.healthy) process.exitCode = 1;
+        if (!status.running) return ExitCode.notFound;
+        return status.healthy ? ExitCode.ok : ExitCode.failed;
       }),
     );
 
@@ -113,7 +113,7 @@ with --env, but is meant for --local.`,
           handlers: localHandlers(clients, ctx.reporter),
         });
         ctx.output.result(result, renderLocalStreams);
-        if (result.consumers.some((c) => c.failed > 0 || c.discarded > 0)) process.exitCode = 1;
+        return result.consumers.some((c) => c.failed > 0 || c.discarded > 0) ? ExitCode.failed : ExitCode.ok;
       }),
     );
 

@@ -45,8 +45,9 @@ Exit 1 when detection could not run on some stack (e.g. the local emulator has n
         const failed = result.stacks.filter((s) => s.detected?.error);
         if (failed.length > 0) {
           ctx.reporter.warn(`drift detection did not run on ${failed.map((s) => s.stackName).join(", ")}`);
-          process.exitCode = ExitCode.failed;
+          return ExitCode.failed;
         }
+        return ExitCode.ok;
       }),
     );
 }

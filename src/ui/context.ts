@@ -41,6 +41,10 @@ let lastContext: CommandContext | undefined;
 /** The context of the command being run, for the top-level error handler. */
 export const currentContext = () => lastContext;
 
+let lastExitCode: number | undefined;
+/** The exit code the command's action returned (an action that returns nothing exits 0); src/cli.ts applies it. */
+export const commandExitCode = () => lastExitCode;
+
 export function createContext(command: Command, forced: Partial<GlobalOptions> = {}): CommandContext {
   const globals = { ...(command.optsWithGlobals() as GlobalOptions), ...forced };
   const terminal = detectTerminal();
@@ -92,17 +96,19 @@ export function createContext(command: Command, forced: Partial<GlobalOptions> =
 }
 
 /**
- * Wraps a command's action so it receives its context, its options and its arguments. `forced`
+ * Wraps a command's action so it receives its context, its options and its arguments; a number it
+ * returns is the exit code (src/cli.ts applies it), so no action sets process.exitCode. `forced`
  * fixes global options for commands that only make sense one way (the demo is always --local).
  */
 export function action<O, A extends unknown[] = []>(
-  run: (context: CommandContext, options: O, ...args: A) => Promise<void>,
+  run: (context: CommandContext, options: O, ...args: A) => Promise<unknown>,
   forced: Partial<GlobalOptions> = {},
 ) {
   return async (...received: unknown[]) => {
     const command = received[received.length - 1] as Command;
     const options = received[received.length - 2] as O;
     const args = received.slice(0, -2) as A;
-    await run(createContext(command, forced), options, ...args);
+    const code = await run(createContext(command, forced), options, ...args);
+    if (typeof code === "number") lastExitCode = code;
   };
 }
