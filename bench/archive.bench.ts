@@ -4,10 +4,10 @@
 import { BatchWriteItemCommand, type WriteRequest } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, PutBucketVersioningCommand } from "@aws-sdk/client-s3";
 import { createHandler } from "../lambda/archiver";
-import { mapLimit } from "../src/core/archive/lister";
 import { matchesRemovePattern, toPipeBusEvent } from "../src/core/archive/pipe-event";
 import { restoreRange } from "../src/core/archive/restore-range";
 import { createAwsClients, EMULATOR_CREDENTIALS } from "../src/core/aws/clients";
+import { mapLimit } from "../src/core/concurrency";
 import { silentReporter } from "../src/core/reporter";
 import { readStream } from "../src/local/streams";
 import { createKmsKey, createStreamTable, stringKey } from "../test/support/fixtures";

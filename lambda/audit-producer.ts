@@ -5,9 +5,9 @@
 // block the shard. Replays are harmless: entry ids derive from the record (see core/audit).
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
-import { createLimiter } from "../src/core/audit/limit";
 import { auditRecord, type PutItemPort } from "../src/core/audit/writer";
 import { createDynamoDbClient } from "../src/core/aws/clients";
+import { createLimiter } from "../src/core/concurrency";
 import { toTraceError } from "../src/core/errors";
 import type { Reporter } from "../src/core/reporter";
 import { LAMBDA_ENV } from "../src/core/stacks";

@@ -3,6 +3,7 @@
  * Works from the bucket alone (the archived table may no longer exist).
  */
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
+import { mapLimit } from "../concurrency";
 import { normalizeDynamoNumber } from "../dynamo-number";
 import { ErrorCode, notFoundError, TraceError, toTraceError, usageError } from "../errors";
 import type { ArchiveBody, DeletionKind } from "./archive-object";
@@ -31,20 +32,6 @@ export interface ListQuery {
   /** Read each object (for its kind and body); listing alone gives keys and times. Default true. */
   readBodies?: boolean;
   concurrency?: number;
-}
-
-/** Runs `work` over `items` with at most `limit` in flight; results in input order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index] as T, index);
-    }
-  });
-  await Promise.all(runners);
-  return results;
 }
 
 /**

@@ -2,7 +2,8 @@
  * Range restore: the latest archived version of every item deleted in a time range, with bounded
  * concurrency, a progress line and a summary.
  */
-import { ErrorCode, TraceError, toTraceError } from "../errors";
+import { mapLimit } from "../concurrency";
+import { toTraceError } from "../errors";
 import type { DeletionKind } from "./archive-object";
 import { type ArchiveVersion, itemIdentity, listArchive } from "./lister";
 import { describeTarget, isLive, keyRecord, type PutOutcome, prepare, putItem, type RestoreDeps, type RestoreTarget } from "./restore";
@@ -63,25 +64,30 @@ export async function restoreRange(
   const progress = deps.reporter.progress(`restoring 0/${latest.size} into ${toTable}`);
   let done = 0;
   try {
-    await mapLimitAbortable([...latest.values()], concurrency, deps.signal, async (version) => {
-      try {
-        const prepared = prepare(version, target, options, now);
-        let outcome: PutOutcome;
-        if (options.dryRun) outcome = (await isLive(deps, target, prepared.key)) && !options.force ? "live" : "restored";
-        else outcome = await putItem(deps, target, prepared, Boolean(options.force));
-        if (outcome === "live") result.skippedLive++;
-        else {
-          result.restored++;
-          if (prepared.ttl?.refreshed) result.ttlRefreshed++;
+    await mapLimit(
+      [...latest.values()],
+      concurrency,
+      async (version) => {
+        try {
+          const prepared = prepare(version, target, options, now);
+          let outcome: PutOutcome;
+          if (options.dryRun) outcome = (await isLive(deps, target, prepared.key)) && !options.force ? "live" : "restored";
+          else outcome = await putItem(deps, target, prepared, Boolean(options.force));
+          if (outcome === "live") result.skippedLive++;
+          else {
+            result.restored++;
+            if (prepared.ttl?.refreshed) result.ttlRefreshed++;
+          }
+        } catch (error) {
+          if (deps.signal?.aborted) throw error;
+          result.failed++;
+          result.failures.push({ keys: keyRecord(version.keys), versionId: version.versionId, error: toTraceError(error).message });
         }
-      } catch (error) {
-        if (deps.signal?.aborted) throw error;
-        result.failed++;
-        result.failures.push({ keys: keyRecord(version.keys), versionId: version.versionId, error: toTraceError(error).message });
-      }
-      done++;
-      progress.update(`restoring ${done}/${latest.size} into ${toTable}`);
-    });
+        done++;
+        progress.update(`restoring ${done}/${latest.size} into ${toTable}`);
+      },
+      deps.signal,
+    );
   } catch (error) {
     progress.fail(`stopped after ${done}/${latest.size}`);
     throw error;
@@ -91,15 +97,4 @@ export async function restoreRange(
   if (result.failed > 0) progress.fail(summary);
   else progress.succeed(summary);
   return result;
-}
-
-async function mapLimitAbortable<T>(items: readonly T[], limit: number, signal: AbortSignal | undefined, work: (item: T) => Promise<void>) {
-  let next = 0;
-  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      if (signal?.aborted) throw new TraceError(ErrorCode.interrupted, "interrupted");
-      await work(items[next++] as T);
-    }
-  });
-  await Promise.all(runners);
 }

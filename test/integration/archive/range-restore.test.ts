@@ -1,6 +1,6 @@
 import { BatchWriteItemCommand, PutItemCommand, type WriteRequest } from "@aws-sdk/client-dynamodb";
 import { afterAll, describe, expect, it } from "vitest";
-import { mapLimit } from "../../../src/core/archive/lister";
+import { mapLimit } from "../../../src/core/concurrency";
 import { emulatorClients, uniqueName } from "../../support/emulator";
 import { archiver, archiveStream, cli, createKmsKey, createStreamTable, createVersionedBucket } from "./support";
 
