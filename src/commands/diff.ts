@@ -48,7 +48,7 @@ Examples:
           cloudformation: clients.cloudformation,
           s3: clients.s3,
           stacks: selected,
-          templatesDir: templatesDir(options.templates ?? process.env.TRACE_TEMPLATES_DIR),
+          templatesDir: templatesDir(options.templates ?? ctx.settings.templatesDir),
           root: packageRoot(),
           execute: false,
           reporter: ctx.reporter,

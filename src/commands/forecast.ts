@@ -36,7 +36,7 @@ Nothing is created or changed. Exit 0 when no check fails, 4 when one does.`,
           env: ctx.environment(),
           clients,
           stacks: selected,
-          templatesDir: templatesDir(options.templates ?? process.env.TRACE_TEMPLATES_DIR),
+          templatesDir: templatesDir(options.templates ?? ctx.settings.templatesDir),
           signal: ctx.signal,
         }).finally(() => {
           progress.stop();

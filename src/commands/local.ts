@@ -32,7 +32,7 @@ Example:
     .action(
       action<{ port?: string }>(async (ctx, options) => {
         const { startLocalEmulator } = await import("../local/manage");
-        const port = parsePort(options.port ?? process.env.TRACE_LOCAL_PORT ?? String(DEFAULT_LOCAL_PORT));
+        const port = parsePort(options.port ?? ctx.settings.localPort ?? String(DEFAULT_LOCAL_PORT));
         const result = await startLocalEmulator(packageRoot(), port, ctx.reporter, ctx.signal);
         ctx.output.result(result, (r) =>
           r.alreadyRunning
@@ -141,7 +141,7 @@ each result is. Safe to re-run. Stop the emulator (and drop its data) with: trac
           const { runDemo } = await import("../local/demo");
           const { templatesDir } = await import("../core/deploy/templates");
           const { localHandlers } = await import("../local/local-handlers");
-          const port = parsePort(options.port ?? process.env.TRACE_LOCAL_PORT ?? String(DEFAULT_LOCAL_PORT));
+          const port = parsePort(options.port ?? ctx.settings.localPort ?? String(DEFAULT_LOCAL_PORT));
           await startLocalEmulator(packageRoot(), port, ctx.reporter, ctx.signal);
           const clients = await ctx.clients();
           const result = await runDemo({

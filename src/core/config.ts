@@ -8,6 +8,7 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { ErrorCode, TraceError, usageError } from "./errors";
 import { EPHEMERAL_STORAGE_MIB } from "./export/spool-space";
+import { readSettings } from "./settings";
 
 /** Seed tables whose deletions can be archived: the archive stack has one Pipe for each. */
 export const ARCHIVABLE_TABLES = ["TRAZABILIDAD", "Configuration"] as const;
@@ -114,7 +115,7 @@ export interface LoadedConfig {
 
 /** Finds the config file: an explicit path, TRACE_CONFIG, or trace.config.* in `cwd`. */
 export function findConfigFile(cwd: string, explicit?: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const chosen = explicit ?? env.TRACE_CONFIG;
+  const chosen = explicit ?? readSettings(env).config;
   if (chosen) {
     const path = resolve(cwd, chosen);
     if (!existsSync(path)) {
@@ -201,11 +202,12 @@ export interface EnvironmentOverrides {
 
 /** The built-in `local` environment: everything pointed at the emulator on loopback. */
 export function localEnvironment(env: NodeJS.ProcessEnv = process.env): EnvironmentConfig {
-  const port = Number(env.TRACE_LOCAL_PORT ?? DEFAULT_LOCAL_PORT);
+  const settings = readSettings(env);
+  const port = Number(settings.localPort ?? DEFAULT_LOCAL_PORT);
   return environmentSchema.parse({
     stage: "local",
     region: "us-east-1",
-    endpointUrl: env.TRACE_LOCAL_ENDPOINT ?? `http://127.0.0.1:${port}`,
+    endpointUrl: settings.localEndpoint ?? `http://127.0.0.1:${port}`,
     prefix: "local-",
     timeZone: "Europe/Madrid",
     streamTriggers: false,
@@ -225,7 +227,7 @@ export function resolveEnvironment(
   const names = Object.keys(envs);
   const wanted = overrides.local
     ? LOCAL_ENV_NAME
-    : (overrides.env ?? env.TRACE_ENV ?? loaded.file.defaultEnv ?? (names.length === 1 ? names[0] : undefined));
+    : (overrides.env ?? readSettings(env).env ?? loaded.file.defaultEnv ?? (names.length === 1 ? names[0] : undefined));
   let base: EnvironmentConfig;
   let name: string;
   let source: string;

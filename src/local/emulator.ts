@@ -7,10 +7,11 @@ import { existsSync, mkdirSync, openSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { ErrorCode, TraceError } from "../core/errors";
+import { readSettings } from "../core/settings";
 import { sleep } from "../core/sleep";
 
 export function venvDir(root: string, env: NodeJS.ProcessEnv = process.env): string {
-  return env.TRACE_VENV ?? join(root, ".venv");
+  return readSettings(env).venv ?? join(root, ".venv");
 }
 
 export function motoServerPath(root: string, env: NodeJS.ProcessEnv = process.env): string {

@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { readSettings } from "../core/settings";
 
 export interface EmulatorState {
   pid: number;
@@ -14,7 +15,7 @@ export interface EmulatorState {
 }
 
 /** Where local mode keeps its state (emulator pid and port, stream checkpoints); TRACE_STATE_DIR moves it. */
-export const stateDir = (root: string, env: NodeJS.ProcessEnv = process.env) => env.TRACE_STATE_DIR ?? join(root, ".trace", "local");
+export const stateDir = (root: string, env: NodeJS.ProcessEnv = process.env) => readSettings(env).stateDir ?? join(root, ".trace", "local");
 export const stateFile = (root: string) => join(stateDir(root), "emulator.json");
 
 /** The recorded emulator, if any (not checked for liveness). */

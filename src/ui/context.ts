@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import type { AwsClients } from "../core/aws/clients";
 import { type LoadedConfig, loadConfig, type ResolvedEnvironment, resolveEnvironment } from "../core/config";
 import { packageRoot } from "../core/package-root";
+import { readSettings, type Settings } from "../core/settings";
 import { readState } from "../local/state";
 import { createOutput, type Output } from "./output";
 import { detectTerminal, TerminalReporter } from "./terminal-reporter";
@@ -29,6 +30,8 @@ export interface CommandContext {
   readonly signal: AbortSignal;
   /** Whether prompts can be shown (TTY, not CI, no --yes). */
   readonly interactive: boolean;
+  /** The TRACE_* environment variables (src/core/settings.ts). */
+  readonly settings: Settings;
   config(): LoadedConfig;
   environment(): ResolvedEnvironment;
   clients(): Promise<AwsClients>;
@@ -58,6 +61,7 @@ export function createContext(command: Command, forced: Partial<GlobalOptions> =
     output: createOutput(Boolean(globals.json)),
     signal: interruption.signal,
     interactive: terminal.interactiveInput && !globals.yes,
+    settings: readSettings(),
     config() {
       loaded ??= loadConfig(process.cwd(), globals.config);
       return loaded;
