@@ -1,6 +1,7 @@
 import { type Command, Option } from "commander";
 import type { ArchiveSettings } from "../core/archive/operations";
 import { ExitCode } from "../core/errors";
+import { parseTimeWindow } from "../core/time-bounds";
 import { action, type CommandContext } from "../ui/context";
 import { renderTable } from "../ui/output";
 
@@ -38,8 +39,8 @@ function common(command: Command, keyHelp: string): Command {
 
 function range(command: Command, verb: string): Command {
   return command
-    .option("--since <time>", `${verb} deleted at or after this date (YYYY-MM-DD, UTC) or ISO-8601 time`)
-    .option("--until <time>", `${verb} deleted before this date or time`)
+    .option("--since <time>", `${verb} deleted at or after this date (00:00 UTC) or ISO-8601 date-time (no offset: UTC)`)
+    .option("--until <time>", `${verb} deleted before this date (00:00 UTC) or date-time (exclusive)`)
     .addOption(new Option("--kind <kind>", "only TTL expiries or only user deletions").choices(["ttl", "user"]));
 }
 
@@ -49,12 +50,7 @@ function settings(ctx: CommandContext, options: CommonOptions): ArchiveSettings 
 
 async function parsed(options: CommonOptions) {
   const { parseKeyOption } = await import("../core/archive/object-key");
-  const { parseTimeBound } = await import("../core/archive/lister");
-  return {
-    keys: (options.key ?? []).map(parseKeyOption),
-    since: parseTimeBound(options.since, "--since"),
-    until: parseTimeBound(options.until, "--until"),
-  };
+  return { keys: (options.key ?? []).map(parseKeyOption), ...parseTimeWindow(options) };
 }
 
 const keysText = (keys: Record<string, string>) =>

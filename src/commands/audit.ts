@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { usageError } from "../core/errors";
+import { isoWindow, parseTimeWindow } from "../core/time-bounds";
 import { renderTimeline } from "../ui/audit-render";
 import { action, type CommandContext } from "../ui/context";
 import { renderTable } from "../ui/output";
@@ -49,8 +50,8 @@ export function registerAudit(program: Command): void {
       .command("show")
       .description("a key's changes, newest first: time, change, attribute, old → new (maps as a diff)")
       .argument("<key>", "the Configuration key (case-sensitive)")
-      .option("--since <when>", "only changes at or after this ISO date or date-time (a date is 00:00 UTC)")
-      .option("--until <when>", "only changes at or before this ISO date or date-time (a date is its whole UTC day)")
+      .option("--since <when>", "only changes at or after this date (00:00 UTC) or ISO-8601 date-time (no offset: UTC)")
+      .option("--until <when>", "only changes before this date (00:00 UTC) or date-time (exclusive)")
       .option("--limit <n>", "at most the n newest changes"),
   )
     .addHelpText(
@@ -59,9 +60,8 @@ export function registerAudit(program: Command): void {
     )
     .action(
       action<ShowOptions, [string]>(async (ctx, options, key) => {
-        const { parseTimeBound, readAuditHistory } = await import("../core/audit/history");
-        const since = options.since === undefined ? undefined : parseTimeBound(options.since, "since");
-        const until = options.until === undefined ? undefined : parseTimeBound(options.until, "until");
+        const { readAuditHistory } = await import("../core/audit/history");
+        const { since, until } = isoWindow(parseTimeWindow(options));
         const limit = parseLimit(options.limit);
         const { clients, tables } = await auditTables(ctx, options);
         const entries = await readAuditHistory(clients.dynamodb, { ...tables, itemKey: key, since, until, limit }, ctx.signal);

@@ -34,24 +34,6 @@ export interface ListQuery {
   concurrency?: number;
 }
 
-/**
- * `--since` / `--until`: a date (YYYY-MM-DD, midnight UTC) or an ISO-8601 date-time with a zone.
- * `since` is inclusive, `until` exclusive.
- */
-export function parseTimeBound(text: string | undefined, flag: string): Date | undefined {
-  if (text === undefined) return undefined;
-  const iso = /^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text;
-  const valid = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(iso);
-  const date = new Date(iso);
-  if (!valid || Number.isNaN(date.getTime())) {
-    throw usageError(
-      `${flag} "${text}" is not a date or date-time`,
-      `use YYYY-MM-DD (UTC midnight) or an ISO-8601 time with zone, e.g. ${flag} 2026-11-01T08:00:00Z`,
-    );
-  }
-  return date;
-}
-
 /** The key attributes of a table's archive: the partition key's name and each key attribute's type. */
 export interface ArchivedKeys {
   partition: string;

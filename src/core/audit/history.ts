@@ -15,37 +15,6 @@ export interface AuditTables {
   pageSize?: number | undefined;
 }
 
-const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/i;
-
-/**
- * Turns a `--since` / `--until` value into the ISO-8601 UTC text stored in `modificationTime`.
- * A date (`2026-11-22`) means the start of that UTC day for `since` and its last millisecond for
- * `until`; a date-time may carry `Z` or an offset (none means UTC). Both bounds are inclusive.
- */
-export function parseTimeBound(text: string, bound: "since" | "until"): string {
-  const flag = `--${bound}`;
-  const bad = () =>
-    usageError(
-      `${flag} ${JSON.stringify(text)} is not a date or date-time`,
-      `use an ISO-8601 date or date-time, e.g. ${flag} 2026-11-22 or ${flag} 2026-11-22T18:30:00Z (no offset means UTC)`,
-    );
-  const trimmed = text.trim();
-  const date = DATE.exec(trimmed);
-  if (date) {
-    const [, y, m, d] = date;
-    const start = new Date(Date.UTC(Number(y), Number(m) - 1, Number(d)));
-    // Date.UTC rolls 2026-02-30 over into March: refuse rather than guess.
-    if (start.getUTCMonth() !== Number(m) - 1 || start.getUTCDate() !== Number(d)) throw bad();
-    return bound === "since" ? start.toISOString() : new Date(start.getTime() + 86_400_000 - 1).toISOString();
-  }
-  if (!DATE_TIME.test(trimmed)) throw bad();
-  const hasZone = /(Z|[+-]\d{2}:?\d{2})$/i.test(trimmed);
-  const parsed = new Date(hasZone ? trimmed : `${trimmed}Z`);
-  if (Number.isNaN(parsed.getTime())) throw bad();
-  return parsed.toISOString();
-}
-
 export interface HistoryOptions extends AuditTables {
   itemKey: string;
   /** Inclusive lower bound, ISO-8601 UTC (see parseTimeBound). */
