@@ -24,7 +24,10 @@ describe("TRACE_* settings", () => {
   it("README's table lists each with its meaning", () => {
     const readme = readFileSync(join(projectRoot, "README.md"), "utf8");
     const table = readme.slice(readme.indexOf("<!-- trace-settings:begin -->"), readme.indexOf("<!-- trace-settings:end -->"));
-    const rows = [...table.matchAll(/^\| `(TRACE_[A-Z_]+)` \| (.+) \|$/gm)].map((m) => [m[1], (m[2] as string).replaceAll("\\|", "|")]);
+    const rows = [...table.matchAll(/^\|\s*`(TRACE_[A-Z_]+)`\s*\|\s*(.+?)\s*\|$/gm)].map((m) => [
+      m[1],
+      (m[2] as string).replaceAll("\\|", "|"),
+    ]);
     expect(Object.fromEntries(rows)).toEqual(SETTING_VARIABLES);
   });
 
