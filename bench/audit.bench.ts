@@ -11,8 +11,8 @@ import { createHandler } from "../lambda/audit-producer";
 import { auditEntries, toAuditItem } from "../src/core/audit/entries";
 import { createAwsClients, EMULATOR_CREDENTIALS } from "../src/core/aws/clients";
 import { silentReporter } from "../src/core/reporter";
-import { createAuditTables } from "../test/integration/audit/audit-tables";
-import { bundleAuditProducer } from "../test/integration/audit/bundle";
+import { bundleAuditProducer } from "../test/support/audit-bundle";
+import { createAuditTables } from "../test/support/audit-tables";
 import { insertRecord, modifyRecord, removeRecord } from "../test/support/stream-records";
 import { measure, median, printRow, root, withEmulator } from "./support";
 

@@ -8,9 +8,9 @@ import type { AuditEntry } from "../../../src/core/audit/entries";
 import type { Reporter } from "../../../src/core/reporter";
 import { silentReporter } from "../../../src/core/reporter";
 import { readStream } from "../../../src/local/streams";
+import { type AuditFixture, createAuditTables, fromAuditItem, HISTORY_INDEX, scanAudit } from "../../support/audit-tables";
 import { runCli } from "../../support/cli";
 import { emulatorClients, emulatorEndpoint, emulatorEnv } from "../../support/emulator";
-import { type AuditFixture, createAuditTables, fromAuditItem, HISTORY_INDEX, scanAudit } from "./audit-tables";
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const BIG = "12345678901234567890123456789012345678";

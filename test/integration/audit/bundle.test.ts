@@ -7,9 +7,9 @@ import { join } from "node:path";
 import { PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { afterAll, describe, expect, it } from "vitest";
 import { readStream } from "../../../src/local/streams";
+import { bundleAuditProducer } from "../../support/audit-bundle";
+import { createAuditTables, scanAudit } from "../../support/audit-tables";
 import { emulatorClients, emulatorEnv } from "../../support/emulator";
-import { createAuditTables, scanAudit } from "./audit-tables";
-import { bundleAuditProducer } from "./bundle";
 
 const runner = `
 import { readFileSync } from "node:fs";

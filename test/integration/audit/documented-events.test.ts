@@ -3,9 +3,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHandler } from "../../../lambda/audit-producer";
 import { silentReporter } from "../../../src/core/reporter";
+import { type AuditFixture, createAuditTables, fromAuditItem, scanAudit } from "../../support/audit-tables";
 import { adapt, documentedRemoveRecord, documentedStreamEvent } from "../../support/aws-events";
 import { emulatorClients } from "../../support/emulator";
-import { type AuditFixture, createAuditTables, fromAuditItem, scanAudit } from "./audit-tables";
 
 describe("audit_producer on AWS's documented stream records", () => {
   const clients = emulatorClients();

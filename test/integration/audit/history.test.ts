@@ -4,9 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHandler } from "../../../lambda/audit-producer";
 import { listAuditedKeys, readAuditHistory } from "../../../src/core/audit/history";
 import { silentReporter } from "../../../src/core/reporter";
+import { createAuditTables, HISTORY_INDEX } from "../../support/audit-tables";
 import { emulatorClients } from "../../support/emulator";
 import { insertRecord, modifyRecord } from "../../support/stream-records";
-import { createAuditTables, HISTORY_INDEX } from "./audit-tables";
 
 const T0 = 1_795_451_422;
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString();

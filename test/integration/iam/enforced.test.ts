@@ -12,11 +12,11 @@ import { join } from "node:path";
 import { CreateBucketCommand, PutBucketVersioningCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator } from "../../../src/local/emulator";
+import { createAuditTables } from "../../support/audit-tables";
 import { loadTemplate, resource, roleStatements } from "../../support/cloudformation";
 import { createStreamTable, stringKey } from "../../support/fixtures";
 import { rolePolicy } from "../../support/iam-roles";
 import { projectRoot } from "../../support/paths";
-import { createAuditTables } from "../audit/audit-tables";
 import { checkCalls, modelledCalls, whoCallsWhat } from "./calls";
 
 import {

@@ -3,8 +3,8 @@
 
 import { randomBytes } from "node:crypto";
 import { CreateTableCommand, type DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
-import { fromAuditItem } from "../../../src/core/audit/entries";
-import { createStreamTable, stringKey } from "../../support/fixtures";
+import { fromAuditItem } from "../../src/core/audit/entries";
+import { createStreamTable, stringKey } from "./fixtures";
 
 // Not test/support/emulator.ts uniqueName: that imports vitest, and the benchmark uses this file too.
 const uniqueName = (base: string) => `${base}-${randomBytes(4).toString("hex")}`;
