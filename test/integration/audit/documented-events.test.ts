@@ -6,6 +6,7 @@ import { silentReporter } from "../../../src/core/reporter";
 import { type AuditFixture, createAuditTables, fromAuditItem, scanAudit } from "../../support/audit-tables";
 import { adapt, documentedRemoveRecord, documentedStreamEvent } from "../../support/aws-events";
 import { emulatorClients } from "../../support/emulator";
+import { recordingReporter } from "../../support/recording-reporter";
 
 describe("audit_producer on AWS's documented stream records", () => {
   const clients = emulatorClients();
@@ -42,14 +43,14 @@ describe("audit_producer on AWS's documented stream records", () => {
     const [insert] = documentedStreamEvent().Records;
     const record = adapt(insert as never, { keyName: "key" });
     delete record.dynamodb?.ApproximateCreationDateTime;
-    const warnings: Record<string, unknown>[] = [];
+    const reporter = recordingReporter();
     const handler = createHandler({
       dynamodb: clients.dynamodb,
       auditTableName: fixture.auditTable,
-      reporter: { ...silentReporter, warn: (_m, data) => warnings.push(data ?? {}) },
+      reporter,
       throwOnFullBatchFailure: false,
     });
     expect(await handler({ Records: [record] })).toEqual({ batchItemFailures: [{ itemIdentifier: "111" }] });
-    expect(warnings[0]?.error).toMatch(/ApproximateCreationDateTime/);
+    expect(reporter.warnings[0]?.data?.error).toMatch(/ApproximateCreationDateTime/);
   });
 });

@@ -16,8 +16,8 @@ import { ErrorCode, TraceError } from "../../../src/core/errors";
 import { COMMIT_BUDGET_MS } from "../../../src/core/export/commit";
 import { type ExportRequest, exportDays } from "../../../src/core/export/export-days";
 import { type ExportManifest, readManifest } from "../../../src/core/export/manifest";
-import { overrideReporter, silentReporter } from "../../../src/core/reporter";
 import { emulatorClients, emulatorEndpoint } from "../../support/emulator";
+import { recordingReporter } from "../../support/recording-reporter";
 import { createTable, createVersionedBucket, type Item, putItems, S, TEST_KEY_ARN } from "./support";
 
 const DAY = "2026-11-22";
@@ -75,13 +75,13 @@ describe("the export's commit rule: a manifest always describes the CSV beside i
     const options = { step: "initialize", name: "commitTestHook" } as const;
     clients.s3.middlewareStack.add(middleware as never, options);
     clients.dynamodb.middlewareStack.add(middleware as never, options);
-    const warnings: string[] = [];
-    const reporter = overrideReporter(silentReporter, { warn: (message) => warnings.push(message) });
+    const reporter = recordingReporter();
+    const warnings = () => reporter.warnings.map((w) => w.message);
     try {
       const manifests = await exportDays(clients, { ...request(bucket), ...(target ? { target } : {}) }, reporter, controller.signal);
-      return { manifests, error: undefined, warnings };
+      return { manifests, error: undefined, warnings: warnings() };
     } catch (error) {
-      return { manifests: [], error: error as TraceError, warnings };
+      return { manifests: [], error: error as TraceError, warnings: warnings() };
     } finally {
       clients.destroy();
     }

@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { createHandler } from "../../../lambda/audit-producer";
 import { silentReporter } from "../../../src/core/reporter";
+import { recordingReporter } from "../../support/recording-reporter";
 import { insertRecord } from "../../support/stream-records";
 
 const throttled = {
@@ -15,11 +16,10 @@ describe("audit_producer when every record fails", () => {
   const records = [insertRecord({ key: { S: "A" } }), insertRecord({ key: { S: "B" } })];
 
   it("throws by default, so the invocation errors and the Errors alarm sees it", async () => {
-    const warnings: string[] = [];
-    const reporter = { ...silentReporter, warn: (message: string) => warnings.push(message) };
+    const reporter = recordingReporter();
     const handler = createHandler({ dynamodb: throttled, auditTableName: "Audit", reporter });
     await expect(handler({ Records: records })).rejects.toThrow(/All records failed processing/);
-    expect(warnings).toEqual(["record failed", "record failed", "batch failed: every record failed"]);
+    expect(reporter.warnings.map((w) => w.message)).toEqual(["record failed", "record failed", "batch failed: every record failed"]);
   });
 
   it("with throwOnFullBatchFailure false, returns every record as failed, by sequence number", async () => {
