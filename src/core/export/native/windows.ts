@@ -1,10 +1,11 @@
 /**
  * Which DynamoDB export to ask for when a day goes through the native path, and over which
  * windows. DynamoDB's incremental export covers a write-time period of at least 15 minutes and at
- * most 24 hours, inside the table's point-in-time recovery window
- * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/S3DataExport.HowItWorks.html);
+ * most 24 hours (bounds as issue 14 states them), inside the table's point-in-time recovery window
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_IncrementalExportSpecification.html);
  * a day in the business zone is 23, 24 or 25 hours long, plus a slack for late writes, so a day
- * may need two windows. Where incremental is not possible the plan is a full export at `now`.
+ * may need two windows. Where incremental is not possible the plan is a full export at `now`;
+ * without point-in-time recovery no export is possible at all.
  */
 import type { DayWindow } from "../day-window";
 
@@ -20,7 +21,11 @@ export interface ExportWindow {
   to: number;
 }
 
-export type NativeExportPlan = { type: "INCREMENTAL_EXPORT"; windows: ExportWindow[] } | { type: "FULL_EXPORT"; reason: string };
+export type NativeExportPlan =
+  | { type: "INCREMENTAL_EXPORT"; windows: ExportWindow[] }
+  | { type: "FULL_EXPORT"; reason: string }
+  /** Every DynamoDB export, full or incremental, needs point-in-time recovery on the table. */
+  | { type: "UNAVAILABLE"; reason: string };
 
 export interface PlanInput {
   /** The day's UTC window in the business zone. */
@@ -45,7 +50,7 @@ export interface PlanInput {
 export function planNativeExport(input: PlanInput): NativeExportPlan {
   const from = input.window.start;
   const to = input.window.end + input.slackMs;
-  if (!input.pitrEnabled) return { type: "FULL_EXPORT", reason: "point-in-time recovery is off" };
+  if (!input.pitrEnabled) return { type: "UNAVAILABLE", reason: "point-in-time recovery is off on the table" };
   if (input.earliestRestorable === undefined || input.earliestRestorable > from) {
     return { type: "FULL_EXPORT", reason: "point-in-time recovery does not reach back to the start of the day" };
   }

@@ -58,10 +58,14 @@ describe("native export windows", () => {
     expect(plan).toEqual({ type: "INCREMENTAL_EXPORT", windows: [{ from: day.start, to: day.end + 30 * 60_000 }] });
   });
 
-  it("falls back to a full export, naming why, when incremental is not possible", () => {
+  it("falls back to a full export, naming why, when incremental is not possible; none without PITR", () => {
     const day = dayWindow("2026-11-22", "America/Bogota");
     const base = { window: day, slackMs: SLACK, now: day.end + 2 * HOUR };
-    expect(planNativeExport({ ...base, pitrEnabled: false })).toEqual({ type: "FULL_EXPORT", reason: "point-in-time recovery is off" });
+    // DynamoDB exports nothing, full or incremental, from a table without PITR.
+    expect(planNativeExport({ ...base, pitrEnabled: false })).toEqual({
+      type: "UNAVAILABLE",
+      reason: "point-in-time recovery is off on the table",
+    });
     expect(planNativeExport({ ...base, pitrEnabled: true, earliestRestorable: day.start + HOUR })).toMatchObject({
       type: "FULL_EXPORT",
       reason: expect.stringContaining("does not reach back"),
