@@ -10,7 +10,7 @@ const fixture = (name: string) => gzipSync(readFileSync(join(__dirname, "../../.
 
 describe("DynamoDB export data files (documented format)", () => {
   it("reads a full export's Item lines into the scan path's CSV", () => {
-    const items = latestItems(readDataFile(fixture("full-export.json"), ["id"]));
+    const items = latestItems(readDataFile(fixture("full-export.jsonl"), ["id"]));
     const day = itemsOfDay(items, dayWindow("2026-11-22", "America/Bogota"));
     const columns = collectColumns([day]);
     expect(columns).toEqual(["id", "fecha", "estado", "monto", "nota"]);
@@ -22,7 +22,7 @@ describe("DynamoDB export data files (documented format)", () => {
   });
 
   it("keeps the latest NewImage per key from an incremental export and drops deleted items", () => {
-    const lines = readDataFile(fixture("incremental-export.json"), ["id"]);
+    const lines = readDataFile(fixture("incremental-export.jsonl"), ["id"]);
     expect(lines.map((l) => [l.key, l.writeTimeMicros, l.item !== undefined])).toEqual([
       ['[{"S":"a-1"}]', 1763827200000000, true],
       ['[{"S":"a-2"}]', 1763830800000000, true],
@@ -38,7 +38,7 @@ describe("DynamoDB export data files (documented format)", () => {
   });
 
   it("routes by fecha: a record of another day written inside the window is left out", () => {
-    const items = latestItems(readDataFile(fixture("full-export.json"), ["id"]));
+    const items = latestItems(readDataFile(fixture("full-export.jsonl"), ["id"]));
     expect(itemsOfDay(items, dayWindow("2026-11-23", "America/Bogota"))).toEqual([]);
   });
 

@@ -80,6 +80,11 @@ describe("native export windows", () => {
     const windows = splitWindows(0, 50 * HOUR);
     expect(windows.map((w) => (w.to - w.from) / HOUR)).toEqual([24, 24, 2]);
     assertDynamoRules(windows, 0, 50 * HOUR);
+    // 24 h + 5 min: the 5-minute tail is widened back to 15 minutes, overlapping the first window.
+    expect(splitWindows(0, 24 * HOUR + 5 * 60_000)).toEqual([
+      { from: 0, to: 24 * HOUR },
+      { from: 24 * HOUR + 5 * 60_000 - MIN_INCREMENTAL_MS, to: 24 * HOUR + 5 * 60_000 },
+    ]);
     expect(splitWindows(HOUR, HOUR + 60_000)).toEqual([{ from: HOUR + 60_000 - MIN_INCREMENTAL_MS, to: HOUR + 60_000 }]);
   });
 });
