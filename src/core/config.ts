@@ -85,6 +85,11 @@ export const environmentSchema = z
       .default(EPHEMERAL_STORAGE_MIB.default),
     /** The GSI dia-index on TRAZABILIDAD's day attribute, so the export queries the day instead of scanning. */
     dayIndex: z.boolean().default(true),
+    /**
+     * Estimated rows per day (DescribeTable ItemCount / retentionDays) above which the scheduled
+     * export should take the native path (DynamoDB export + Step Functions). Unset: never.
+     */
+    nativeExportAboveRows: z.number().int().min(1).optional(),
     /** false: no stream event source mapping (the emulator cannot run it; `trace local streams` does). */
     streamTriggers: z.boolean().default(true),
   })
