@@ -73,6 +73,9 @@ export function allowedActions(role: Resource): { action: string; resources: Jso
 }
 
 /** Every {"Ref": name} and "${name}" inside a value (Sub strings included). */
+/** The `${Name}` and `${Name.Attr}` tokens of a Fn::Sub string, not its `${!Literal}` escapes. */
+export const subTokens = (text: string): string[] => [...text.matchAll(/\$\{([^!}][^}]*)\}/g)].map((m) => m[1] as string);
+
 export function referencedNames(value: Json): Set<string> {
   const names = new Set<string>();
   const walk = (node: Json) => {
@@ -83,7 +86,7 @@ export function referencedNames(value: Json): Set<string> {
         else if (key === "Fn::GetAtt") names.add(asList(child as string[])[0] as string);
         else if (key === "Fn::Sub") {
           const text = Array.isArray(child) ? child[0] : child;
-          for (const match of String(text).matchAll(/\$\{([^!}][^}]*)\}/g)) names.add((match[1] as string).split(".")[0] as string);
+          for (const token of subTokens(String(text))) names.add(token.split(".")[0] as string);
           if (Array.isArray(child)) walk(child[1]);
         } else walk(child);
       }

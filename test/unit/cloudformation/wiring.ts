@@ -2,7 +2,8 @@
 // the templates are wired right), so wiring.test.ts can show each rule both passing on the real
 // templates and failing on a mutated one.
 import { evaluate } from "../../../src/core/deploy/template-values";
-import { asList, type Json, type Resource, type Template } from "../../support/cloudformation";
+import { asList, type Json, type Resource, subTokens, type Template } from "../../support/cloudformation";
+import { wildcardMatch } from "../../support/iam-roles";
 
 const PSEUDO = ["AWS::AccountId", "AWS::NoValue", "AWS::Partition", "AWS::Region", "AWS::StackId", "AWS::StackName", "AWS::URLSuffix"];
 
@@ -39,7 +40,7 @@ function walk(value: Json, visit: (node: Record<string, Json>) => void): void {
 /** `${Name}` and `${Name.Attr}` in a Fn::Sub string (not `${!Literal}`), minus its own variables. */
 function subNames(sub: Json): string[] {
   const [text, variables] = Array.isArray(sub) ? [sub[0] as string, Object.keys(sub[1] ?? {})] : [sub as string, []];
-  return [...text.matchAll(/\$\{([^!}][^}]*)\}/g)].map((m) => m[1] as string).filter((n) => !variables.includes(n));
+  return subTokens(text).filter((n) => !variables.includes(n));
 }
 
 /**
@@ -143,9 +144,8 @@ export function deadLetterWriters(template: Template): DeadLetterWriter[] {
   return writers;
 }
 
-/** Does `pattern` (IAM action with `*` wildcards) cover `action`? */
-const covers = (pattern: string, action: string) =>
-  new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`, "i").test(action);
+/** Does `pattern` (an IAM action, with wildcards) cover `action`? IAM compares actions case-insensitively. */
+const covers = (pattern: string, action: string) => wildcardMatch(pattern, action, true);
 
 /** Does a statement's Resource name the resource `id` (GetAtt/Ref, or inside a Fn::Sub) or the parameter `id`? */
 function namesResource(resource: Json, id: string): boolean {
