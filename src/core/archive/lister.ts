@@ -32,6 +32,8 @@ export interface ListQuery {
   /** Read each object (for its kind and body); listing alone gives keys and times. Default true. */
   readBodies?: boolean;
   concurrency?: number;
+  /** The archive's key attributes when the caller has read them already (orderKeyParts), so they are not read twice. */
+  archived?: ArchivedKeys;
 }
 
 /** The key attributes of a table's archive: the partition key's name and each key attribute's type. */
@@ -72,8 +74,15 @@ export function storedKeyParts(keys: readonly KeyPart[], types: Record<string, s
   return keys.map((k) => (types[k.name] === "N" ? { name: k.name, value: normalizeDynamoNumber(k.value) } : k));
 }
 
-/** Orders the given key parts partition key first; fails when the partition key is missing. */
-export async function orderKeyParts(store: ArchiveStore, table: string, typed: readonly KeyPart[]): Promise<KeyPart[]> {
+/**
+ * Orders the given key parts partition key first, in their stored form, and returns them with the
+ * archive's key attributes it read; fails when nothing is archived or the partition key is missing.
+ */
+export async function orderKeyParts(
+  store: ArchiveStore,
+  table: string,
+  typed: readonly KeyPart[],
+): Promise<{ keys: KeyPart[]; archived: ArchivedKeys }> {
   const archived = await archivedKeys(store, table);
   if (!archived) {
     throw notFoundError(
@@ -90,7 +99,7 @@ export async function orderKeyParts(store: ArchiveStore, table: string, typed: r
       `add --key ${partition}=<value>`,
     );
   }
-  return [first, ...keys.filter((k) => k !== first)];
+  return { keys: [first, ...keys.filter((k) => k !== first)], archived };
 }
 
 const matchesKeys = (ref: ArchiveObjectRef, keys: readonly KeyPart[]) =>
@@ -123,7 +132,7 @@ export async function listArchive(store: ArchiveStore, query: ListQuery): Promis
   let keys = query.keys ?? [];
   let prefixes = [tablePrefix(query.table)];
   if (keys.length > 0) {
-    const archived = await archivedKeys(store, query.table);
+    const archived = query.archived ?? (await archivedKeys(store, query.table));
     if (!archived) return [];
     keys = storedKeyParts(keys, archived.types);
     const pk = keys.find((k) => k.name === archived.partition);

@@ -82,7 +82,7 @@ async function findUnder(store: ArchiveStore, prefix: string, segments: number, 
  * afterwards that nothing is left.
  */
 export async function purgeItem(deps: PurgeDeps, options: { table: string; keys: readonly KeyPart[] }): Promise<PurgeResult> {
-  const keys = await orderKeyParts(deps, options.table, options.keys);
+  const { keys } = await orderKeyParts(deps, options.table, options.keys);
   const label = keys.map((k) => `${k.name}=${JSON.stringify(k.value)}`).join(", ");
   const found = await findVersions(deps, options.table, keys);
   if (found.objects.length === 0) {

@@ -167,8 +167,8 @@ export async function restoreItem(
   deps: RestoreDeps,
   options: RestoreTarget & { keys: readonly KeyPart[]; versionId?: string | undefined },
 ): Promise<RestoreResult> {
-  const keys = await orderKeyParts(deps, options.table, options.keys);
-  const all = await listArchive(deps, { table: options.table, keys, readBodies: true });
+  const { keys, archived } = await orderKeyParts(deps, options.table, options.keys);
+  const all = await listArchive(deps, { table: options.table, keys, archived, readBodies: true });
   const items = new Map<string, ArchiveVersion[]>();
   for (const v of all) items.set(itemIdentity(v), [...(items.get(itemIdentity(v)) ?? []), v]);
   if (items.size === 0) {
