@@ -13,7 +13,7 @@ import { resolveOutputs } from "../resources";
 import { daysBetween, parseDay, today } from "./day-window";
 import type { ExportManifest } from "./manifest";
 import { READ_PATHS, type ReadPath } from "./read-query";
-import type { ExportTarget } from "./request";
+import { type ExportTarget, MAX_SEGMENTS } from "./request";
 
 export type ExportEnv = Pick<ResolvedEnvironment, "stage" | "timeZone" | "exportSegments" | "spreadsheetSafe">;
 
@@ -57,8 +57,8 @@ export interface ExportPlan {
 function parseSegments(text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
   const n = Number(text);
-  if (!/^\d+$/.test(text) || n < 1 || n > 64)
-    throw usageError(`--segments ${JSON.stringify(text)} is not an integer from 1 to 64`, "pass e.g. --segments 4");
+  if (!/^\d+$/.test(text) || n < 1 || n > MAX_SEGMENTS)
+    throw usageError(`--segments ${JSON.stringify(text)} is not an integer from 1 to ${MAX_SEGMENTS}`, "pass e.g. --segments 4");
   return n;
 }
 
