@@ -44,6 +44,16 @@ export interface FileCommit {
   path: string;
 }
 
+/** Where a day's pair is committed for an export target; none for stdout or a dry run. */
+export function commitTargetOf(
+  target: { kind: "s3"; bucket: string; kmsKeyId: string } | { kind: "file"; path: string } | { kind: "stream" | "none" },
+  s3: S3Client | undefined,
+): S3Commit | FileCommit | undefined {
+  if (target.kind === "s3") return { kind: "s3", s3: s3 as S3Client, bucket: target.bucket, kmsKeyId: target.kmsKeyId };
+  if (target.kind === "file") return { kind: "file", path: target.path };
+  return undefined;
+}
+
 /**
  * Writes the day's manifest and so commits the pair, inside the critical section: an abort of
  * `signal` during it is reported and left for the caller to honour afterwards. Throws a

@@ -3,7 +3,9 @@
  * (`--json`) and to the Lambda's log: what was exported, from what, and whether it is whole.
  */
 import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import type { Day } from "./day-window";
+import { version } from "../version";
+import type { Day, DayWindow } from "./day-window";
+import type { RouteCounts } from "./route";
 
 export const MANIFEST_FILE = "_manifest.json";
 
@@ -58,8 +60,11 @@ export interface ExportManifest {
   /** True when string cells that a spreadsheet would read as a formula were escaped (`--spreadsheet-safe`). */
   spreadsheetSafe: boolean;
   dryRun: boolean;
-  /** How the records were read: `query` on the day index (the day and its neighbours) or `scan` of the table. */
-  readPath: "query" | "scan";
+  /**
+   * How the records were read: `query` on the day index (the day and its neighbours), `scan` of
+   * the table, or `native` (DynamoDB's export to S3, formatted from its data files).
+   */
+  readPath: "query" | "scan" | "native";
   /** Items read (scannedCount): the whole table on a scan, the days' partitions on a query. */
   itemsRead: number;
   /** itemsRead / rows exported by this read (all days of the group), 2 decimals; null when nothing was exported. */
@@ -68,6 +73,62 @@ export interface ExportManifest {
   dayMismatch: number;
   /** Up to 20 of their ids. */
   dayMismatchIds: string[];
+}
+
+/** What a read path knows of a day once its CSV is written (or counted, on a dry run). */
+export interface DayFacts {
+  table: string;
+  timeZone: string;
+  window: DayWindow;
+  rows: number;
+  bytes: number | null;
+  sha256: string | null;
+  columns: string[];
+  csvVersionId: string | null;
+  location: string | null;
+  spreadsheetSafe: boolean;
+  readPath: ExportManifest["readPath"];
+  segments: number;
+  /** Items read by the whole read (every day of its group). */
+  itemsRead: number;
+  /** Rows exported by the whole read (every day of its group). */
+  matched: number;
+  counts: RouteCounts;
+  startedAt: number;
+  finishedAt: number;
+}
+
+/** The manifest of a day, the same fields from every read path. */
+export function dayManifest(facts: DayFacts): ExportManifest {
+  const { window, counts } = facts;
+  return {
+    table: facts.table,
+    date: window.day,
+    timeZone: facts.timeZone,
+    windowStart: new Date(window.start).toISOString(),
+    windowEnd: new Date(window.end).toISOString(),
+    rows: facts.rows,
+    bytes: facts.bytes,
+    sha256: facts.sha256,
+    columns: facts.columns,
+    scannedCount: facts.itemsRead,
+    segments: facts.segments,
+    unreadableFecha: counts.unreadable,
+    unreadableFechaIds: counts.unreadableIds,
+    startedAt: new Date(facts.startedAt).toISOString(),
+    finishedAt: new Date(facts.finishedAt).toISOString(),
+    complete: facts.startedAt >= window.end,
+    toolVersion: version,
+    location: facts.location,
+    csvVersionId: facts.csvVersionId,
+    spreadsheetSafe: facts.spreadsheetSafe,
+    dryRun: facts.location === null,
+    readPath: facts.readPath,
+    itemsRead: facts.itemsRead,
+    readAmplification: facts.matched > 0 ? Math.round((facts.itemsRead / facts.matched) * 100) / 100 : null,
+    dayMismatch: counts.mismatched,
+    dayMismatchIds: counts.mismatchIds,
+  };
 }
 
 /** The manifest as JSON text, as written to S3 and to a local file. */
