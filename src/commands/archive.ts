@@ -1,5 +1,5 @@
 import { type Command, Option } from "commander";
-import type { ArchiveSettings } from "../core/archive/operations";
+import type { ArchiveRestoreResult, ArchiveSettings } from "../core/archive/operations";
 import { ExitCode } from "../core/errors";
 import { parseTimeWindow } from "../core/time-bounds";
 import { action, type CommandContext } from "../ui/context";
@@ -58,6 +58,29 @@ const keysText = (keys: Record<string, string>) =>
     .map(([k, v]) => `${k}=${v}`)
     .join(" ");
 
+function restoreText(r: ArchiveRestoreResult): string {
+  if (r.mode === "range") {
+    return renderTable(
+      ["restored", "skipped (live)", "failed", "ttl refreshed", "items"],
+      [[String(r.restored), String(r.skippedLive), String(r.failed), String(r.ttlRefreshed), String(r.items)]],
+    );
+  }
+  const what = {
+    restored: "restored",
+    overwritten: "restored (overwrote the live item)",
+    "would-restore": "would restore",
+    "would-overwrite": "would overwrite the live item with",
+    "would-refuse-live": "would refuse (a live item exists; --force overwrites) to restore",
+  }[r.action];
+  const lines = [
+    `${what} ${keysText(r.keys)} into ${r.toTable} (version ${r.versionId}, ${r.deletionKind ?? "?"} deletion at ${r.deletedAt})`,
+  ];
+  if (r.ttl?.refreshed) lines.push(`TTL ${r.ttl.attribute} had passed (${r.ttl.archived}); fresh TTL ${r.ttl.refreshed}`);
+  else if (r.ttl)
+    lines.push(`TTL ${r.ttl.attribute} had passed (${r.ttl.archived}) and was kept (--keep-ttl): DynamoDB may delete it again soon`);
+  return lines.join("\n");
+}
+
 export function registerArchive(program: Command): void {
   const archive = program
     .command("archive")
@@ -72,6 +95,12 @@ Examples:
   trace archive purge --table Configuration --key key=CACHE_TTL_SEC`,
     );
 
+  registerArchiveList(archive);
+  registerArchiveRestore(archive);
+  registerArchivePurge(archive);
+}
+
+function registerArchiveList(archive: Command): void {
   range(
     common(
       archive.command("list").description("archived versions with deletedAt, kind and keys"),
@@ -94,7 +123,9 @@ Examples:
       );
     }),
   );
+}
 
+function registerArchiveRestore(archive: Command): void {
   range(
     common(
       archive
@@ -124,30 +155,7 @@ Examples:
           force: Boolean(options.force),
           keepTtl: Boolean(options.keepTtl),
         });
-        ctx.output.result(result, (r) => {
-          if (r.mode === "range") {
-            return renderTable(
-              ["restored", "skipped (live)", "failed", "ttl refreshed", "items"],
-              [[String(r.restored), String(r.skippedLive), String(r.failed), String(r.ttlRefreshed), String(r.items)]],
-            );
-          }
-          const what = {
-            restored: "restored",
-            overwritten: "restored (overwrote the live item)",
-            "would-restore": "would restore",
-            "would-overwrite": "would overwrite the live item with",
-            "would-refuse-live": "would refuse (a live item exists; --force overwrites) to restore",
-          }[r.action];
-          const lines = [
-            `${what} ${keysText(r.keys)} into ${r.toTable} (version ${r.versionId}, ${r.deletionKind ?? "?"} deletion at ${r.deletedAt})`,
-          ];
-          if (r.ttl?.refreshed) lines.push(`TTL ${r.ttl.attribute} had passed (${r.ttl.archived}); fresh TTL ${r.ttl.refreshed}`);
-          else if (r.ttl)
-            lines.push(
-              `TTL ${r.ttl.attribute} had passed (${r.ttl.archived}) and was kept (--keep-ttl): DynamoDB may delete it again soon`,
-            );
-          return lines.join("\n");
-        });
+        ctx.output.result(result, restoreText);
         if (result.mode === "range" && result.failed > 0) {
           for (const f of result.failures.slice(0, 10)) ctx.reporter.warn(`${keysText(f.keys)} (${f.versionId}): ${f.error}`);
           return ExitCode.failed;
@@ -155,7 +163,9 @@ Examples:
         return ExitCode.ok;
       }),
     );
+}
 
+function registerArchivePurge(archive: Command): void {
   common(
     archive.command("purge").description("permanently delete every archived version of one item (all object versions)"),
     "the item to purge (every key attribute)",

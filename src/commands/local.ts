@@ -25,6 +25,14 @@ Example:
   trace local start && trace --local deploy --yes && trace local streams`,
     );
 
+  registerLocalStart(local);
+  registerLocalStop(local);
+  registerLocalStatus(local);
+  registerLocalStreams(local);
+  registerLocalDemo(local);
+}
+
+function registerLocalStart(local: Command): void {
   local
     .command("start")
     .description("start the emulator in the background (creates .venv/ on first use)")
@@ -41,7 +49,9 @@ Example:
         );
       }),
     );
+}
 
+function registerLocalStop(local: Command): void {
   local
     .command("stop")
     .description("stop the emulator (its data is lost: it keeps everything in memory)")
@@ -54,7 +64,9 @@ Example:
         );
       }),
     );
+}
 
+function registerLocalStatus(local: Command): void {
   local
     .command("status")
     .description("say whether the emulator runs and answers (exit 3 when it does not run)")
@@ -71,7 +83,9 @@ Example:
         return status.healthy ? ExitCode.ok : ExitCode.failed;
       }),
     );
+}
 
+function registerLocalStreams(local: Command): void {
   local
     .command("streams")
     .description("feed the tables' stream records to the audit and archive handlers (what Lambda and Pipes do when deployed)")
@@ -116,7 +130,9 @@ with --env, but is meant for --local.`,
         return result.consumers.some((c) => c.failed > 0 || c.discarded > 0) ? ExitCode.failed : ExitCode.ok;
       }),
     );
+}
 
+function registerLocalDemo(local: Command): void {
   local
     .command("demo")
     .description("the whole system on the emulator, end to end, in one command (starts it if needed)")
