@@ -14,8 +14,8 @@ export function registerExport(program: Command): void {
     .option("--out <file|->", "write the CSV to a local file, or to stdout with '-', instead of S3")
     .option("--dry-run", "scan and count only; write nothing")
     .option(
-      "--engine <scan|query>",
-      "how to read: query the day index (dia-index), or scan the table (default: query when the index exists)",
+      "--engine <scan|query|native>",
+      "how to read: query the day index (dia-index), scan the table (default: query when the index exists), or native: DynamoDB's export to S3, for big days (S3 target only)",
     )
     .option("--table <name>", "table to export (default: the traceability stack's output)")
     .option("--bucket <name>", "bucket to write to (default: the base stack's output)")
@@ -30,7 +30,10 @@ export function registerExport(program: Command): void {
       `
 A record belongs to a day when its fecha, seen in the business time zone, falls on it.
 With the day index (dia-index on the writer-set dia), only the day's partition and its neighbours
-are read; --engine scan reads the whole table (for records written without dia).
+are read; --engine scan reads the whole table (for records written without dia). --engine native
+reads no table capacity: DynamoDB exports the day (point-in-time recovery needed) and its files
+are formatted in parallel into the same CSV; it takes minutes, and is meant for days too big for
+one function (README: "Big days").
 Objects: s3://<bucket>/exports/<table>/dt=YYYY-MM-DD/<table>_YYYY-MM-DD.csv and _manifest.json.
 The manifest is written last and names the CSV's version (csvVersionId): read it first, then
 that version. --out <file> writes <file> and <file>.manifest.json, put in place together.
@@ -41,6 +44,7 @@ Examples:
   trace export --date 2026-11-22 --json          one day; print its manifest
   trace export --from 2026-11-01 --to 2026-11-07 backfill a week
   trace export --date 2026-11-22 --out - | head  the CSV on stdout, nothing uploaded
+  trace export --date 2026-11-22 --engine native a big day, through DynamoDB's export
   trace export --date 2026-11-22 --out day.csv --spreadsheet-safe
                                                  a file to open in Excel, formulas defused`,
     )
@@ -82,7 +86,9 @@ function renderSummary({ plan, table, manifests, durationMs }: ExportResult, tim
   const read =
     first?.readPath === "query"
       ? `queried the day index: read ${(first?.itemsRead ?? 0).toLocaleString("en-US")} items`
-      : `scanned ${(first?.scannedCount ?? 0).toLocaleString("en-US")} items with ${plan.segments} segment(s)`;
+      : first?.readPath === "native"
+        ? `read ${(first?.itemsRead ?? 0).toLocaleString("en-US")} items from DynamoDB's export in ${first.segments} part(s)`
+        : `scanned ${(first?.scannedCount ?? 0).toLocaleString("en-US")} items with ${plan.segments} segment(s)`;
   const unreadable =
     first && first.unreadableFecha > 0 ? `; ${first.unreadableFecha} record(s) with an unreadable fecha (see the warning)` : "";
   const mismatch =

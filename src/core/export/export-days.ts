@@ -8,6 +8,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { S3Client } from "@aws-sdk/client-s3";
 import { interruptedError, isAbortError, toTraceError, usageError } from "../errors";
 import type { Reporter } from "../reporter";
 import { headerColumns, RowShaper } from "./columns";
@@ -43,6 +44,7 @@ export async function exportDays(
 ): Promise<ExportManifest[]> {
   validateRequest(request);
   const description = await preflight(clients, request, signal);
+  if (request.engine === "native") return exportNative(clients, request, reporter, signal);
   const readPath = chooseReadPath(request, hasDayIndex(description));
   const itemCount = description?.ItemCount ?? 0;
   const manifests: ExportManifest[] = [];
@@ -55,6 +57,33 @@ export async function exportDays(
   return manifests;
 }
 
+/** The native path, day by day (each its own DynamoDB export); the S3 target is checked by validateRequest. */
+async function exportNative(
+  clients: ExportClients,
+  request: ExportRequest,
+  reporter: Reporter,
+  signal: AbortSignal,
+): Promise<ExportManifest[]> {
+  const { runNativeDay } = await import("./native/run");
+  const { DEFAULT_SLACK_MS } = await import("./native/job");
+  const target = request.target as Extract<ExportRequest["target"], { kind: "s3" }>;
+  const manifests: ExportManifest[] = [];
+  for (const day of request.days) {
+    const start = {
+      table: request.table,
+      day,
+      timeZone: request.timeZone,
+      bucket: target.bucket,
+      kmsKeyId: target.kmsKeyId,
+      spreadsheetSafe: request.spreadsheetSafe === true,
+      slackMs: request.native?.slackMs ?? DEFAULT_SLACK_MS,
+    };
+    const options = { ...request.native, now: request.now };
+    manifests.push(await runNativeDay({ dynamodb: clients.dynamodb, s3: clients.s3 as S3Client }, start, reporter, signal, options));
+  }
+  return manifests;
+}
+
 /** `--engine query` on a table without the day index is refused; no engine means query when the index is there. */
 function chooseReadPath(request: ExportRequest, indexed: boolean): ReadPath {
   if (request.engine === "query" && !indexed) {
@@ -63,7 +92,7 @@ function chooseReadPath(request: ExportRequest, indexed: boolean): ReadPath {
       "drop --engine (the export scans), or deploy the traceability stack with dayIndex: true",
     );
   }
-  return request.engine ?? (indexed ? "query" : "scan");
+  return request.engine === "scan" || request.engine === "query" ? request.engine : indexed ? "query" : "scan";
 }
 
 interface DayState {

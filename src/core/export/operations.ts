@@ -12,7 +12,7 @@ import type { Reporter } from "../reporter";
 import { resolveOutputs } from "../resources";
 import { daysBetween, parseDay, today } from "./day-window";
 import type { ExportManifest } from "./manifest";
-import { READ_PATHS, type ReadPath } from "./read-query";
+import { READ_PATHS } from "./read-query";
 import { type ExportTarget, MAX_SEGMENTS } from "./request";
 
 export type ExportEnv = Pick<ResolvedEnvironment, "stage" | "timeZone" | "exportSegments" | "spreadsheetSafe">;
@@ -44,11 +44,15 @@ export interface ExportRawRequest {
   engine?: string | undefined;
 }
 
+/** The read paths `--engine` names: the two table reads and DynamoDB's own export. */
+export const ENGINES = [...READ_PATHS, "native"] as const;
+export type Engine = (typeof ENGINES)[number];
+
 /** What the request asks for, checked: the days, the scan segments and the read path. */
 export interface ExportPlan {
   days: string[];
   segments: number;
-  engine: ReadPath | undefined;
+  engine: Engine | undefined;
   /** Where the CSV goes: S3 (needs the bucket and key), a file, stdout, or nowhere (dry run). */
   destination: "s3" | "file" | "stdout" | "none";
   spreadsheetSafe: boolean;
@@ -94,16 +98,21 @@ function planChecked(request: ExportRawRequest, env: ExportEnv): ExportPlan {
   if (request.out && days.length > 1)
     throw usageError(`--out writes one day; --from/--to asks for ${days.length}`, "use --date with --out");
   const segments = parseSegments(request.segments, env.exportSegments);
-  if (request.engine !== undefined && !(READ_PATHS as readonly string[]).includes(request.engine))
+  if (request.engine !== undefined && !(ENGINES as readonly string[]).includes(request.engine))
     throw usageError(
       `--engine ${JSON.stringify(request.engine)} is not a read path`,
-      `pass ${READ_PATHS.map((p) => `--engine ${p}`).join(" or ")}`,
+      `pass ${ENGINES.map((p) => `--engine ${p}`).join(" or ")}`,
     );
   const destination = request.dryRun ? "none" : request.out === "-" ? "stdout" : request.out ? "file" : "s3";
+  if (request.engine === "native" && destination !== "s3")
+    throw usageError(
+      `--engine "native" assembles the CSV in the bucket, so it cannot write ${destination === "none" ? "a dry run" : "--out"}`,
+      "drop --out / --dry-run, or read with --engine scan or --engine query",
+    );
   return {
     days,
     segments,
-    engine: request.engine as ReadPath | undefined,
+    engine: request.engine as Engine | undefined,
     destination,
     spreadsheetSafe: request.spreadsheetSafe ?? env.spreadsheetSafe,
   };

@@ -51,8 +51,13 @@ export interface ExportRequest {
   spoolDir?: string;
   /** How the spool disk's free space is watched (the Lambda's hint names its config key; tests inject statfs). */
   spoolDisk?: SpoolDisk;
-  /** How to read: `query` the day index, or `scan` the table; default query when the index exists. */
-  engine?: "scan" | "query";
+  /**
+   * How to read: `query` the day index, `scan` the table (default query when the index exists), or
+   * `native`: DynamoDB's export to S3, formatted from its files (S3 target only).
+   */
+  engine?: "scan" | "query" | "native";
+  /** The native engine's options (late-write slack, parallel workers, polling). */
+  native?: { slackMs?: number; concurrency?: number; pollMs?: number };
 }
 
 /** Days exported by one scan; a longer backfill scans once per group. */
@@ -74,6 +79,12 @@ export function validateRequest(request: ExportRequest): void {
     throw usageError(
       `a local CSV holds one day; ${request.days.length} were asked for`,
       "export one --date with --out, or drop --out to write to S3",
+    );
+  }
+  if (request.engine === "native" && request.target.kind !== "s3") {
+    throw usageError(
+      `--engine "native" assembles the CSV in the bucket, so it cannot write ${request.target.kind === "none" ? "a dry run" : "--out"}`,
+      "drop --out / --dry-run, or read with --engine scan or --engine query",
     );
   }
   if (request.target.kind === "s3" && !request.target.kmsKeyId) {

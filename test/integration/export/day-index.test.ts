@@ -9,55 +9,11 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { configFromEnv, createHandler } from "../../../lambda/export";
-import { addDays, daysBetween } from "../../../src/core/export/day-window";
+import { addDays } from "../../../src/core/export/day-window";
 import { runCli } from "../../support/cli";
-import { emulatorClients, emulatorEnv, uniqueName } from "../../support/emulator";
-import { createStreamTable } from "../../support/fixtures";
-import { configFile, createTable, createVersionedBucket, type Item, N, putItems, readText, S, TEST_KEY_ARN } from "./support";
-
-const ZONE = "Europe/Madrid";
-const WEEK = daysBetween("2026-11-17", "2026-11-23");
-const PER_DAY = 20;
-/** The day with the odd records; CLEAN has none in its partition or its neighbours'. */
-const ODD = "2026-11-19";
-const CLEAN = "2026-11-22";
-
-const dayItems = (day: string): Item[] =>
-  Array.from({ length: PER_DAY }, (_, i) => ({
-    id: S(`d${day}-${String(i).padStart(2, "0")}`),
-    // Hours 00..19 local time (+01:00 in November), the first one at midnight.
-    fecha: S(`${day}T${String(i).padStart(2, "0")}:00:00+01:00`),
-    dia: S(day),
-    estado: S(i % 2 ? "RECIBIDO" : "SERVIDO"),
-    cantidad: N(`${i}.5`),
-    ...(i % 5 === 0 ? { notas: S('caja "dañada", revisar') } : {}),
-  }));
-
-const odd: Item[] = [
-  // dia says the 19th, fecha the 20th (Madrid): found by the 19th's query, exported on the 20th.
-  { id: S("m-late-dia"), fecha: S("2026-11-20T10:00:00+01:00"), dia: S(ODD), estado: S("X") },
-  // A writer that used UTC: 00:30 Madrid on the 19th is the 18th in UTC. Found in the 18th's partition.
-  { id: S("m-utc-writer"), fecha: S("2026-11-19T00:30:00+01:00"), dia: S("2026-11-18"), estado: S("X") },
-  // Written before the day index: no dia, invisible to the index; only the scan finds it.
-  { id: S("n-legacy"), fecha: S("2026-11-19T12:00:00+01:00"), estado: S("X") },
-];
-
-async function createIndexedTable(clients: ReturnType<typeof emulatorClients>): Promise<string> {
-  const table = uniqueName("TRAZABILIDAD");
-  // As cloudformation/traceability.yaml makes it with DayIndex true.
-  await createStreamTable(clients.dynamodb, {
-    TableName: table,
-    AttributeDefinitions: [
-      { AttributeName: "id", AttributeType: "S" },
-      { AttributeName: "dia", AttributeType: "S" },
-    ],
-    KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
-    GlobalSecondaryIndexes: [
-      { IndexName: "dia-index", KeySchema: [{ AttributeName: "dia", KeyType: "HASH" }], Projection: { ProjectionType: "ALL" } },
-    ],
-  });
-  return table;
-}
+import { emulatorClients, emulatorEnv } from "../../support/emulator";
+import { configFile, createTable, createVersionedBucket, putItems, readText, TEST_KEY_ARN } from "./support";
+import { CLEAN, createIndexedTable, dayItems, ODD, odd, PER_DAY, WEEK, ZONE } from "./week";
 
 describe("export through the day index", () => {
   const clients = emulatorClients();

@@ -40,7 +40,9 @@ describe("planExport", () => {
     [{ from: "2026-11-01", to: "2026-11-02", out: "x.csv" }, "--out writes one day"],
     [{ segments: "0" }, '--segments "0" is not an integer from 1 to 64'],
     [{ segments: "65" }, '--segments "65" is not an integer from 1 to 64'],
-    [{ engine: "native" }, '--engine "native" is not a read path'],
+    [{ engine: "table" }, '--engine "table" is not a read path'],
+    [{ engine: "native", out: "x.csv" }, '--engine "native" assembles the CSV in the bucket, so it cannot write --out'],
+    [{ engine: "native", dryRun: true }, '--engine "native" assembles the CSV in the bucket, so it cannot write a dry run'],
   ])("refuses %o: %s", (request, message) => {
     expect(() => planExport(request, env)).toThrow(message);
   });

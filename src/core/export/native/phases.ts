@@ -1,0 +1,160 @@
+/**
+ * The Distributed Map's two phases over the export's data files, one batch of files per worker,
+ * each worker's result written beside the run (`<work>/columns/`, `<work>/parts/`) so that no
+ * result travels through the state machine's 256 KB state:
+ *
+ * 1. `collectBatch`: the attribute names of the day's items (the header is made from all of
+ *    them, as the scan path makes it) and, for files of a later window, their keys.
+ * 2. `writePartBatch`: the batch's rows as one CSV part (no header) under that header, with its
+ *    row count and what was set aside (unreadable fecha, `dia` disagreeing).
+ *
+ * An item in two windows (a key written again within the late-write slack, or in the overlap of
+ * a short last window) is exported once, from the latest window that holds it.
+ */
+import type { AttributeValue } from "@aws-sdk/client-dynamodb";
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { headerColumns, RowAssembler, RowShaper } from "../columns";
+import { DayRouter, type RouteCounts } from "../route";
+import { type ExportLine, readDataFile } from "./export-lines";
+import { type FileRef, type NativeClients, type NativeJob, putJson } from "./job";
+
+type Item = Record<string, AttributeValue>;
+
+/** What phase one leaves per batch. */
+interface BatchColumns {
+  names: string[];
+  /** Keys of items in files of a window after the first, by window: later images supersede earlier ones. */
+  laterKeys: Record<string, string[]>;
+}
+
+/** The run's header, made once from every batch's names (`<work>/header.json`). */
+export interface NativeHeader {
+  columns: string[];
+  laterKeys: Record<string, string[]>;
+}
+
+/** What phase two leaves per batch (`<work>/parts/<id>.json` beside `<id>.csv`). */
+export interface PartFacts {
+  id: string;
+  rows: number;
+  bytes: number;
+  itemsRead: number;
+  counts: RouteCounts;
+}
+
+const batchId = (batch: readonly FileRef[]) => String(Math.min(...batch.map((f) => f.index))).padStart(7, "0");
+
+/** An object's bytes. */
+export async function getBytes(s3: S3Client, bucket: string, key: string): Promise<Uint8Array> {
+  const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray();
+}
+
+async function getJson<T>(s3: S3Client, bucket: string, key: string): Promise<T> {
+  return JSON.parse(Buffer.from(await getBytes(s3, bucket, key)).toString("utf8")) as T;
+}
+
+/** Every key under `prefix` ending in `suffix`, sorted. */
+export async function listKeys(s3: S3Client, bucket: string, prefix: string, suffix: string): Promise<string[]> {
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+    for (const o of page.Contents ?? []) if (o.Key?.endsWith(suffix)) keys.push(o.Key);
+    token = page.NextContinuationToken;
+  } while (token);
+  return keys.sort();
+}
+
+async function readFile(clients: NativeClients, job: NativeJob, file: FileRef): Promise<ExportLine[]> {
+  return readDataFile(await getBytes(clients.s3, job.bucket, file.key), job.keyNames);
+}
+
+/** Phase one over one batch: the names of the day's items, and the keys of later windows. */
+export async function collectBatch(clients: NativeClients, job: NativeJob, batch: readonly FileRef[]): Promise<void> {
+  const names = new Set<string>();
+  const laterKeys: Record<string, string[]> = {};
+  const router = new DayRouter([job.day], [job.window]);
+  for (const file of batch) {
+    for (const line of await readFile(clients, job, file)) {
+      if (file.window > 0) {
+        laterKeys[file.window] ??= [];
+        laterKeys[file.window]?.push(line.key);
+      }
+      if (line.item && router.route(line.item) === 0) for (const name of Object.keys(line.item)) names.add(name);
+    }
+  }
+  const result: BatchColumns = { names: [...names], laterKeys };
+  await putJson(clients.s3, job, `${job.work}/columns/${batchId(batch)}.json`, result);
+}
+
+/** Merges phase one's results into the run's header (`<work>/header.json`) and returns it. */
+export async function writeHeader(clients: NativeClients, job: NativeJob): Promise<NativeHeader> {
+  const names = new Set<string>();
+  const laterKeys: Record<string, string[]> = {};
+  for (const key of await listKeys(clients.s3, job.bucket, `${job.work}/columns/`, ".json")) {
+    const batch = await getJson<BatchColumns>(clients.s3, job.bucket, key);
+    for (const name of batch.names) names.add(name);
+    for (const [w, keys] of Object.entries(batch.laterKeys)) laterKeys[w] = [...(laterKeys[w] ?? []), ...keys];
+  }
+  const header: NativeHeader = { columns: headerColumns(names), laterKeys };
+  await putJson(clients.s3, job, `${job.work}/header.json`, header);
+  return header;
+}
+
+/** Keys that a window after `window` holds again: their image in `window` is not the latest. */
+function supersededAfter(header: NativeHeader, window: number): Set<string> {
+  const keys = new Set<string>();
+  for (const [w, list] of Object.entries(header.laterKeys)) if (Number(w) > window) for (const k of list) keys.add(k);
+  return keys;
+}
+
+/** The items a file leaves standing for the day, in file order; counts what it set aside. */
+function standingItems(lines: readonly ExportLine[], superseded: ReadonlySet<string>, router: DayRouter): Item[] {
+  const items: Item[] = [];
+  for (const line of lines) {
+    if (!line.item || superseded.has(line.key)) continue;
+    if (router.route(line.item) === 0) items.push(line.item);
+  }
+  return items;
+}
+
+/** Phase two over one batch: its rows as one CSV part (no header) and its facts. */
+export async function writePartBatch(clients: NativeClients, job: NativeJob, batch: readonly FileRef[]): Promise<PartFacts> {
+  const header = await getJson<NativeHeader>(clients.s3, job.bucket, `${job.work}/header.json`);
+  const router = new DayRouter([job.day], [job.window]);
+  const shaper = new RowShaper(job.spreadsheetSafe);
+  const rows: { id: number; cells: string[] }[] = [];
+  let itemsRead = 0;
+  for (const file of batch) {
+    const lines = await readFile(clients, job, file);
+    itemsRead += lines.length;
+    for (const item of standingItems(lines, supersededAfter(header, file.window), router)) {
+      const row = shaper.shape(item);
+      rows.push({ id: row.signature.id, cells: row.cells });
+    }
+  }
+  const assembler = new RowAssembler(header.columns, shaper.signatures, job.spreadsheetSafe);
+  const chunks: string[] = [];
+  for (const row of rows) chunks.push(assembler.line(row.id, row.cells));
+  const body = Buffer.from(chunks.join(""), "utf8");
+  const id = batchId(batch);
+  await clients.s3.send(
+    new PutObjectCommand({
+      Bucket: job.bucket,
+      Key: `${job.work}/parts/${id}.csv`,
+      Body: body,
+      ServerSideEncryption: "aws:kms",
+      SSEKMSKeyId: job.kmsKeyId,
+    }),
+  );
+  const facts: PartFacts = { id, rows: rows.length, bytes: body.length, itemsRead, counts: router.counts };
+  await putJson(clients.s3, job, `${job.work}/parts/${id}.json`, facts);
+  return facts;
+}
+
+/** Phase two's facts of every batch, in part order. */
+export async function readParts(s3: S3Client, job: NativeJob): Promise<PartFacts[]> {
+  const keys = await listKeys(s3, job.bucket, `${job.work}/parts/`, ".json");
+  return Promise.all(keys.map((key) => getJson<PartFacts>(s3, job.bucket, key)));
+}

@@ -1,0 +1,140 @@
+/**
+ * The native path of one day, end to end. `finishNativeDay` is the state machine's last task;
+ * `runNativeDay` runs every step in this process (the CLI on the emulator, where Step Functions
+ * cannot invoke Lambda, and the benchmark): start the export, follow it, then the two phases over
+ * batches of its files with bounded parallelism, as the Distributed Map would, then the assembly.
+ */
+import { GetObjectCommand } from "@aws-sdk/client-s3";
+import { mapLimit } from "../../concurrency";
+import { interruptedError, isAbortError, toTraceError } from "../../errors";
+import type { Reporter } from "../../reporter";
+import { sleep } from "../../sleep";
+import { commitDay } from "../commit";
+import { dayManifest, type ExportManifest, objectKey } from "../manifest";
+import { addCounts, noCounts, warnSetAside } from "../route";
+import { assembleObject, removeWork } from "./assemble";
+import { csvHeader } from "./format-items";
+import { batchFiles, exportState, listExportFiles, type NativeClients, type NativeJob, type NativeStart, startNativeExport } from "./job";
+import { collectBatch, type NativeHeader, readParts, writeHeader, writePartBatch } from "./phases";
+
+/** Files per map worker (the Distributed Map's ItemBatcher uses the same). */
+export const FILES_PER_BATCH = 4;
+
+export interface NativeRunOptions {
+  /** Workers at once (the map's MaxConcurrency). */
+  concurrency?: number;
+  /** Between two looks at the export's status. */
+  pollMs?: number;
+  now?: () => number;
+}
+
+/** Assembles the day's CSV from the parts, commits it with its manifest, removes the run's work objects. */
+export async function finishNativeDay(
+  clients: NativeClients,
+  job: NativeJob,
+  reporter: Reporter,
+  signal: AbortSignal,
+  now = Date.now,
+): Promise<ExportManifest> {
+  const out = await clients.s3.send(new GetObjectCommand({ Bucket: job.bucket, Key: `${job.work}/header.json` }), { abortSignal: signal });
+  const header = JSON.parse((await out.Body?.transformToString("utf-8")) ?? "{}") as NativeHeader;
+  const parts = await readParts(clients.s3, job);
+  const assembled = await assembleObject({
+    s3: clients.s3,
+    bucket: job.bucket,
+    kmsKeyId: job.kmsKeyId,
+    key: objectKey(job.table, job.day),
+    header: csvHeader(header.columns, job.spreadsheetSafe),
+    parts: parts.map((p) => ({ key: `${job.work}/parts/${p.id}.csv`, bytes: p.bytes })),
+    signal,
+  });
+  const counts = noCounts();
+  for (const part of parts) addCounts(counts, part.counts);
+  warnSetAside(reporter, job.table, counts);
+  const rows = parts.reduce((sum, p) => sum + p.rows, 0);
+  const manifest = dayManifest({
+    table: job.table,
+    timeZone: job.timeZone,
+    window: job.window,
+    rows,
+    bytes: assembled.bytes,
+    sha256: assembled.sha256,
+    columns: header.columns,
+    csvVersionId: assembled.versionId ?? null,
+    location: `s3://${job.bucket}/${objectKey(job.table, job.day)}`,
+    spreadsheetSafe: job.spreadsheetSafe,
+    readPath: "native",
+    segments: parts.length,
+    itemsRead: parts.reduce((sum, p) => sum + p.itemsRead, 0),
+    matched: rows,
+    counts,
+    startedAt: job.startedAt,
+    finishedAt: now(),
+  });
+  await commitDay({ kind: "s3", s3: clients.s3, bucket: job.bucket, kmsKeyId: job.kmsKeyId }, manifest, reporter, signal);
+  reporter.debug(
+    `${job.day}: ${assembled.copied} part(s) copied in S3, ${assembled.buffered} gathered; work objects under ${job.work}/ removed`,
+  );
+  await removeWork(clients.s3, job.bucket, job.work).catch((error: unknown) =>
+    reporter.warn(`could not remove the run's work objects under s3://${job.bucket}/${job.work}/ (${toTraceError(error).message})`),
+  );
+  return manifest;
+}
+
+/** Runs the native path of one day in this process, reporting progress. */
+export async function runNativeDay(
+  clients: NativeClients,
+  start: Omit<NativeStart, "now">,
+  reporter: Reporter,
+  signal: AbortSignal,
+  options: NativeRunOptions = {},
+): Promise<ExportManifest> {
+  const now = options.now ?? Date.now;
+  const progress = reporter.progress(`exporting ${start.table} ${start.day} through DynamoDB's export`);
+  try {
+    const job = await startNativeExport(clients, { ...start, now: now() }, signal);
+    reporter.debug(`${start.day}: ${job.plan.type} (${job.exports.length} export(s)) into s3://${job.bucket}/${job.work}/`);
+    const began = performance.now();
+    for (;;) {
+      const state = await exportState(clients, job, signal);
+      if (state.status === "COMPLETED") break;
+      progress.update(
+        `${start.table} ${start.day}: DynamoDB export ${state.completed}/${state.total} done · ${Math.round((performance.now() - began) / 1000)} s`,
+      );
+      await sleep(options.pollMs ?? 5_000, signal);
+    }
+    const batches = batchFiles(await listExportFiles(clients, job, signal), FILES_PER_BATCH);
+    const concurrency = options.concurrency ?? 4;
+    let done = 0;
+    const step = (phase: string) => () => progress.update(`${start.table} ${start.day}: ${phase} ${++done}/${batches.length} batch(es)`);
+    const columnsDone = step("columns");
+    await mapLimit(
+      batches,
+      concurrency,
+      async (batch) => {
+        await collectBatch(clients, job, batch);
+        columnsDone();
+      },
+      signal,
+    );
+    await writeHeader(clients, job);
+    done = 0;
+    const partsDone = step("parts");
+    await mapLimit(
+      batches,
+      concurrency,
+      async (batch) => {
+        await writePartBatch(clients, job, batch);
+        partsDone();
+      },
+      signal,
+    );
+    progress.update(`${start.table} ${start.day}: assembling the CSV`);
+    return await finishNativeDay(clients, job, reporter, signal, now);
+  } catch (error) {
+    if (signal.aborted || isAbortError(error)) throw interruptedError(`export of ${start.day} interrupted; nothing of the day was written`);
+    throw toTraceError(error, `native export of ${start.table}`);
+  } finally {
+    progress.stop();
+  }
+}

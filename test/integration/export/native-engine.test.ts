@@ -1,0 +1,119 @@
+// The three read paths on the same day give the same CSV and manifest (except how they read):
+// `trace export --engine scan | query | native` against the emulator, each to the bucket, on a
+// table with the day index and point-in-time recovery. The native path runs in this process:
+// moto's ExportTableToPointInTime writes the table's data file to S3 (a full export: moto does no
+// incremental one, README "Big days"), the two phases format its batches into parts, and the
+// assembly uploads one object. Also: no PITR → exit 2, nothing written; the run's work objects
+// are removed after the commit.
+import { UpdateContinuousBackupsCommand } from "@aws-sdk/client-dynamodb";
+import { ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { manifestKey, objectKey } from "../../../src/core/export/manifest";
+import { runCli } from "../../support/cli";
+import { emulatorClients, emulatorEnv } from "../../support/emulator";
+import { configFile, createVersionedBucket, type Item, putItems, readBytes, readText, S, TEST_KEY_ARN } from "./support";
+import { CLEAN, createIndexedTable, dayItems, ODD, odd, WEEK, ZONE } from "./week";
+
+/** Fields that say how a day was read, not what was exported. */
+const HOW = ["readPath", "itemsRead", "scannedCount", "segments", "readAmplification", "startedAt", "finishedAt", "csvVersionId"];
+const what = (manifest: Record<string, unknown>) => Object.fromEntries(Object.entries(manifest).filter(([k]) => !HOW.includes(k)));
+
+describe("trace export --engine native: the same CSV as the table reads", () => {
+  const clients = emulatorClients();
+  const env = emulatorEnv();
+  const config = configFile(ZONE, 1);
+  let table: string;
+  let bucket: string;
+  // In the clean day's partition, so that every path reads it (and counts it) for that day.
+  const unreadable: Item = { id: S("u-no-offset"), fecha: S("2026-11-22T10:00"), dia: S(CLEAN), estado: S("X") };
+
+  const exportDay = async (day: string, engine: string) => {
+    const run = await runCli(
+      [
+        "--config",
+        config,
+        "--json",
+        "export",
+        "--date",
+        day,
+        "--engine",
+        engine,
+        "--table",
+        table,
+        "--bucket",
+        bucket,
+        "--kms-key",
+        TEST_KEY_ARN,
+      ],
+      { env },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const printed = JSON.parse(run.stdout);
+    const stored = JSON.parse(await readText(clients, bucket, manifestKey(table, day)));
+    return { printed, stored, csv: await readBytes(clients, bucket, objectKey(table, day)), stderr: run.stderr };
+  };
+
+  beforeAll(async () => {
+    table = await createIndexedTable(clients);
+    bucket = await createVersionedBucket(clients);
+    await putItems(clients, table, [...WEEK.flatMap(dayItems), ...odd, unreadable]);
+  });
+  afterAll(() => clients.destroy());
+
+  it("refuses a table without point-in-time recovery (exit 2), writing nothing", async () => {
+    const run = await runCli(
+      [
+        "--config",
+        config,
+        "export",
+        "--date",
+        CLEAN,
+        "--engine",
+        "native",
+        "--table",
+        table,
+        "--bucket",
+        bucket,
+        "--kms-key",
+        TEST_KEY_ARN,
+      ],
+      { env },
+    );
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr).toContain("point-in-time recovery is off");
+    const listed = await clients.s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+    expect(listed.Contents ?? []).toEqual([]);
+  });
+
+  it("a clean day: scan, query and native give byte-identical CSVs and equal manifests but for how they read", async () => {
+    await clients.dynamodb.send(
+      new UpdateContinuousBackupsCommand({ TableName: table, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }),
+    );
+    const scan = await exportDay(CLEAN, "scan");
+    const query = await exportDay(CLEAN, "query");
+    const native = await exportDay(CLEAN, "native");
+    expect(native.csv.equals(scan.csv)).toBe(true);
+    expect(query.csv.equals(scan.csv)).toBe(true);
+    expect(native.stored).toEqual(native.printed);
+    expect(what(native.stored)).toEqual(what(scan.stored));
+    expect(what(query.stored)).toEqual(what(scan.stored));
+    expect([scan.stored.readPath, query.stored.readPath, native.stored.readPath]).toEqual(["scan", "query", "native"]);
+    // The native path read the whole table from the export file (moto's export is always full).
+    const total = WEEK.length * dayItems(CLEAN).length + odd.length + 1;
+    expect(native.stored).toMatchObject({ rows: 20, itemsRead: total, dryRun: false, complete: true, unreadableFecha: 1 });
+    expect(native.stored.sha256).toMatch(/^[0-9a-f]{64}$/);
+    // The run's work objects (the export's files, the parts) are gone; the CSV and manifest stay.
+    const work = await clients.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: "native/" }));
+    expect(work.Contents ?? []).toEqual([]);
+  });
+
+  it("a day with odd records: native counts and names them as the scan does, and exports the same rows", async () => {
+    const scan = await exportDay(ODD, "scan");
+    const native = await exportDay(ODD, "native");
+    expect(native.csv.equals(scan.csv)).toBe(true);
+    expect(what(native.stored)).toEqual(what(scan.stored));
+    expect(native.stored).toMatchObject({ unreadableFecha: 1, unreadableFechaIds: ["u-no-offset"], dayMismatch: 2 });
+    expect(native.stderr).toContain("unreadable fecha");
+    expect(native.stderr).toContain("disagrees with their fecha");
+  });
+});
