@@ -3,11 +3,13 @@
 // are not lost. Thin: read the event and the environment, call core, log the manifests' figures.
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { Context } from "aws-lambda";
-import { createDynamoDbClient, createS3Client } from "../src/core/aws/clients";
+import type { SFNClient } from "@aws-sdk/client-sfn";
+import { createDynamoDbClient, createS3Client, createSfnClient } from "../src/core/aws/clients";
 import { ErrorCode, TraceError, toTraceError } from "../src/core/errors";
 import { addDays, dayInZone } from "../src/core/export/day-window";
 import { type ExportClients, exportDays } from "../src/core/export/export-days";
 import type { ExportManifest } from "../src/core/export/manifest";
+import { scheduledEngine, startNativeExecutions } from "../src/core/export/native/schedule";
 import { EPHEMERAL_STORAGE_MIB } from "../src/core/export/spool-space";
 import { LAMBDA_ENV } from "../src/core/stacks";
 import { createLogger, lambdaAwsSettings, loggerReporter, requireEnv } from "./shared/runtime";
@@ -24,10 +26,12 @@ export interface ExportFunctionConfig {
   timeZone: string;
   segments: number;
   spreadsheetSafe: boolean;
+  /** The native path's state machine and the estimated rows per day above which it takes the days. */
+  native?: { stateMachineArn: string; aboveRows: number; retentionDays: number };
 }
 
 export interface ExportHandlerDeps {
-  clients: ExportClients;
+  clients: ExportClients & { sfn?: Pick<SFNClient, "send"> };
   logger: Logger;
   /** Read on the first invocation (so a bad variable fails the invocation, not the import). */
   config: () => ExportFunctionConfig;
@@ -43,9 +47,27 @@ function spreadsheetSafeFromEnv(value: string | undefined): boolean {
   });
 }
 
+/** The native hand-over, when the state machine is named and the threshold is a positive integer (0 or absent: off). */
+function nativeFromEnv(env: NodeJS.ProcessEnv): ExportFunctionConfig["native"] {
+  const stateMachineArn = env[LAMBDA_ENV.nativeStateMachineArn];
+  const above = env[LAMBDA_ENV.nativeAboveRows];
+  if (!stateMachineArn || above === undefined || above === "" || above === "0") return undefined;
+  const aboveRows = Number(above);
+  const retentionDays = Number(env[LAMBDA_ENV.retentionDaysOfTable] ?? 7);
+  if (!Number.isInteger(aboveRows) || aboveRows < 1 || !Number.isInteger(retentionDays) || retentionDays < 1) {
+    throw new TraceError(
+      ErrorCode.config,
+      `${LAMBDA_ENV.nativeAboveRows} and ${LAMBDA_ENV.retentionDaysOfTable} must be positive integers, got ${JSON.stringify(above)} and ${JSON.stringify(env[LAMBDA_ENV.retentionDaysOfTable])}`,
+      { hint: "set nativeExportAboveRows in trace.config.yaml and run `trace deploy traceability`" },
+    );
+  }
+  return { stateMachineArn, aboveRows, retentionDays };
+}
+
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ExportFunctionConfig {
   const segments = Number(env[LAMBDA_ENV.segments] ?? 4);
   return {
+    native: nativeFromEnv(env),
     table: requireEnv(LAMBDA_ENV.tableName, env),
     bucket: requireEnv(LAMBDA_ENV.bucketName, env),
     kmsKeyArn: requireEnv(LAMBDA_ENV.kmsKeyArn, env),
@@ -100,6 +122,16 @@ export function createHandler(deps: ExportHandlerDeps) {
       const remaining = context?.getRemainingTimeInMillis();
       const signal = remaining ? AbortSignal.timeout(Math.max(1_000, remaining - TIMEOUT_MARGIN_MS)) : new AbortController().signal;
       logger.info("export starting", { table: config.table, days, timeZone: config.timeZone, scheduledTime: event?.scheduledTime });
+      if (config.native && deps.clients.sfn) {
+        const { stateMachineArn, aboveRows, retentionDays } = config.native;
+        const choice = await scheduledEngine(deps.clients.dynamodb, { table: config.table, retentionDays, nativeAboveRows: aboveRows });
+        if (choice.engine === "native") {
+          const executions = await startNativeExecutions(deps.clients.sfn, stateMachineArn, days, at);
+          logger.info("days handed to the native export", { ...choice, aboveRows, executions });
+          // No manifest yet: each execution writes its day's pair when it finishes.
+          return { engine: "native" as const, estimatedRowsPerDay: choice.estimatedRowsPerDay, executions, days: [] };
+        }
+      }
       const manifests = await exportDays(
         deps.clients,
         {
@@ -116,7 +148,7 @@ export function createHandler(deps: ExportHandlerDeps) {
         signal,
       );
       for (const m of manifests) logger.info("day exported", figures(m));
-      return { days: manifests.map(figures) };
+      return { engine: "function" as const, days: manifests.map(figures) };
     } catch (error) {
       const traced = toTraceError(error);
       logger.error("export failed", { code: traced.code, message: traced.message, hint: traced.hint, error: traced.cause ?? traced });
@@ -126,5 +158,9 @@ export function createHandler(deps: ExportHandlerDeps) {
   };
 }
 
-const clients = { dynamodb: createDynamoDbClient(lambdaAwsSettings()), s3: createS3Client(lambdaAwsSettings()) };
+const clients = {
+  dynamodb: createDynamoDbClient(lambdaAwsSettings()),
+  s3: createS3Client(lambdaAwsSettings()),
+  sfn: createSfnClient(lambdaAwsSettings()),
+};
 export const handler = createHandler({ clients, logger: createLogger("export"), config: () => configFromEnv() });

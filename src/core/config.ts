@@ -87,9 +87,11 @@ export const environmentSchema = z
     dayIndex: z.boolean().default(true),
     /**
      * Estimated rows per day (DescribeTable ItemCount / retentionDays) above which the scheduled
-     * export should take the native path (DynamoDB export + Step Functions). Unset: never.
+     * export hands the days to the native export (DynamoDB export + Step Functions). Unset: never.
      */
     nativeExportAboveRows: z.number().int().min(1).optional(),
+    /** How long after a day ends its records may still be written: the native export's window reaches this far. */
+    lateWriteSlackMinutes: z.number().int().min(0).max(1440).default(15),
     /** false: no stream event source mapping (the emulator cannot run it; `trace local streams` does). */
     streamTriggers: z.boolean().default(true),
   })

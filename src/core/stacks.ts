@@ -21,7 +21,13 @@ export function stackName(env: Pick<EnvironmentConfig, "stage">, stack: StackId)
 export const STACK_OUTPUTS = {
   bootstrap: ["ArtifactBucketName"],
   base: ["DataBucketName", "DataKeyArn", "DataKeyAlias", "AlarmTopicArn"],
-  traceability: ["TrazabilidadTableName", "TrazabilidadStreamArn", "ExportFunctionName", "ExportDeadLetterQueueUrl"],
+  traceability: [
+    "TrazabilidadTableName",
+    "TrazabilidadStreamArn",
+    "ExportFunctionName",
+    "ExportDeadLetterQueueUrl",
+    "NativeExportStateMachineArn",
+  ],
   audit: [
     "ConfigurationTableName",
     "ConfigurationStreamArn",
@@ -39,6 +45,7 @@ export type OutputKey = (typeof STACK_OUTPUTS)[StackId][number];
 /** The Lambda handlers: source file in lambda/, and the name of its code-key parameter. */
 export const FUNCTIONS = {
   export: { source: "lambda/export.ts", codeKeyParameter: "ExportCodeKey", stack: "traceability" },
+  exportNative: { source: "lambda/export-native.ts", codeKeyParameter: "ExportNativeCodeKey", stack: "traceability" },
   auditProducer: { source: "lambda/audit-producer.ts", codeKeyParameter: "AuditProducerCodeKey", stack: "audit" },
   archiver: { source: "lambda/archiver.ts", codeKeyParameter: "ArchiverCodeKey", stack: "archive" },
 } as const;
@@ -56,6 +63,12 @@ export const LAMBDA_ENV = {
   timeZone: "TIME_ZONE",
   segments: "SCAN_SEGMENTS",
   spreadsheetSafe: "SPREADSHEET_SAFE",
+  /** export (scheduled): the native path's state machine and the size above which it is chosen */
+  nativeStateMachineArn: "NATIVE_STATE_MACHINE_ARN",
+  nativeAboveRows: "NATIVE_ABOVE_ROWS",
+  retentionDaysOfTable: "TABLE_RETENTION_DAYS",
+  /** export_native: late-write slack of the incremental export, in minutes */
+  slackMinutes: "LATE_WRITE_SLACK_MINUTES",
   /** audit_producer */
   auditTableName: "AUDIT_TABLE_NAME",
   /** archiver (bucket and key as above) */
@@ -79,6 +92,8 @@ export function configParameters(env: EnvironmentConfig): Record<string, string>
     ExportSpreadsheetSafe: String(env.spreadsheetSafe),
     ExportEphemeralStorageMiB: String(env.exportEphemeralStorageMiB),
     DayIndex: String(env.dayIndex),
+    NativeExportAboveRows: String(env.nativeExportAboveRows ?? 0),
+    LateWriteSlackMinutes: String(env.lateWriteSlackMinutes),
     PermissionsBoundaryArn: env.permissionsBoundaryArn ?? "",
     AlarmEmail: env.alarmEmail ?? "",
     EnableBackups: String(env.backups),

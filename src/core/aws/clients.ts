@@ -10,6 +10,7 @@ import { IAMClient } from "@aws-sdk/client-iam";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { S3Client } from "@aws-sdk/client-s3";
+import { SFNClient } from "@aws-sdk/client-sfn";
 import { SQSClient } from "@aws-sdk/client-sqs";
 
 export interface AwsSettings {
@@ -78,6 +79,8 @@ export const createS3Client = (settings: AwsSettings) =>
   new S3Client({ ...commonConfig(settings), forcePathStyle: Boolean(settings.endpointUrl) });
 
 export const createSqsClient = (settings: AwsSettings) => new SQSClient(commonConfig(settings));
+
+export const createSfnClient = (settings: AwsSettings) => new SFNClient(commonConfig(settings));
 
 export const createCloudFormationClient = (settings: AwsSettings) => new CloudFormationClient(commonConfig(settings));
 

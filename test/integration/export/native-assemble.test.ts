@@ -14,7 +14,7 @@ const MiB = 1024 * 1024;
 /** Distinct bytes per part, so that a part out of place or cut at the wrong byte shows. */
 const body = (name: string, size: number) => {
   return Buffer.concat(
-    Array.from({ length: Math.ceil(size / line.length) }, (_, i) => Buffer.from(`${name}${i},${"x".repeat(40)}\r\n`)),
+    Array.from({ length: Math.ceil(size / 44) }, (_, i) => Buffer.from(`${name}${i},${"x".repeat(40)}\r\n`)),
   ).subarray(0, size);
 };
 

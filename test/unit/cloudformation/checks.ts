@@ -120,10 +120,22 @@ export function checkPermissionsBoundary(template: Template): void {
   }
 }
 
-/** No wildcard actions or resources in any inline policy, and one service per trust policy. */
 /** Actions IAM cannot scope to a resource (the Service Authorization Reference lists "*"). */
-const ACTIONS_WITHOUT_RESOURCE = ["dynamodb:ListStreams"];
+const ACTIONS_WITHOUT_RESOURCE = [
+  "dynamodb:ListStreams",
+  // CloudWatch Logs' vended log deliveries, which Step Functions' execution logging needs
+  // ("Logging Step Functions executions in CloudWatch Logs", IAM policies for logging).
+  "logs:CreateLogDelivery",
+  "logs:GetLogDelivery",
+  "logs:UpdateLogDelivery",
+  "logs:DeleteLogDelivery",
+  "logs:ListLogDeliveries",
+  "logs:PutResourcePolicy",
+  "logs:DescribeResourcePolicies",
+  "logs:DescribeLogGroups",
+];
 
+/** No wildcard actions or resources in any inline policy, and one service per trust policy. */
 export function checkLeastPrivilege(template: Template): void {
   for (const [id, role] of resourcesOfType(template, "AWS::IAM::Role")) {
     const trust = asList(role.Properties.AssumeRolePolicyDocument.Statement);
@@ -172,6 +184,7 @@ export function checkDeadLetterAlarm(template: Template, queueId: string): void 
 
 const SEED_FUNCTION_NAMES: Record<FunctionId, string> = {
   export: "trazabilidad_export",
+  exportNative: "trazabilidad_native",
   auditProducer: "audit_producer",
   archiver: "archiver",
 };
@@ -184,6 +197,17 @@ const FUNCTION_ENV: Record<FunctionId, string[]> = {
     LAMBDA_ENV.timeZone,
     LAMBDA_ENV.segments,
     LAMBDA_ENV.spreadsheetSafe,
+    LAMBDA_ENV.nativeStateMachineArn,
+    LAMBDA_ENV.nativeAboveRows,
+    LAMBDA_ENV.retentionDaysOfTable,
+  ],
+  exportNative: [
+    LAMBDA_ENV.tableName,
+    LAMBDA_ENV.bucketName,
+    LAMBDA_ENV.kmsKeyArn,
+    LAMBDA_ENV.timeZone,
+    LAMBDA_ENV.spreadsheetSafe,
+    LAMBDA_ENV.slackMinutes,
   ],
   auditProducer: [LAMBDA_ENV.auditTableName],
   archiver: [LAMBDA_ENV.bucketName, LAMBDA_ENV.kmsKeyArn, LAMBDA_ENV.retentionDays],
@@ -191,8 +215,8 @@ const FUNCTION_ENV: Record<FunctionId, string[]> = {
 
 /** The function, its packaging, its environment names, and its log group with retention. */
 export function checkFunction(template: Template, id: FunctionId): [string, Resource] {
-  const [logicalId, fn] = onlyResource(template, "AWS::Lambda::Function");
   const name = SEED_FUNCTION_NAMES[id];
+  const [logicalId, fn] = functionNamed(template, name);
   expect(fn.Properties).toMatchObject({
     FunctionName: { "Fn::Sub": `\${Prefix}${name}` },
     Runtime: "nodejs22.x",
@@ -203,7 +227,7 @@ export function checkFunction(template: Template, id: FunctionId): [string, Reso
   expect(Object.keys(fn.Properties.Environment.Variables).sort()).toEqual(
     [...FUNCTION_ENV[id], LAMBDA_ENV.serviceName, LAMBDA_ENV.logLevel].sort(),
   );
-  const [groupId, group] = onlyResource(template, "AWS::Logs::LogGroup");
+  const [groupId, group] = ownLogGroup(template, fn);
   expect(group.Properties).toEqual({
     LogGroupName: { "Fn::Sub": `/aws/lambda/\${Prefix}${name}` },
     RetentionInDays: ref("LogRetentionDays"),
@@ -216,9 +240,30 @@ export function checkFunction(template: Template, id: FunctionId): [string, Reso
   return [logicalId, fn];
 }
 
-/** The role may write logs only to the function's own log group. */
+/** The function whose FunctionName is `${Prefix}<name>`. */
+export function functionNamed(template: Template, name: string): [string, Resource] {
+  const found = resourcesOfType(template, "AWS::Lambda::Function").filter(
+    ([, fn]) => fn.Properties.FunctionName?.["Fn::Sub"] === `\${Prefix}${name}`,
+  );
+  expect(found, `one function named \${Prefix}${name}`).toHaveLength(1);
+  return found[0] as [string, Resource];
+}
+
+/** The log group the function logs to (its LoggingConfig). */
+function ownLogGroup(template: Template, fn: Resource): [string, Resource] {
+  const groupId = fn.Properties.LoggingConfig?.LogGroup?.Ref as string;
+  const group = template.Resources[groupId];
+  expect(group?.Type, `the function's log group ${groupId}`).toBe("AWS::Logs::LogGroup");
+  return [groupId, group as Resource];
+}
+
+/** The role may write logs only to its function's own log group. */
 export function checkLogsOnlyToOwnGroup(template: Template, role: Resource): void {
-  const [groupId] = onlyResource(template, "AWS::Logs::LogGroup");
+  const fn = resourcesOfType(template, "AWS::Lambda::Function")
+    .map(([, f]) => f)
+    .find((f) => template.Resources[f.Properties.Role["Fn::GetAtt"][0]] === role);
+  expect(fn, "the role's function").toBeDefined();
+  const [groupId] = ownLogGroup(template, fn as Resource);
   for (const { action, resources } of allowedActions(role).filter((a) => a.action.startsWith("logs:"))) {
     expect(["logs:CreateLogStream", "logs:PutLogEvents"]).toContain(action);
     expect(resources).toEqual([getAtt(groupId, "Arn")]);

@@ -37,9 +37,11 @@ const context: ResolveContext = {
     AlarmEmail: "",
     DayIndex: "true",
   },
-  refs: {},
+  refs: { NativeExportStateMachine: arn("states", "stateMachine:prod-trazabilidad-native-export") },
   arns: {
     TrazabilidadTable: arn("dynamodb", "table/prod-TRAZABILIDAD"),
+    NativeExportFunction: arn("lambda", "function:prod-trazabilidad_native"),
+    NativeExportLogGroup: arn("logs", "log-group:/aws/lambda/prod-trazabilidad_native:*"),
     ConfigurationTable: arn("dynamodb", "table/prod-Configuration"),
     AuditTable: arn("dynamodb", "table/prod-Audit"),
     ExportDeadLetterQueue: arn("sqs", "trace-prod-traceability-ExportDeadLetterQueue-ABC"),
@@ -59,6 +61,10 @@ const ACCEPTED: Record<string, string> = {
   // Real stream ARNs end in a label with colons (…/stream/2026-11-24T00:00:00.000, as DynamoDB
   // names them); parliament splits ARNs on ":" and so misreads every stream ARN.
   "archive.PipeRole: RESOURCE_MISMATCH": "parliament cannot parse a stream ARN's label",
+  // parliament wants states:DescribeExecution to name an `express` ARN as well as an `execution`
+  // one (the IAM reference lists both types); the native export is a STANDARD machine whose
+  // Distributed Map children are STANDARD too, so only execution ARNs exist to name.
+  "traceability.NativeExportStateMachineRole: RESOURCE_MISMATCH": "a STANDARD machine has no express executions",
   // In a key policy "Resource": "*" means this key (AWS KMS: "Key policies in AWS KMS").
   "base.DataKey (key policy): RESOURCE_STAR": "a key policy's * is the key itself",
   // CloudWatch Logs' documented key-policy statement ("Encrypt log data in CloudWatch Logs using

@@ -15,6 +15,7 @@ import {
   checkDataBucketEncryption,
   checkDeadLetterQueues,
   checkFunction,
+  functionNamed,
   checkKeySchema,
   checkLeastPrivilege,
   checkLifecycle,
@@ -244,8 +245,8 @@ describe("traceability", () => {
     expect(fn.Properties.DeadLetterConfig).toEqual({ TargetArn: getAtt("ExportDeadLetterQueue", "Arn") });
   });
 
-  it("the export role may only scan/query TRAZABILIDAD, put under exports/ (read manifests, undo a CSV version), use the key, write its logs", () => {
-    const [, fn] = onlyResource(template, "AWS::Lambda::Function");
+  it("the export role may only scan/query TRAZABILIDAD, put under exports/ (read manifests, undo a CSV version), use the key, hand big days to the native export, write its logs", () => {
+    const [, fn] = functionNamed(template, "trazabilidad_export");
     const role = functionRole(template, fn);
     const dayIndexArn = { "Fn::Sub": "${TrazabilidadTable.Arn}/index/dia-index" };
     for (const { action, resources } of actionsFor(role, "dynamodb")) {
@@ -276,9 +277,10 @@ describe("traceability", () => {
       expect(["kms:GenerateDataKey", "kms:Decrypt"]).toContain(action);
       expect(resources).toEqual([ref("DataKeyArn")]);
     }
+    expect(actionsFor(role, "states")).toEqual([{ action: "states:StartExecution", resources: [ref("NativeExportStateMachine")] }]);
     checkLogsOnlyToOwnGroup(template, role);
     const services = new Set(allowedActions(role).map((a) => a.action.split(":")[0]));
-    expect([...services].sort()).toEqual(["dynamodb", "kms", "logs", "s3", "sqs"]);
+    expect([...services].sort()).toEqual(["dynamodb", "kms", "logs", "s3", "sqs", "states"]);
   });
 
   it("the schedule: export hour in the business time zone, scheduled time as input, retries and a DLQ", () => {

@@ -1,0 +1,60 @@
+// The native export's worker (issue 14): every task of the state machine that exports a big day
+// through DynamoDB's ExportTableToPointInTime — start, poll, list the files, the Distributed
+// Map's two phases, the header, the assembly. Thin: read the environment, run the one task.
+import type { Logger } from "@aws-lambda-powertools/logger";
+import type { Context } from "aws-lambda";
+import { createDynamoDbClient, createS3Client } from "../src/core/aws/clients";
+import { ErrorCode, TraceError, toTraceError } from "../src/core/errors";
+import type { NativeClients } from "../src/core/export/native/job";
+import { DEFAULT_SLACK_MS } from "../src/core/export/native/job";
+import { type NativeStepConfig, type NativeTask, runNativeTask } from "../src/core/export/native/steps";
+import { LAMBDA_ENV } from "../src/core/stacks";
+import { TIMEOUT_MARGIN_MS } from "./export";
+import { createLogger, lambdaAwsSettings, loggerReporter, requireEnv } from "./shared/runtime";
+
+export interface NativeHandlerDeps {
+  clients: NativeClients;
+  logger: Logger;
+  config: () => NativeStepConfig;
+  now?: () => number;
+}
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): NativeStepConfig {
+  const slack = env[LAMBDA_ENV.slackMinutes];
+  const minutes = slack === undefined || slack === "" ? DEFAULT_SLACK_MS / 60_000 : Number(slack);
+  if (!Number.isInteger(minutes) || minutes < 0 || minutes > 24 * 60)
+    throw new TraceError(ErrorCode.config, `${LAMBDA_ENV.slackMinutes} must be whole minutes from 0 to 1440, got ${JSON.stringify(slack)}`);
+  return {
+    table: requireEnv(LAMBDA_ENV.tableName, env),
+    bucket: requireEnv(LAMBDA_ENV.bucketName, env),
+    kmsKeyArn: requireEnv(LAMBDA_ENV.kmsKeyArn, env),
+    timeZone: requireEnv(LAMBDA_ENV.timeZone, env),
+    spreadsheetSafe: env[LAMBDA_ENV.spreadsheetSafe] === "true",
+    slackMs: minutes * 60_000,
+  };
+}
+
+const taskName = (task: NativeTask) => ("Items" in task ? task.BatchInput.action : task.action);
+
+export function createHandler(deps: NativeHandlerDeps) {
+  let config: NativeStepConfig | undefined;
+  return async (task: NativeTask, context?: Pick<Context, "getRemainingTimeInMillis">) => {
+    const { logger } = deps;
+    const remaining = context?.getRemainingTimeInMillis();
+    const signal = remaining ? AbortSignal.timeout(Math.max(1_000, remaining - TIMEOUT_MARGIN_MS)) : new AbortController().signal;
+    try {
+      config ??= deps.config();
+      const result = await runNativeTask(deps.clients, config, task, loggerReporter(logger), signal, deps.now);
+      logger.info("task done", { task: taskName(task), files: "Items" in task ? task.Items.length : undefined });
+      return result;
+    } catch (error) {
+      const traced = toTraceError(error);
+      logger.error("task failed", { task: taskName(task), code: traced.code, message: traced.message, hint: traced.hint });
+      // Rethrown: the state machine's Retry/Catch sees the failure, its execution fails and the alarm fires.
+      throw traced instanceof TraceError ? traced : error;
+    }
+  };
+}
+
+const clients = { dynamodb: createDynamoDbClient(lambdaAwsSettings()), s3: createS3Client(lambdaAwsSettings()) };
+export const handler = createHandler({ clients, logger: createLogger("trazabilidad_native"), config: () => configFromEnv() });
