@@ -149,7 +149,7 @@ describe("the stacks in the emulator's CloudFormation", () => {
     expect(made).toEqual(expected.sort());
   });
 
-  it("the export, audit and archive functions exist with the seed names", async () => {
+  it("the export (and its native worker), audit and archive functions exist with the seed names", async () => {
     const physical = new Map<string, string>();
     for (const stack of ["traceability", "audit", "archive"] as const) {
       const { StackResourceSummaries = [] } = await clients.cloudformation.send(new ListStackResourcesCommand({ StackName: names[stack] }));
@@ -158,6 +158,7 @@ describe("the stacks in the emulator's CloudFormation", () => {
     }
     expect(Object.fromEntries(physical)).toEqual({
       ExportFunction: `${stage}-trazabilidad_export`,
+      NativeExportFunction: `${stage}-trazabilidad_native`,
       AuditProducerFunction: `${stage}-audit_producer`,
       ArchiverFunction: `${stage}-archiver`,
     });

@@ -13,9 +13,10 @@ import { createVersionedBucket, readBytes, TEST_KEY_ARN } from "./support";
 const MiB = 1024 * 1024;
 /** Distinct bytes per part, so that a part out of place or cut at the wrong byte shows. */
 const body = (name: string, size: number) => {
-  return Buffer.concat(
-    Array.from({ length: Math.ceil(size / 44) }, (_, i) => Buffer.from(`${name}${i},${"x".repeat(40)}\r\n`)),
-  ).subarray(0, size);
+  return Buffer.concat(Array.from({ length: Math.ceil(size / 44) }, (_, i) => Buffer.from(`${name}${i},${"x".repeat(40)}\r\n`))).subarray(
+    0,
+    size,
+  );
 };
 
 describe("assembling a CSV from parts (UploadPartCopy and gathered buffers)", () => {
