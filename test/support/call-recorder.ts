@@ -45,7 +45,17 @@ const S3_ACTIONS: Record<string, string> = {
   HeadObject: "s3:GetObject",
   HeadBucket: "s3:ListBucket",
   ListObjectsV2: "s3:ListBucket",
+  ListMultipartUploads: "s3:ListBucketMultipartUploads",
 };
+
+/**
+ * moto names an export `…:table/<the table's ARN>/import/<id>`; DynamoDB names it
+ * `<the table's ARN>/export/<id>`, and IAM authorizes DescribeExport against that.
+ */
+function exportArn(arn: string): string {
+  const moto = /^arn:[^:]+:dynamodb:[^:]+:[^:]+:table\/(arn:[^:]+:dynamodb:[^:]+:[^:]+:table\/[^/]+)\/import\/([^/]+)$/.exec(arn);
+  return moto ? `${moto[1]}/export/${moto[2]}` : arn;
+}
 
 // DynamoDB Streams operations are authorized as dynamodb:* actions on the stream ARN.
 const tableArn = (where: Where, table: string) =>
@@ -63,8 +73,32 @@ export function describeCall(
   const operation = commandName.replace(/Command$/, "");
   const principal = "";
   if (clientName === "S3Client") {
-    // DeleteObject of a given version is authorized as its own action (s3:DeleteObjectVersion).
-    const action = operation === "DeleteObject" ? (input.VersionId ? "s3:DeleteObjectVersion" : "s3:DeleteObject") : S3_ACTIONS[operation];
+    const object = (key: string) => `arn:aws:s3:::${input.Bucket}/${key}`;
+    // UploadPartCopy writes the destination and reads the source (S3: "UploadPartCopy", permissions).
+    if (operation === "UploadPartCopy") {
+      const source = decodeURIComponent(String(input.CopySource));
+      return [
+        { principal, action: "s3:PutObject", resource: object(input.Key) },
+        { principal, action: "s3:GetObject", resource: `arn:aws:s3:::${source}` },
+      ];
+    }
+    if (operation === "DeleteObjects")
+      return (input.Delete.Objects as { Key: string }[]).map((o) => ({ principal, action: "s3:DeleteObject", resource: object(o.Key) }));
+    // A listing is authorized on the bucket, with its prefix as the condition key s3:prefix.
+    if (operation === "ListObjectsV2")
+      return [
+        { principal, action: "s3:ListBucket", resource: `arn:aws:s3:::${input.Bucket}`, context: { "s3:prefix": input.Prefix ?? "" } },
+      ];
+    // DeleteObject and GetObject of a given version are authorized as their own actions.
+    const versioned: Record<string, string> = { DeleteObject: "s3:DeleteObjectVersion", GetObject: "s3:GetObjectVersion" };
+    const action =
+      operation === "DeleteObject"
+        ? input.VersionId
+          ? "s3:DeleteObjectVersion"
+          : "s3:DeleteObject"
+        : input.VersionId && versioned[operation]
+          ? versioned[operation]
+          : S3_ACTIONS[operation];
     if (!action) throw new Error(`no IAM action known for s3 ${operation}: add it to S3_ACTIONS`);
     const resource = `arn:aws:s3:::${input.Bucket}${input.Key ? `/${input.Key}` : ""}`;
     const calls: RecordedCall[] = [{ principal, action, resource }];
@@ -78,7 +112,12 @@ export function describeCall(
     return calls;
   }
   if (clientName === "DynamoDBClient") {
-    const tables: string[] = input.TableName ? [input.TableName] : Object.keys(input.RequestItems ?? {});
+    if (operation === "DescribeExport") return [{ principal, action: "dynamodb:DescribeExport", resource: exportArn(input.ExportArn) }];
+    const tables: string[] = input.TableName
+      ? [input.TableName]
+      : input.TableArn
+        ? [input.TableArn]
+        : Object.keys(input.RequestItems ?? {});
     // A query or scan of an index is authorized against the index's ARN, table/<name>/index/<index>.
     const index = input.IndexName ? `/index/${input.IndexName}` : "";
     return tables.map((table) => ({ principal, action: `dynamodb:${operation}`, resource: `${tableArn(where, table)}${index}` }));
@@ -88,7 +127,9 @@ export function describeCall(
     const resource = operation === "ListStreams" ? `${tableArn(where, input.TableName ?? "*")}/stream/*` : (stream ?? "unknown-stream");
     return [{ principal, action: `dynamodb:${operation}`, resource }];
   }
-  throw new Error(`the call recorder does not know ${clientName}: teach describeCall its resources`);
+  if (clientName === "SFNClient" && operation === "StartExecution")
+    return [{ principal, action: "states:StartExecution", resource: input.stateMachineArn }];
+  throw new Error(`the call recorder does not know ${clientName} ${operation}: teach describeCall its resources`);
 }
 
 interface MiddlewareClient {

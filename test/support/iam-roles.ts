@@ -67,12 +67,18 @@ export function wildcardMatch(pattern: string, value: string, ignoreCase = false
 }
 
 /** The statements of a policy that allow `action` on `resourceArn` (empty: denied). */
-export function allowingStatements(policy: PolicyDocument, action: string, resourceArn: string): PolicyStatement[] {
+export function allowingStatements(
+  policy: PolicyDocument,
+  action: string,
+  resourceArn: string,
+  context: Record<string, string> = {},
+): PolicyStatement[] {
   return policy.Statement.filter(
     (s) =>
       s.Effect === "Allow" &&
       asArray(s.Action).some((a) => wildcardMatch(a, action, true)) &&
-      asArray(s.Resource).some((r) => wildcardMatch(r, resourceArn)),
+      asArray(s.Resource).some((r) => wildcardMatch(r, resourceArn)) &&
+      conditionsHold(s.Condition, context),
   );
 }
 

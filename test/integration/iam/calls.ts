@@ -7,6 +7,7 @@ import { allowingStatements, dataKeyPolicy, keyPolicyAllowing, type PolicyDocume
 
 const FUNCTIONS: Record<string, string> = {
   ExportRole: "trazabilidad_export",
+  NativeExportRole: "trazabilidad_native",
   AuditProducerRole: "audit_producer",
   ArchiverRole: "archiver",
 };
@@ -29,6 +30,7 @@ export function modelledCalls(ctx: ResolveContext, where: Where): RecordedCall[]
       implied: "the schedule's target",
     },
     { principal: "PipeRole", action: "events:PutEvents", resource: ctx.arns.ArchiveBus as string, implied: "the Pipe's target" },
+    ...nativeExportCalls(ctx, where),
     ...Object.entries(FUNCTIONS).flatMap(([role, fn]) =>
       ["logs:CreateLogStream", "logs:PutLogEvents"].map((action) => ({
         principal: role,
@@ -54,6 +56,73 @@ export function modelledCalls(ctx: ResolveContext, where: Where): RecordedCall[]
 }
 
 /**
+ * The native export's calls made by services on its behalf: DynamoDB writing the export's files
+ * with the worker's permissions ("Requesting a table export in DynamoDB"), and the state machine
+ * invoking the worker, running the Distributed Maps' child workflows, encrypting its state with
+ * the data key and delivering its logs (vended log deliveries take no resource).
+ */
+function nativeExportCalls(ctx: ResolveContext, where: Where): RecordedCall[] {
+  const key = ctx.values.DataKeyArn as string;
+  const prefix = ctx.values.Prefix as string;
+  const bucket = ctx.values.DataBucketName as string;
+  const exportFile = `arn:aws:s3:::${bucket}/native/${prefix}TRAZABILIDAD/dt=2026-11-23/run/export-0/AWSDynamoDB/01234567890123-abcdef12/data/abc.json.gz`;
+  const machine = ctx.refs.NativeExportStateMachine as string;
+  const child = `arn:aws:states:${where.region}:${where.account}:execution:${prefix}trazabilidad-native-export/CollectColumns:0f1e2d3c`;
+  const sm = "NativeExportStateMachineRole";
+  const statesLogGroup = `arn:aws:logs:${where.region}:${where.account}:log-group:/aws/vendedlogs/states/${prefix}trazabilidad-native-export`;
+  return [
+    ...["s3:PutObject", "s3:AbortMultipartUpload"].map((action) => ({
+      principal: "NativeExportRole",
+      action,
+      resource: exportFile,
+      implied: "DynamoDB writes the export's files (multipart) with the caller's permissions",
+    })),
+    {
+      principal: "NativeExportRole",
+      action: "kms:GenerateDataKey",
+      resource: key,
+      implied: "the export's files are SSE-KMS (S3SseKmsKeyId)",
+    },
+    {
+      principal: sm,
+      action: "lambda:InvokeFunction",
+      resource: ctx.arns.NativeExportFunction as string,
+      implied: "every task of the state machine",
+    },
+    { principal: sm, action: "states:StartExecution", resource: machine, implied: "a Distributed Map's child workflows" },
+    ...["states:DescribeExecution", "states:StopExecution"].map((action) => ({
+      principal: sm,
+      action,
+      resource: child,
+      implied: "a Distributed Map follows and stops its child workflows",
+    })),
+    ...["kms:GenerateDataKey", "kms:Decrypt"].map((action) => ({
+      principal: sm,
+      action,
+      resource: key,
+      implied: "the state machine's data is encrypted with the data key (EncryptionConfiguration)",
+    })),
+    ...[
+      "logs:CreateLogDelivery",
+      "logs:GetLogDelivery",
+      "logs:UpdateLogDelivery",
+      "logs:DeleteLogDelivery",
+      "logs:ListLogDeliveries",
+      "logs:PutResourcePolicy",
+      "logs:DescribeResourcePolicies",
+      "logs:DescribeLogGroups",
+    ].map((action) => ({ principal: sm, action, resource: "*", implied: "execution logs through a vended log delivery" })),
+    ...["kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt"].map((action) => ({
+      principal: "logs",
+      action,
+      resource: key,
+      implied: "the state machine's log group is encrypted with the data key",
+      context: { "kms:EncryptionContext:aws:logs:arn": statesLogGroup },
+    })),
+  ];
+}
+
+/**
  * Actions a statement grants that the tests never see called, each with AWS's documented reason.
  * Every other granted action must be used by some recorded or modelled call.
  */
@@ -75,7 +144,7 @@ export function checkCalls(calls: RecordedCall[], policies: Record<string, Polic
   for (const call of calls) {
     const label = `${call.principal} ${call.action} ${call.resource}`;
     if (isRole(call.principal, policies)) {
-      if (!allowingStatements(policies[call.principal] as PolicyDocument, call.action, call.resource).length)
+      if (!allowingStatements(policies[call.principal] as PolicyDocument, call.action, call.resource, call.context).length)
         denied.push(`${label}: no statement of the role`);
       if (
         call.action.startsWith("kms:") &&
@@ -93,7 +162,7 @@ export function checkCalls(calls: RecordedCall[], policies: Record<string, Polic
         const used = calls.some(
           (c) =>
             c.principal === role &&
-            allowingStatements({ ...policy, Statement: [{ ...statement, Action: action }] }, c.action, c.resource).length,
+            allowingStatements({ ...policy, Statement: [{ ...statement, Action: action }] }, c.action, c.resource, c.context).length,
         );
         if (!used && !DOCUMENTED_UNUSED[`${role} ${action}`]) unused.push(`${role}.${statement.Sid} ${action}`);
       }
@@ -122,7 +191,7 @@ export function whoCallsWhat(
   const rows = new Map<string, string[]>();
   for (const call of calls) {
     const role = isRole(call.principal, policies);
-    const statements = role ? allowingStatements(policies[call.principal] as PolicyDocument, call.action, call.resource) : [];
+    const statements = role ? allowingStatements(policies[call.principal] as PolicyDocument, call.action, call.resource, call.context) : [];
     const keyStatements = call.action.startsWith("kms:")
       ? keyPolicyAllowing(
           keyPolicy,

@@ -9,7 +9,9 @@
 // recorded-call check (calls.ts) covers them. The roles and paths are in harness.ts.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { BatchWriteItemCommand, UpdateContinuousBackupsCommand } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, PutBucketVersioningCommand } from "@aws-sdk/client-s3";
+import { CreateStateMachineCommand } from "@aws-sdk/client-sfn";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator } from "../../../src/local/emulator";
 import { createAuditTables } from "../../support/audit-tables";
@@ -36,6 +38,7 @@ import {
   ROLES,
   type RoleCase,
   sendTo,
+  sfn,
   state,
   WHERE,
 } from "./harness";
@@ -55,6 +58,28 @@ describe("every role under IAM enforcement (separate moto server)", () => {
     // Versioned, as the base stack makes it: the export's commit names and withdraws CSV versions.
     await adminClients.s3.send(new PutBucketVersioningCommand({ Bucket: BUCKET, VersioningConfiguration: { Status: "Enabled" } }));
     made.trazabilidadStream = await createStreamTable(adminClients.dynamodb, { TableName: `${PREFIX}TRAZABILIDAD`, ...stringKey("id") });
+    // The native export needs PITR (as the stack sets it), records of its days, and its machine.
+    await adminClients.dynamodb.send(
+      new UpdateContinuousBackupsCommand({
+        TableName: `${PREFIX}TRAZABILIDAD`,
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      }),
+    );
+    const record = (id: string, fecha: string) => ({ PutRequest: { Item: { id: { S: id }, fecha: { S: fecha }, estado: { S: "OK" } } } });
+    await adminClients.dynamodb.send(
+      new BatchWriteItemCommand({
+        RequestItems: {
+          [`${PREFIX}TRAZABILIDAD`]: [record("n-22", "2026-11-22T10:00:00+01:00"), record("n-23", "2026-11-23T10:00:00+01:00")],
+        },
+      }),
+    );
+    await sfn(state.admin).send(
+      new CreateStateMachineCommand({
+        name: `${PREFIX}trazabilidad-native-export`,
+        definition: JSON.stringify({ StartAt: "Done", States: { Done: { Type: "Succeed" } } }),
+        roleArn: `arn:aws:iam::${ACCOUNT}:role/${PREFIX}NativeExportStateMachineRole`,
+      }),
+    );
     const audit = await createAuditTables(adminClients.dynamodb);
     Object.assign(made, {
       configurationTable: audit.configurationTable,
@@ -107,9 +132,19 @@ describe("every role under IAM enforcement (separate moto server)", () => {
       "ExportRole.ReadTrazabilidad",
       "ExportRole.QueryDayIndex",
       "ExportRole.UseDataKey",
+      "ExportRole.HandBigDaysToNativeExport",
       "ExportRole.WriteOwnLogs",
       "SchedulerRole.InvokeExportOnly",
       "SchedulerRole.EncryptedDeadLetterQueue",
+      "NativeExportRole.ExportTrazabilidad",
+      "NativeExportRole.FollowItsExports",
+      "NativeExportRole.UseDataKey",
+      "NativeExportRole.WriteOwnLogs",
+      "NativeExportStateMachineRole.InvokeWorker",
+      "NativeExportStateMachineRole.MapChildWorkflows",
+      "NativeExportStateMachineRole.MapChildWorkflowRuns",
+      "NativeExportStateMachineRole.UseDataKey",
+      "NativeExportStateMachineRole.LogDeliveriesTakeNoResource",
       "AuditProducerRole.ReadConfigurationStream",
       "AuditProducerRole.ListStreamsTakesNoResource",
       "AuditProducerRole.PutAuditEntries",

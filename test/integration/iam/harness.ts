@@ -8,6 +8,9 @@ import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  GetObjectCommand,
+  ListMultipartUploadsCommand,
+  PutObjectCommand,
   type S3Client,
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
@@ -15,9 +18,13 @@ import { expect } from "vitest";
 import { createHandler as createArchiver } from "../../../lambda/archiver";
 import { createHandler as createAuditProducer } from "../../../lambda/audit-producer";
 import { configFromEnv, createHandler as createExport } from "../../../lambda/export";
+import { createHandler as createNative, configFromEnv as nativeConfigFromEnv } from "../../../lambda/export-native";
 import { toPipeBusEvent } from "../../../src/core/archive/pipe-event";
-import { createAwsClients } from "../../../src/core/aws/clients";
+import { createAwsClients, createSfnClient } from "../../../src/core/aws/clients";
+import { assembleObject } from "../../../src/core/export/native/assemble";
+import type { ExportState, FileRef, NativeJob } from "../../../src/core/export/native/job";
 import { silentReporter } from "../../../src/core/reporter";
+import { sleep } from "../../../src/core/sleep";
 import type { StackId } from "../../../src/core/stacks";
 import type { RunningEmulator } from "../../../src/local/emulator";
 import { readStream } from "../../../src/local/streams";
@@ -35,7 +42,9 @@ export const BUCKET = "it-trace-data";
 export const arn = (service: string, rest: string) => `arn:aws:${service}:${REGION}:${ACCOUNT}:${rest}`;
 
 /** The services whose statements moto cannot enforce (it authorizes them against Resource "*" only). */
-export const NOT_ENFORCED = ["dynamodb", "kms", "events", "lambda", "logs"];
+export const NOT_ENFORCED = ["dynamodb", "kms", "events", "lambda", "logs", "states"];
+/** The native export's state machine, as the traceability stack names it. */
+export const NATIVE_MACHINE = arn("states", `stateMachine:${PREFIX}trazabilidad-native-export`);
 
 /** The separate emulator, its admin and the log being recorded into (set by the test). */
 export const state = {} as { emulator: RunningEmulator; admin: Credentials; recording?: CallLog };
@@ -75,9 +84,11 @@ export const context = (): ResolveContext => ({
     TrazabilidadStreamArn: made.trazabilidadStream,
     ConfigurationStreamArn: made.configurationStream,
   },
-  refs: {},
+  refs: { NativeExportStateMachine: NATIVE_MACHINE },
   arns: {
     TrazabilidadTable: arn("dynamodb", `table/${PREFIX}TRAZABILIDAD`),
+    NativeExportFunction: arn("lambda", `function:${PREFIX}trazabilidad_native`),
+    NativeExportLogGroup: arn("logs", `log-group:/aws/lambda/${PREFIX}trazabilidad_native:*`),
     ConfigurationTable: arn("dynamodb", `table/${made.configurationTable}`),
     AuditTable: arn("dynamodb", `table/${made.auditTable}`),
     ExportDeadLetterQueue: queues.export?.arn as string,
@@ -110,6 +121,13 @@ export function clients(credentials: Credentials, principal?: string) {
   if (state.recording && principal)
     for (const client of [built.s3, built.dynamodb, built.streams]) recordCalls(client, principal, state.recording, WHERE);
   return built;
+}
+
+/** A Step Functions client with these credentials; while recording, its calls are logged as `principal`. */
+export function sfn(credentials: Credentials, principal?: string) {
+  const client = createSfnClient({ region: REGION, endpointUrl: state.emulator.endpoint, credentials, maxAttempts: 1 });
+  if (state.recording && principal) recordCalls(client, principal, state.recording, WHERE);
+  return client;
 }
 
 export const logger = new Logger({ serviceName: "iam-test", logLevel: "CRITICAL" });
@@ -228,6 +246,22 @@ export const exportWrites: Path = async (role, principal) => {
   );
   // Anything but the withdrawal (an access denied while reading back or deleting) fails the path.
   if (!/the new CSV was withdrawn/.test(failure.message)) throw failure;
+  // A table big for its threshold: the days go to the native export's state machine instead.
+  const handOver = await createExport({
+    clients: { dynamodb: adminClients.dynamodb, s3: clients(role, principal).s3 as S3Client, sfn: sfn(state.admin, principal) },
+    logger,
+    config: () =>
+      configFromEnv({
+        TABLE_NAME: `${PREFIX}TRAZABILIDAD`,
+        BUCKET_NAME: BUCKET,
+        KMS_KEY_ARN: KEY_ARN,
+        TIME_ZONE: "Europe/Madrid",
+        NATIVE_STATE_MACHINE_ARN: NATIVE_MACHINE,
+        NATIVE_ABOVE_ROWS: "1",
+        TABLE_RETENTION_DAYS: "1",
+      }),
+  })({ scheduledTime: "2026-11-23T18:00:00Z" }, { getRemainingTimeInMillis: () => 900_000 });
+  expect(handOver.engine).toBe("native");
   const s3 = clients(role, principal).s3 as S3Client;
   const Key = "exports/it-TRAZABILIDAD/dt=2026-11-23/multipart.csv";
   const sse = { ServerSideEncryption: "aws:kms", SSEKMSKeyId: KEY_ARN } as const;
@@ -267,6 +301,69 @@ export const archiveWrites: Path = async (role, principal) => {
   expect(outcome).toBeTruthy();
 };
 
+let nativeRuns = 0;
+
+// The native export's worker, task by task as its state machine runs it, on the table with PITR:
+// start (DynamoDB's export, written by the emulator), poll, list the files, the two map phases,
+// the header and the assembly with its commit. With `failManifest`, the manifest's write fails
+// once and the commit withdraws the CSV version it created (s3:DeleteObjectVersion).
+const nativeRun =
+  (day: string, failManifest: boolean): Path =>
+  async (role, principal) => {
+    const admin = clients(state.admin, principal);
+    const s3 = clients(role, principal).s3 as S3Client;
+    const handle = createNative({
+      clients: { dynamodb: admin.dynamodb, s3: failManifest ? failManifestWriteOnce(s3) : s3 },
+      logger,
+      config: () =>
+        nativeConfigFromEnv({ TABLE_NAME: `${PREFIX}TRAZABILIDAD`, BUCKET_NAME: BUCKET, KMS_KEY_ARN: KEY_ARN, TIME_ZONE: "Europe/Madrid" }),
+    });
+    const job = (await handle({ action: "start", day, runId: `iam-${++nativeRuns}` })) as NativeJob;
+    while (((await handle({ action: "poll", job })) as ExportState).status !== "COMPLETED") await sleep(50);
+    const list = (await handle({ action: "files", job })) as { key: string };
+    const listed = await clients(state.admin).s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: list.key }));
+    const files = JSON.parse((await listed.Body?.transformToString()) ?? "[]") as FileRef[];
+    expect(files.length).toBeGreaterThan(0);
+    await handle({ Items: files, BatchInput: { action: "columns", job } });
+    await handle({ action: "header", job });
+    await handle({ Items: files, BatchInput: { action: "part", job } });
+    const assembled = handle({ action: "assemble", job });
+    if (!failManifest) return void (await assembled);
+    const failure = await assembled.then(
+      () => new Error("the native export succeeded although its manifest write failed"),
+      (error: unknown) => error as Error,
+    );
+    if (!/the new CSV was withdrawn/.test(failure.message)) throw failure;
+  };
+
+// The assembly failing on a part that is not there: it aborts its multipart upload under exports/.
+const nativeAssemblyAborts: Path = async (role, principal) => {
+  const failure = await assembleObject({
+    s3: clients(role, principal).s3 as S3Client,
+    bucket: BUCKET,
+    kmsKeyId: KEY_ARN,
+    key: `exports/${PREFIX}TRAZABILIDAD/dt=2026-11-21/${PREFIX}TRAZABILIDAD_2026-11-21.csv`,
+    header: "id\r\n",
+    parts: [{ key: "native/missing/parts/0000000.csv", bytes: 6 * 1024 * 1024 }],
+  }).then(
+    () => new Error("the assembly of a missing part succeeded"),
+    (error: unknown) => error as Error,
+  );
+  if (/denied|403/i.test(`${failure.name} ${failure.message}`)) throw failure;
+  const left = await clients(state.admin).s3.send(new ListMultipartUploadsCommand({ Bucket: BUCKET, Prefix: "exports/" }));
+  expect(left.Uploads ?? []).toEqual([]);
+};
+
+// What the Distributed Maps do with the state machine's role: read the file list (ItemReader)
+// and write their results beside the run (ResultWriter).
+const mapItemsAndResults: Path = async (role, principal) => {
+  const key = "native/it-TRAZABILIDAD/dt=2026-11-23/map/files.json";
+  await clients(state.admin).s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: "[]" }));
+  const s3 = clients(role, principal).s3 as S3Client;
+  await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+  await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: "native/it-TRAZABILIDAD/dt=2026-11-23/map/0f1e/manifest.json", Body: "{}" }));
+};
+
 export interface RoleCase {
   stack: StackId;
   role: string;
@@ -277,6 +374,12 @@ export interface RoleCase {
 export const ROLES: RoleCase[] = [
   { stack: "traceability", role: "ExportRole", paths: [exportWrites, sendTo("export")] },
   { stack: "traceability", role: "SchedulerRole", paths: [sendTo("export")] },
+  {
+    stack: "traceability",
+    role: "NativeExportRole",
+    paths: [nativeRun("2026-11-23", false), nativeRun("2026-11-22", true), nativeAssemblyAborts],
+  },
+  { stack: "traceability", role: "NativeExportStateMachineRole", paths: [mapItemsAndResults] },
   { stack: "audit", role: "AuditProducerRole", paths: [readsStream(() => made.configurationStream), auditBatch] },
   { stack: "archive", role: "ArchiverRole", paths: [archiveWrites, sendTo("archive")] },
   { stack: "archive", role: "PipeRole", paths: [readsStream(() => made.trazabilidadStream), sendTo("archive")] },
