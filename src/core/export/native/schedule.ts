@@ -32,19 +32,35 @@ export async function scheduledEngine(dynamodb: Pick<DynamoDBClient, "send">, in
 /** An execution name (at most 80 of [A-Za-z0-9-_]): the day and the scheduled instant. */
 export const executionName = (day: Day, at: number) => `${day}-${new Date(at).toISOString().replace(/[-:.]/g, "")}`;
 
-/** Starts one execution per day; returns their ARNs in the order of the days. */
+export interface StartedExecution {
+  day: Day;
+  executionArn: string;
+  /** True when a run for the same day and scheduled time had already started it (a retried invocation). */
+  alreadyStarted: boolean;
+}
+
+/**
+ * Starts one execution per day; returns their ARNs in the order of the days. Step Functions
+ * answers a repeated name with the running execution, or ExecutionAlreadyExists once it has
+ * finished: either way the day was handed over, and its execution's ARN is returned.
+ */
 export async function startNativeExecutions(
   sfn: Pick<SFNClient, "send">,
   stateMachineArn: string,
   days: readonly Day[],
   at: number,
-): Promise<{ day: Day; executionArn: string }[]> {
-  const started: { day: Day; executionArn: string }[] = [];
+): Promise<StartedExecution[]> {
+  const started: StartedExecution[] = [];
   for (const day of days) {
-    const out = await sfn.send(
-      new StartExecutionCommand({ stateMachineArn, name: executionName(day, at), input: JSON.stringify({ day }) }),
-    );
-    started.push({ day, executionArn: out.executionArn as string });
+    const name = executionName(day, at);
+    try {
+      const out = await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify({ day }) }));
+      started.push({ day, executionArn: out.executionArn as string, alreadyStarted: false });
+    } catch (error) {
+      if ((error as Error).name !== "ExecutionAlreadyExists") throw error;
+      const executionArn = `${stateMachineArn.replace(":stateMachine:", ":execution:")}:${name}`;
+      started.push({ day, executionArn, alreadyStarted: true });
+    }
   }
   return started;
 }
