@@ -17,6 +17,8 @@ export function registerExport(program: Command): void {
       "--engine <scan|query|native>",
       "how to read: query the day index (dia-index), scan the table (default: query when the index exists), or native: DynamoDB's export to S3, for big days (S3 target only)",
     )
+    .option("--in-process", "--engine native: run the export's steps here instead of the deployed state machine")
+    .option("--state-machine <arn>", "--engine native: the state machine to run (default: the traceability stack's output)")
     .option("--table <name>", "table to export (default: the traceability stack's output)")
     .option("--bucket <name>", "bucket to write to (default: the base stack's output)")
     .option("--kms-key <arn>", "KMS key to encrypt with (default: the base stack's output)")
@@ -32,8 +34,9 @@ A record belongs to a day when its fecha, seen in the business time zone, falls 
 With the day index (dia-index on the writer-set dia), only the day's partition and its neighbours
 are read; --engine scan reads the whole table (for records written without dia). --engine native
 reads no table capacity: DynamoDB exports the day (point-in-time recovery needed) and its files
-are formatted in parallel into the same CSV; it takes minutes, and is meant for days too big for
-one function (README: "Big days").
+are formatted in parallel into the same CSV by the deployed state machine, followed here (or by
+this process with --in-process, and always against an emulator); it takes minutes, and is meant
+for days too big for one function (README: "Big days").
 Objects: s3://<bucket>/exports/<table>/dt=YYYY-MM-DD/<table>_YYYY-MM-DD.csv and _manifest.json.
 The manifest is written last and names the CSV's version (csvVersionId): read it first, then
 that version. --out <file> writes <file> and <file>.manifest.json, put in place together.

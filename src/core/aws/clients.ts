@@ -41,6 +41,8 @@ export interface AwsClients {
   readonly logs: CloudWatchLogsClient;
   /** Deploy's forecast: the permissions boundary policy. */
   readonly iam: IAMClient;
+  /** `export --engine native`: starts and follows the native export's state machine. */
+  readonly sfn: SFNClient;
   /** Closes the sockets of every client built so far. */
   destroy(): void;
 }
@@ -136,6 +138,9 @@ export function createAwsClients(settings: AwsSettings): AwsClients {
     },
     get iam() {
       return lazy("iam", () => createIamClient(settings));
+    },
+    get sfn() {
+      return lazy("sfn", () => createSfnClient(settings));
     },
     destroy() {
       for (const client of cache.values()) client.destroy();

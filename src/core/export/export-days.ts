@@ -9,7 +9,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { S3Client } from "@aws-sdk/client-s3";
-import { interruptedError, isAbortError, toTraceError, usageError } from "../errors";
+import { ErrorCode, interruptedError, isAbortError, TraceError, toTraceError, usageError } from "../errors";
 import type { Reporter } from "../reporter";
 import { headerColumns, RowShaper } from "./columns";
 import { commitDay, commitTargetOf } from "./commit";
@@ -66,9 +66,18 @@ async function exportNative(
 ): Promise<ExportManifest[]> {
   const { runNativeDay } = await import("./native/run");
   const { DEFAULT_SLACK_MS } = await import("./native/job");
+  const { runNativeMachine } = await import("./native/follow");
   const target = request.target as Extract<ExportRequest["target"], { kind: "s3" }>;
   const manifests: ExportManifest[] = [];
+  const machine = request.native?.stateMachineArn;
   for (const day of request.days) {
+    if (machine) {
+      if (!clients.sfn) throw new TraceError(ErrorCode.failed, "no Step Functions client given for the native export's state machine");
+      manifests.push(
+        await runNativeMachine(clients.sfn, machine, day, reporter, signal, { pollMs: request.native?.pollMs, now: request.now }),
+      );
+      continue;
+    }
     const start = {
       table: request.table,
       day,

@@ -15,11 +15,14 @@ import type { ExportManifest } from "./manifest";
 import { READ_PATHS } from "./read-query";
 import { type ExportTarget, MAX_SEGMENTS } from "./request";
 
-export type ExportEnv = Pick<ResolvedEnvironment, "stage" | "timeZone" | "exportSegments" | "spreadsheetSafe">;
+export type ExportEnv = Pick<
+  ResolvedEnvironment,
+  "stage" | "timeZone" | "exportSegments" | "spreadsheetSafe" | "endpointUrl" | "lateWriteSlackMinutes"
+>;
 
 export interface ExportSettings {
   /** Called once the request is validated, so a usage error never waits for AWS settings. */
-  clients: () => Promise<Pick<AwsClients, "dynamodb" | "s3" | "cloudformation">>;
+  clients: () => Promise<Pick<AwsClients, "dynamodb" | "s3" | "cloudformation" | "sfn">>;
   env: () => ExportEnv;
   reporter: Reporter;
   signal: AbortSignal;
@@ -42,6 +45,10 @@ export interface ExportRawRequest {
   kmsKey?: string | undefined;
   spreadsheetSafe?: boolean | undefined;
   engine?: string | undefined;
+  /** `--engine native` only: run the map's steps in this process instead of the deployed state machine. */
+  inProcess?: boolean | undefined;
+  /** `--engine native` only: the state machine to run (default: the traceability stack's output). */
+  stateMachine?: string | undefined;
 }
 
 /** The read paths `--engine` names: the two table reads and DynamoDB's own export. */
@@ -85,6 +92,13 @@ function checkFlags(request: ExportRawRequest, stdoutTaken: boolean): void {
   if (request.dryRun && request.out) throw usageError("--dry-run writes nothing, so --out has no use with it", "drop one of them");
   if (request.out === "-" && stdoutTaken)
     throw usageError("--out - puts the CSV on stdout, so --json cannot", "drop --json, or write the CSV to a file");
+  if ((request.inProcess || request.stateMachine) && request.engine !== "native")
+    throw usageError(
+      `${request.inProcess ? "--in-process" : "--state-machine"} belongs to the native engine`,
+      "add --engine native, or drop the flag",
+    );
+  if (request.inProcess && request.stateMachine)
+    throw usageError("--in-process runs no state machine, so --state-machine has no use with it", "drop one of them");
 }
 
 /** Checks the request and plans it, without touching AWS: bad input writes nothing. */
@@ -142,9 +156,10 @@ export async function runExport(settings: ExportSettings, request: ExportRawRequ
     { TrazabilidadTableName: "--table", DataBucketName: "--bucket", DataKeyArn: "--kms-key" },
   );
   const target = targetOf(plan, request, names, settings.stdout);
+  const stateMachineArn = plan.engine === "native" ? await nativeMachine(clients.cloudformation, env, request) : undefined;
   const started = performance.now();
   const manifests = await exportDays(
-    { dynamodb: clients.dynamodb, s3: toS3 ? clients.s3 : undefined },
+    { dynamodb: clients.dynamodb, s3: toS3 ? clients.s3 : undefined, sfn: stateMachineArn ? clients.sfn : undefined },
     {
       table: names.TrazabilidadTableName,
       days: plan.days,
@@ -153,11 +168,30 @@ export async function runExport(settings: ExportSettings, request: ExportRawRequ
       target,
       spreadsheetSafe: plan.spreadsheetSafe,
       engine: plan.engine,
+      native: { stateMachineArn, slackMs: env.lateWriteSlackMinutes * 60_000 },
     },
     settings.reporter,
     settings.signal,
   );
   return { plan, table: names.TrazabilidadTableName, manifests, durationMs: performance.now() - started };
+}
+
+/**
+ * The native engine's state machine: the one named, else the traceability stack's; none (the
+ * steps run in this process) with --in-process or against an emulator, whose Step Functions
+ * cannot run the machine's Lambda tasks.
+ */
+async function nativeMachine(
+  cloudformation: AwsClients["cloudformation"],
+  env: ExportEnv,
+  request: ExportRawRequest,
+): Promise<string | undefined> {
+  if (request.inProcess) return undefined;
+  if (request.stateMachine) return request.stateMachine;
+  if (env.endpointUrl) return undefined;
+  const flags = { NativeExportStateMachineArn: "--state-machine (or --in-process)" };
+  const outputs = await resolveOutputs(cloudformation, env, ["NativeExportStateMachineArn"] as const, {}, flags);
+  return outputs.NativeExportStateMachineArn;
 }
 
 function targetOf(

@@ -5,6 +5,7 @@
 import type { Writable } from "node:stream";
 import { DescribeTableCommand, type DescribeTableCommandOutput, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { HeadBucketCommand, type S3Client } from "@aws-sdk/client-s3";
+import type { SFNClient } from "@aws-sdk/client-sfn";
 import { ErrorCode, TraceError, toTraceError, usageError } from "../errors";
 import type { Day } from "./day-window";
 import type { SpoolDisk } from "./spool-space";
@@ -29,6 +30,8 @@ export interface ExportClients {
   dynamodb: Pick<DynamoDBClient, "send">;
   /** Needed for the S3 target only. */
   s3?: S3Client;
+  /** Needed for the native engine's state machine only. */
+  sfn?: Pick<SFNClient, "send">;
 }
 
 export interface ExportRequest {
@@ -56,8 +59,11 @@ export interface ExportRequest {
    * `native`: DynamoDB's export to S3, formatted from its files (S3 target only).
    */
   engine?: "scan" | "query" | "native";
-  /** The native engine's options (late-write slack, parallel workers, polling). */
-  native?: { slackMs?: number; concurrency?: number; pollMs?: number };
+  /**
+   * The native engine's options: with `stateMachineArn` the deployed state machine runs each day
+   * (followed here); without, the steps run in this process (late-write slack, workers, polling).
+   */
+  native?: { stateMachineArn?: string; slackMs?: number; concurrency?: number; pollMs?: number };
 }
 
 /** Days exported by one scan; a longer backfill scans once per group. */

@@ -5,10 +5,15 @@
 // incremental one, README "Big days"), the two phases format its batches into parts, and the
 // assembly uploads one object. Also: no PITR → exit 2, nothing written; the run's work objects
 // are removed after the commit.
+
+import { Logger } from "@aws-lambda-powertools/logger";
 import { UpdateContinuousBackupsCommand } from "@aws-sdk/client-dynamodb";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createHandler as createNative, configFromEnv as nativeConfigFromEnv } from "../../../lambda/export-native";
 import { manifestKey, objectKey } from "../../../src/core/export/manifest";
+import type { ExportState, FileRef, NativeJob } from "../../../src/core/export/native/job";
+import { sleep } from "../../../src/core/sleep";
 import { runCli } from "../../support/cli";
 import { emulatorClients, emulatorEnv } from "../../support/emulator";
 import { configFile, createVersionedBucket, type Item, putItems, readBytes, readText, S, TEST_KEY_ARN } from "./support";
@@ -115,5 +120,28 @@ describe("trace export --engine native: the same CSV as the table reads", () => 
     expect(native.stored).toMatchObject({ unreadableFecha: 1, unreadableFechaIds: ["u-no-offset"], dayMismatch: 2 });
     expect(native.stderr).toContain("unreadable fecha");
     expect(native.stderr).toContain("disagrees with their fecha");
+  });
+
+  it("the worker's tasks, called as the state machine calls them (lambda/export-native.ts), commit the same CSV", async () => {
+    const scan = await exportDay(CLEAN, "scan");
+    const handle = createNative({
+      clients: { dynamodb: clients.dynamodb, s3: clients.s3 },
+      logger: new Logger({ serviceName: "native-test", logLevel: "CRITICAL" }),
+      config: () => nativeConfigFromEnv({ TABLE_NAME: table, BUCKET_NAME: bucket, KMS_KEY_ARN: TEST_KEY_ARN, TIME_ZONE: ZONE }),
+    });
+    const job = (await handle({ action: "start", day: CLEAN, runId: "2026-11-22-test" })) as NativeJob;
+    expect(job.work).toBe(`native/${table}/dt=${CLEAN}/2026-11-22-test`);
+    while (((await handle({ action: "poll", job })) as ExportState).status !== "COMPLETED") await sleep(50);
+    const list = (await handle({ action: "files", job })) as { bucket: string; key: string; count: number };
+    const files = JSON.parse(await readText(clients, list.bucket, list.key)) as FileRef[];
+    expect(files).toHaveLength(list.count);
+    // The map's ItemBatcher hands each worker a batch: one file per batch here.
+    for (const file of files) await handle({ Items: [file], BatchInput: { action: "columns", job } });
+    await handle({ action: "header", job });
+    for (const file of files) await handle({ Items: [file], BatchInput: { action: "part", job } });
+    const manifest = (await handle({ action: "assemble", job })) as Record<string, unknown>;
+    expect((await readBytes(clients, bucket, objectKey(table, CLEAN))).equals(scan.csv)).toBe(true);
+    expect(what(manifest)).toEqual(what(scan.stored));
+    expect(JSON.parse(await readText(clients, bucket, manifestKey(table, CLEAN)))).toEqual(manifest);
   });
 });

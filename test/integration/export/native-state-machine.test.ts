@@ -6,14 +6,18 @@
 // acceptance means something), and an execution enters StartExport and invokes the worker with
 // the start task. The emulator runs no Lambda function (no container runtime here), so the
 // execution fails at that first invoke: the Distributed Maps' own run is not shown; their
-// workers' code runs in process in native-engine.test.ts (README "Big days").
+// workers' code runs in process in native-engine.test.ts (README "Big days"). Last, how the
+// CLI follows an execution (`trace export --engine native --state-machine <arn>`), on stand-in
+// machines the interpreter can run: one that ends with a manifest, one that fails.
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSfnClient, EMULATOR_CREDENTIALS } from "../../../src/core/aws/clients";
 import { sleep } from "../../../src/core/sleep";
+import { runCli } from "../../support/cli";
 import { loadTemplate, resource } from "../../support/cloudformation";
-import { emulatorEndpoint, uniqueName } from "../../support/emulator";
+import { emulatorClients, emulatorEndpoint, emulatorEnv, uniqueName } from "../../support/emulator";
 import { resolveValue } from "../../support/iam-roles";
+import { configFile, createTable, createVersionedBucket, TEST_KEY_ARN } from "./support";
 
 const ACCOUNT = "123456789012";
 const REGION = "us-east-1";
@@ -125,5 +129,68 @@ describe("the native export's state machine in the emulator's Step Functions int
     // No Lambda runtime in the emulator: the invoke fails and the execution with it.
     expect(events.find((e) => e.type === "TaskFailed")?.taskFailedEventDetails?.error).toBe("Lambda.ResourceNotFoundException");
     expect(status).toBe("FAILED");
+  });
+
+  describe("trace export --engine native follows the state machine's execution", () => {
+    const clients = emulatorClients();
+    const config = configFile("Europe/Madrid", 1);
+    let table: string;
+    let bucket: string;
+    beforeAll(async () => {
+      table = await createTable(clients);
+      bucket = await createVersionedBucket(clients);
+    });
+    afterAll(() => clients.destroy());
+    const manifest = { table: "T", date: "2026-11-22", rows: 3, readPath: "native", sha256: "ab".repeat(32) };
+    const machine = async (states: Record<string, unknown>) => {
+      const created = await createMachine(uniqueName("standin"), JSON.stringify({ StartAt: "Run", States: states }), roleArn);
+      expect(created.status, created.body).toBe(200);
+      return (JSON.parse(created.body) as { stateMachineArn: string }).stateMachineArn;
+    };
+    const exportWith = (arn: string) =>
+      runCli(
+        [
+          "--config",
+          config,
+          "--json",
+          "export",
+          "--date",
+          "2026-11-22",
+          "--engine",
+          "native",
+          "--state-machine",
+          arn,
+          "--table",
+          table,
+          "--bucket",
+          bucket,
+          "--kms-key",
+          TEST_KEY_ARN,
+        ],
+        { env: emulatorEnv() },
+      );
+
+    it("prints the manifest the execution ends with (exit 0)", async () => {
+      const arn = await machine({ Run: { Type: "Pass", Result: { manifest }, End: true } });
+      const run = await exportWith(arn);
+      expect(run.code, run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout)).toEqual(manifest);
+    });
+
+    it("a failed execution exits 1, naming its error, its cause and the execution", async () => {
+      const arn = await machine({ Run: { Type: "Fail", Error: "Export.Failed", Cause: "DynamoDB's export failed: S3NoSuchBucket" } });
+      const run = await exportWith(arn);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain("the native export of 2026-11-22 failed: Export.Failed (DynamoDB's export failed: S3NoSuchBucket)");
+      expect(run.stderr).toContain(arn.replace(":stateMachine:", ":execution:"));
+    });
+
+    it("--in-process and --state-machine belong to --engine native (exit 2)", async () => {
+      const run = await runCli(["--config", config, "export", "--date", "2026-11-22", "--in-process", "--table", table], {
+        env: emulatorEnv(),
+      });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain("--in-process belongs to the native engine");
+    });
   });
 });
