@@ -2,8 +2,8 @@
 // current day so far and re-exports the previous day, so records written after yesterday's run
 // are not lost. Thin: read the event and the environment, call core, log the manifests' figures.
 import type { Logger } from "@aws-lambda-powertools/logger";
-import type { Context } from "aws-lambda";
 import type { SFNClient } from "@aws-sdk/client-sfn";
+import type { Context } from "aws-lambda";
 import { createDynamoDbClient, createS3Client, createSfnClient } from "../src/core/aws/clients";
 import { ErrorCode, TraceError, toTraceError } from "../src/core/errors";
 import { addDays, dayInZone } from "../src/core/export/day-window";

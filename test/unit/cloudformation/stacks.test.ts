@@ -15,7 +15,6 @@ import {
   checkDataBucketEncryption,
   checkDeadLetterQueues,
   checkFunction,
-  functionNamed,
   checkKeySchema,
   checkLeastPrivilege,
   checkLifecycle,
@@ -26,6 +25,7 @@ import {
   checkTableProtection,
   checkTlsOnly,
   checkTtl,
+  functionNamed,
   functionRole,
   table,
 } from "./checks";
