@@ -11,14 +11,18 @@
  * An item in two windows (a key written again within the late-write slack, or in the overlap of
  * a short last window) is exported once, from the latest window that holds it.
  */
-import type { AttributeValue } from "@aws-sdk/client-dynamodb";
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { createInterface } from "node:readline";
+import type { Readable } from "node:stream";
+import { createGunzip } from "node:zlib";
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import { headerColumns, RowAssembler, RowShaper } from "../columns";
 import { DayRouter, type RouteCounts } from "../route";
-import { type ExportLine, readDataFile } from "./export-lines";
+import { s3Sink } from "../sinks";
+import { type ExportLine, parseExportLine } from "./export-lines";
 import { type FileRef, type NativeClients, type NativeJob, putJson } from "./job";
 
-type Item = Record<string, AttributeValue>;
+/** CSV text handed to the part's upload in pieces of about this many characters. */
+const FLUSH_CHARS = 32 * 1024;
 
 /** What phase one leaves per batch. */
 interface BatchColumns {
@@ -45,7 +49,7 @@ export interface PartFacts {
 const batchId = (batch: readonly FileRef[]) => String(Math.min(...batch.map((f) => f.index))).padStart(7, "0");
 
 /** An object's bytes. */
-export async function getBytes(s3: S3Client, bucket: string, key: string): Promise<Uint8Array> {
+async function getBytes(s3: S3Client, bucket: string, key: string): Promise<Uint8Array> {
   const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   return (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray();
 }
@@ -66,8 +70,14 @@ export async function listKeys(s3: S3Client, bucket: string, prefix: string, suf
   return keys.sort();
 }
 
-async function readFile(clients: NativeClients, job: NativeJob, file: FileRef): Promise<ExportLine[]> {
-  return readDataFile(await getBytes(clients.s3, job.bucket, file.key), job.keyNames);
+/**
+ * The lines of one data file, streamed: gunzipped and split as they arrive, so a worker holds a
+ * line at a time whatever the file's size.
+ */
+async function* readFile(clients: NativeClients, job: NativeJob, file: FileRef): AsyncGenerator<ExportLine> {
+  const out = await clients.s3.send(new GetObjectCommand({ Bucket: job.bucket, Key: file.key }));
+  const lines = createInterface({ input: (out.Body as Readable).pipe(createGunzip()), crlfDelay: Number.POSITIVE_INFINITY });
+  for await (const line of lines) if (line.trim() !== "") yield parseExportLine(line, job.keyNames);
 }
 
 /** Phase one over one batch: the names of the day's items, and the keys of later windows. */
@@ -76,7 +86,7 @@ export async function collectBatch(clients: NativeClients, job: NativeJob, batch
   const laterKeys: Record<string, string[]> = {};
   const router = new DayRouter([job.day], [job.window]);
   for (const file of batch) {
-    for (const line of await readFile(clients, job, file)) {
+    for await (const line of readFile(clients, job, file)) {
       if (file.window > 0) {
         laterKeys[file.window] ??= [];
         laterKeys[file.window]?.push(line.key);
@@ -109,46 +119,48 @@ function supersededAfter(header: NativeHeader, window: number): Set<string> {
   return keys;
 }
 
-/** The items a file leaves standing for the day, in file order; counts what it set aside. */
-function standingItems(lines: readonly ExportLine[], superseded: ReadonlySet<string>, router: DayRouter): Item[] {
-  const items: Item[] = [];
-  for (const line of lines) {
-    if (!line.item || superseded.has(line.key)) continue;
-    if (router.route(line.item) === 0) items.push(line.item);
-  }
-  return items;
-}
-
-/** Phase two over one batch: its rows as one CSV part (no header) and its facts. */
+/**
+ * Phase two over one batch: its rows as one CSV part (no header), streamed line by line from
+ * the files into a multipart upload (memory: a line, a 32 KB buffer and the upload's parts in
+ * flight), and its facts beside it. Items deleted or superseded by a later window are skipped;
+ * the rest are routed by fecha as on the other paths.
+ */
 export async function writePartBatch(clients: NativeClients, job: NativeJob, batch: readonly FileRef[]): Promise<PartFacts> {
   const header = await getJson<NativeHeader>(clients.s3, job.bucket, `${job.work}/header.json`);
   const router = new DayRouter([job.day], [job.window]);
   const shaper = new RowShaper(job.spreadsheetSafe);
-  const rows: { id: number; cells: string[] }[] = [];
-  let itemsRead = 0;
-  for (const file of batch) {
-    const lines = await readFile(clients, job, file);
-    itemsRead += lines.length;
-    for (const item of standingItems(lines, supersededAfter(header, file.window), router)) {
-      const row = shaper.shape(item);
-      rows.push({ id: row.signature.id, cells: row.cells });
-    }
-  }
   const assembler = new RowAssembler(header.columns, shaper.signatures, job.spreadsheetSafe);
-  const chunks: string[] = [];
-  for (const row of rows) chunks.push(assembler.line(row.id, row.cells));
-  const body = Buffer.from(chunks.join(""), "utf8");
   const id = batchId(batch);
-  await clients.s3.send(
-    new PutObjectCommand({
-      Bucket: job.bucket,
-      Key: `${job.work}/parts/${id}.csv`,
-      Body: body,
-      ServerSideEncryption: "aws:kms",
-      SSEKMSKeyId: job.kmsKeyId,
-    }),
-  );
-  const facts: PartFacts = { id, rows: rows.length, bytes: body.length, itemsRead, counts: router.counts };
+  const sink = s3Sink({ s3: clients.s3, bucket: job.bucket, key: `${job.work}/parts/${id}.csv`, kmsKeyId: job.kmsKeyId });
+  let rows = 0;
+  let bytes = 0;
+  let itemsRead = 0;
+  let pending = "";
+  const flush = async () => {
+    const chunk = Buffer.from(pending, "utf8");
+    pending = "";
+    bytes += chunk.length;
+    await sink.write(chunk);
+  };
+  try {
+    for (const file of batch) {
+      const superseded = supersededAfter(header, file.window);
+      for await (const line of readFile(clients, job, file)) {
+        itemsRead++;
+        if (!line.item || superseded.has(line.key) || router.route(line.item) !== 0) continue;
+        const row = shaper.shape(line.item);
+        pending += assembler.line(row.signature.id, row.cells);
+        rows++;
+        if (pending.length >= FLUSH_CHARS) await flush();
+      }
+    }
+    if (pending) await flush();
+    await sink.finish();
+  } catch (error) {
+    await sink.abort();
+    throw error;
+  }
+  const facts: PartFacts = { id, rows, bytes, itemsRead, counts: router.counts };
   await putJson(clients.s3, job, `${job.work}/parts/${id}.json`, facts);
   return facts;
 }
