@@ -5,7 +5,8 @@
 // - scan: the whole table (the parallel scan, here with one segment: see below);
 // - query: the dia-index GSI, only the day's partition and its two neighbours;
 // - native: ExportTableToPointInTime to S3, then the export's data files formatted in two phases,
-//   in process (the CLI's own runNativeDay; its 5 s status poll included, as the operator waits it).
+//   in process (the CLI's own runNativeDay, four batches at a time; its status polls included, as
+//   the operator waits them). Its peak RSS is the whole process's, so an upper bound per worker.
 // For each path: rows exported, wall time (median of 3 runs), rows exported per second, items read
 // per item exported (the manifest's itemsRead / rows, and its readAmplification) and the process's
 // peak RSS (median of the 3 runs' maxRSS, from bench/export-process.ts). As a check that the three

@@ -23,7 +23,7 @@ export const FILES_PER_BATCH = 4;
 export interface NativeRunOptions {
   /** Workers at once (the map's MaxConcurrency). */
   concurrency?: number;
-  /** Between two looks at the export's status. */
+  /** The longest wait between two looks at the export's status (the first is 250 ms, then doubling). */
   pollMs?: number;
   now?: () => number;
 }
@@ -95,13 +95,14 @@ export async function runNativeDay(
     const job = await startNativeExport(clients, { ...start, now: now() }, signal);
     reporter.debug(`${start.day}: ${job.plan.type} (${job.exports.length} export(s)) into s3://${job.bucket}/${job.work}/`);
     const began = performance.now();
-    for (;;) {
+    // DynamoDB's exports take minutes; an emulator's, milliseconds: look soon, then less often.
+    for (let wait = 250; ; wait = Math.min(wait * 2, options.pollMs ?? 5_000)) {
       const state = await exportState(clients, job, signal);
       if (state.status === "COMPLETED") break;
       progress.update(
         `${start.table} ${start.day}: DynamoDB export ${state.completed}/${state.total} done · ${Math.round((performance.now() - began) / 1000)} s`,
       );
-      await sleep(options.pollMs ?? 5_000, signal);
+      await sleep(wait, signal);
     }
     const batches = batchFiles(await listExportFiles(clients, job, signal), FILES_PER_BATCH);
     const concurrency = options.concurrency ?? 4;
