@@ -5,12 +5,10 @@ import type { Logger } from "@aws-lambda-powertools/logger";
 import type { Context } from "aws-lambda";
 import { createDynamoDbClient, createS3Client } from "../src/core/aws/clients";
 import { ErrorCode, TraceError, toTraceError } from "../src/core/errors";
-import type { NativeClients } from "../src/core/export/native/job";
-import { DEFAULT_SLACK_MS } from "../src/core/export/native/job";
+import { DEFAULT_SLACK_MS, type NativeClients } from "../src/core/export/native/job";
 import { type NativeStepConfig, type NativeTask, runNativeTask } from "../src/core/export/native/steps";
 import { LAMBDA_ENV } from "../src/core/stacks";
-import { TIMEOUT_MARGIN_MS } from "./export";
-import { createLogger, lambdaAwsSettings, loggerReporter, requireEnv } from "./shared/runtime";
+import { createLogger, lambdaAwsSettings, loggerReporter, requireEnv, TIMEOUT_MARGIN_MS } from "./shared/runtime";
 
 export interface NativeHandlerDeps {
   clients: NativeClients;

@@ -12,7 +12,9 @@ import type { ExportManifest } from "../src/core/export/manifest";
 import { scheduledEngine, startNativeExecutions } from "../src/core/export/native/schedule";
 import { EPHEMERAL_STORAGE_MIB } from "../src/core/export/spool-space";
 import { LAMBDA_ENV } from "../src/core/stacks";
-import { createLogger, lambdaAwsSettings, loggerReporter, requireEnv } from "./shared/runtime";
+import { createLogger, lambdaAwsSettings, loggerReporter, requireEnv, TIMEOUT_MARGIN_MS } from "./shared/runtime";
+
+export { TIMEOUT_MARGIN_MS };
 
 /** The schedule's input: `{"scheduledTime": "<aws.scheduler.scheduled-time>"}`. */
 export interface ScheduledExportEvent {
@@ -79,13 +81,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ExportFunct
 
 /** When the days' spools do not fit in /tmp (the function's ephemeral storage). */
 export const SPACE_HINT = `raise exportEphemeralStorageMiB (${EPHEMERAL_STORAGE_MIB.min} to ${EPHEMERAL_STORAGE_MIB.max} MiB: this function's /tmp) for the environment in trace.config.yaml and run \`trace deploy traceability\``;
-
-/**
- * Stop this long before the Lambda timeout so the upload is aborted cleanly, not cut off; it
- * exceeds the commit's critical section (COMMIT_BUDGET_MS, 10 s), which a stop arriving just
- * after the upload waits for.
- */
-export const TIMEOUT_MARGIN_MS = 15_000;
 
 const figures = (m: ExportManifest) => ({
   date: m.date,

@@ -44,3 +44,10 @@ export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): 
   if (!value) throw new TraceError(ErrorCode.usage, `environment variable ${name} is not set for this function`);
   return value;
 }
+
+/**
+ * Stop this long before the Lambda timeout so the upload is aborted cleanly, not cut off; it
+ * exceeds the export's commit critical section (COMMIT_BUDGET_MS, 10 s), which a stop arriving
+ * just after the upload waits for.
+ */
+export const TIMEOUT_MARGIN_MS = 15_000;
