@@ -7,6 +7,7 @@ import { createHandler } from "../lambda/archiver";
 import { matchesRemovePattern, toPipeBusEvent } from "../src/core/archive/pipe-event";
 import { restoreRange } from "../src/core/archive/restore-range";
 import { createAwsClients, EMULATOR_CREDENTIALS } from "../src/core/aws/clients";
+import * as more from "../src/core/aws/more-clients";
 import { mapLimit } from "../src/core/concurrency";
 import { silentReporter } from "../src/core/reporter";
 import { readStream } from "../src/local/streams";
@@ -17,7 +18,7 @@ const ITEMS = 300;
 const RUNS = 3;
 
 await withEmulator(async ({ endpoint }) => {
-  const clients = createAwsClients({ region: "us-east-1", endpointUrl: endpoint, credentials: EMULATOR_CREDENTIALS });
+  const clients = createAwsClients({ region: "us-east-1", endpointUrl: endpoint, credentials: EMULATOR_CREDENTIALS }, more);
   const kms = await createKmsKey(clients);
   const bucket = "bench-archive";
   await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));

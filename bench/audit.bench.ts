@@ -10,6 +10,7 @@ import type { DynamoDBRecord } from "aws-lambda";
 import { createHandler } from "../lambda/audit-producer";
 import { auditEntries, toAuditItem } from "../src/core/audit/entries";
 import { createAwsClients, EMULATOR_CREDENTIALS } from "../src/core/aws/clients";
+import * as more from "../src/core/aws/more-clients";
 import { silentReporter } from "../src/core/reporter";
 import { bundleAuditProducer } from "../test/support/audit-bundle";
 import { createAuditTables } from "../test/support/audit-tables";
@@ -40,7 +41,7 @@ function batch(): DynamoDBRecord[] {
 const perSecond = (count: number, ms: number) => Math.round((count * 1000) / ms);
 
 async function throughput(endpoint: string): Promise<void> {
-  const clients = createAwsClients({ region: "us-east-1", endpointUrl: endpoint, credentials: EMULATOR_CREDENTIALS });
+  const clients = createAwsClients({ region: "us-east-1", endpointUrl: endpoint, credentials: EMULATOR_CREDENTIALS }, more);
   const entriesPerBatch = batch().flatMap((r) => auditEntries(r)).length;
   console.log(`batch: ${RECORDS} records → ${entriesPerBatch} entries; ${RUNS} runs each after 1 warm-up, medians`);
 

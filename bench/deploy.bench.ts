@@ -8,6 +8,7 @@ import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, sym
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createAwsClients, EMULATOR_CREDENTIALS } from "../src/core/aws/clients";
+import * as more from "../src/core/aws/more-clients";
 import { environmentSchema, resolveEnvironment } from "../src/core/config";
 import { buildArtifact } from "../src/core/deploy/artifacts";
 import { bundleFunction } from "../src/core/deploy/bundle";
@@ -68,7 +69,7 @@ await withEmulator(async (emulator) => {
     { env: "bench", endpointUrl: emulator.endpoint },
     {},
   );
-  const clients = createAwsClients({ region: "us-east-1", endpointUrl: emulator.endpoint, credentials: EMULATOR_CREDENTIALS });
+  const clients = createAwsClients({ region: "us-east-1", endpointUrl: emulator.endpoint, credentials: EMULATOR_CREDENTIALS }, more);
   const engine = (projectRoot: string) =>
     deploy({
       env,

@@ -40,7 +40,12 @@ export function measureNode(args: readonly string[], env: NodeJS.ProcessEnv = {}
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, args, {
       cwd: root,
-      env: { ...process.env, ...env, NODE_OPTIONS: `--require ${hook()} ${process.env.BENCH_NODE_OPTIONS ?? ""}`.trim(), BENCH_USAGE_FILE: usageFile },
+      env: {
+        ...process.env,
+        ...env,
+        NODE_OPTIONS: `--require ${hook()} ${process.env.BENCH_NODE_OPTIONS ?? ""}`.trim(),
+        BENCH_USAGE_FILE: usageFile,
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";

@@ -4,7 +4,8 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { SFNClient } from "@aws-sdk/client-sfn";
 import type { Context } from "aws-lambda";
-import { createDynamoDbClient, createS3Client, createSfnClient } from "../src/core/aws/clients";
+import { createDynamoDbClient, createS3Client } from "../src/core/aws/clients";
+import { createSfnClient } from "../src/core/aws/more-clients";
 import { ErrorCode, TraceError, toTraceError } from "../src/core/errors";
 import { addDays, dayInZone } from "../src/core/export/day-window";
 import { type ExportClients, exportDays } from "../src/core/export/export-days";

@@ -53,12 +53,12 @@ Examples:
         const { deploy, selectStacks } = await import("../core/deploy/deploy");
         const { templatesDir } = await import("../core/deploy/templates");
         const selected = stacks.length === 0 ? [] : selectStacks(stacks);
-        const { createAwsClients } = await import("../core/aws/clients");
+        const { createAllAwsClients } = await import("../core/aws/clients");
         const { FORECAST_MAX_ATTEMPTS } = await import("../core/deploy/forecast");
         const env = ctx.environment();
         const clients = await ctx.clients();
         const forecastClients = options.forecast
-          ? createAwsClients({ ...clients.settings, maxAttempts: FORECAST_MAX_ATTEMPTS })
+          ? await createAllAwsClients({ ...clients.settings, maxAttempts: FORECAST_MAX_ATTEMPTS })
           : undefined;
         const json = ctx.output.json;
         const result = await deploy({

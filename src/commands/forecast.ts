@@ -25,12 +25,12 @@ Nothing is created or changed. Exit 0 when no check fails, 4 when one does.`,
     )
     .action(
       action<TemplatesOption, [string[]]>(async (ctx, options, stacks) => {
-        const { createAwsClients } = await import("../core/aws/clients");
+        const { createAllAwsClients } = await import("../core/aws/clients");
         const { FORECAST_MAX_ATTEMPTS, forecast } = await import("../core/deploy/forecast");
         const { selectStacks } = await import("../core/deploy/deploy");
         const { templatesDir } = await import("../core/deploy/templates");
         const selected = stacks.length === 0 ? [] : selectStacks(stacks);
-        const clients = createAwsClients({ ...(await ctx.clients()).settings, maxAttempts: FORECAST_MAX_ATTEMPTS });
+        const clients = await createAllAwsClients({ ...(await ctx.clients()).settings, maxAttempts: FORECAST_MAX_ATTEMPTS });
         const progress = ctx.reporter.progress("forecast: checking what could make the deploy fail");
         const result = await forecast({
           env: ctx.environment(),

@@ -59,6 +59,7 @@ export async function localConsumers(
   options: Pick<LocalStreamsOptions, "clients" | "env" | "handlers" | "root" | "templatesDir" | "signal">,
 ): Promise<StreamConsumer[]> {
   const { clients, env, handlers } = options;
+  await clients.loadMore(); // streams and SQS
   const settings = readDeliverySettings(options.templatesDir ?? join(options.root, "cloudformation"));
   const queues = [settings.audit.onFailureQueueOutput, settings.archive.functionDeadLetterQueueOutput].filter(
     (k): k is OutputKey => k !== undefined,

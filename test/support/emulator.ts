@@ -2,12 +2,14 @@
 import { randomBytes } from "node:crypto";
 import { inject } from "vitest";
 import { type AwsClients, createAwsClients, EMULATOR_CREDENTIALS } from "../../src/core/aws/clients";
+import * as more from "../../src/core/aws/more-clients";
 
 export const emulatorEndpoint = () => inject("emulatorEndpoint");
 
 /** Clients built through the real factory, pointed at the emulator. */
 export function emulatorClients(): AwsClients {
-  return createAwsClients({ region: "us-east-1", endpointUrl: emulatorEndpoint(), credentials: EMULATOR_CREDENTIALS });
+  // Tests load every client: what a process loads matters to the CLI, not to a test.
+  return createAwsClients({ region: "us-east-1", endpointUrl: emulatorEndpoint(), credentials: EMULATOR_CREDENTIALS }, more);
 }
 
 /** A name no other test uses, since every test file shares one emulator. */

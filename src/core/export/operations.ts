@@ -22,7 +22,7 @@ export type ExportEnv = Pick<
 
 export interface ExportSettings {
   /** Called once the request is validated, so a usage error never waits for AWS settings. */
-  clients: () => Promise<Pick<AwsClients, "dynamodb" | "s3" | "cloudformation" | "sfn">>;
+  clients: () => Promise<Pick<AwsClients, "dynamodb" | "s3" | "cloudformation" | "sfn" | "loadMore">>;
   env: () => ExportEnv;
   reporter: Reporter;
   signal: AbortSignal;
@@ -157,6 +157,7 @@ export async function runExport(settings: ExportSettings, request: ExportRawRequ
   );
   const target = targetOf(plan, request, names, settings.stdout);
   const stateMachineArn = plan.engine === "native" ? await nativeMachine(clients.cloudformation, env, request) : undefined;
+  if (stateMachineArn) await clients.loadMore(); // Step Functions
   const started = performance.now();
   const manifests = await exportDays(
     { dynamodb: clients.dynamodb, s3: toS3 ? clients.s3 : undefined, sfn: stateMachineArn ? clients.sfn : undefined },

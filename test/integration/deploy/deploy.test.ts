@@ -13,6 +13,7 @@ import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
 import { HeadBucketCommand, ListObjectVersionsCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AwsClients, createAwsClients, EMULATOR_CREDENTIALS } from "../../../src/core/aws/clients";
+import * as more from "../../../src/core/aws/more-clients";
 import { describeStack } from "../../../src/core/deploy/stack-state";
 import { STACKS, stackName } from "../../../src/core/stacks";
 import { runCli } from "../../support/cli";
@@ -107,7 +108,7 @@ function variant(name: string, stack: string, edit: (body: string) => string): s
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "trace-deploy-"));
   writeConfig(19);
-  clients = createAwsClients({ region: REGION, endpointUrl: emulatorEndpoint(), credentials: EMULATOR_CREDENTIALS });
+  clients = createAwsClients({ region: REGION, endpointUrl: emulatorEndpoint(), credentials: EMULATOR_CREDENTIALS }, more);
 });
 afterAll(() => clients.destroy());
 

@@ -21,6 +21,7 @@ import {
 import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, ListObjectVersionsCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AwsClients, createAwsClients, EMULATOR_CREDENTIALS } from "../../../src/core/aws/clients";
+import * as more from "../../../src/core/aws/more-clients";
 import { describeStack } from "../../../src/core/deploy/stack-state";
 import { stackName } from "../../../src/core/stacks";
 import { runCli } from "../../support/cli";
@@ -81,7 +82,7 @@ environments:
   guarded: { stage: ${protectedStage}, region: ${REGION}, prefix: ${protectedStage}-, streamTriggers: false, protected: true }
 `,
   );
-  clients = createAwsClients({ region: REGION, endpointUrl: emulatorEndpoint(), credentials: EMULATOR_CREDENTIALS });
+  clients = createAwsClients({ region: REGION, endpointUrl: emulatorEndpoint(), credentials: EMULATOR_CREDENTIALS }, more);
 });
 afterAll(() => clients.destroy());
 

@@ -12,6 +12,7 @@ import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectVersionsComman
 import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAwsClients, EMULATOR_CREDENTIALS } from "../../../src/core/aws/clients";
+import * as more from "../../../src/core/aws/more-clients";
 import { ErrorCode, TraceError } from "../../../src/core/errors";
 import { COMMIT_BUDGET_MS } from "../../../src/core/export/commit";
 import { type ExportRequest, exportDays } from "../../../src/core/export/export-days";
@@ -61,7 +62,7 @@ describe("the export's commit rule: a manifest always describes the CSV beside i
   const addRecord = () => putItems(setup, table, [{ id: S(`late-${++extra}`), fecha: S(`${DAY}T23:00:00Z`), estado: S("nuevo") }]);
 
   async function run(bucket: string, hook: Hook, target?: ExportRequest["target"]) {
-    const clients = createAwsClients({ region: "us-east-1", endpointUrl: emulatorEndpoint(), credentials: EMULATOR_CREDENTIALS });
+    const clients = createAwsClients({ region: "us-east-1", endpointUrl: emulatorEndpoint(), credentials: EMULATOR_CREDENTIALS }, more);
     const controller = new AbortController();
     const interrupt = () => controller.abort();
     type Next = (args: { input: object }) => Promise<unknown>;

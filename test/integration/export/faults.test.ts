@@ -4,6 +4,7 @@
 import { HeadObjectCommand, ListMultipartUploadsCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAwsClients, EMULATOR_CREDENTIALS } from "../../../src/core/aws/clients";
+import * as more from "../../../src/core/aws/more-clients";
 import { ErrorCode, type TraceError } from "../../../src/core/errors";
 import { type ExportRequest, exportDays } from "../../../src/core/export/export-days";
 import { silentReporter } from "../../../src/core/reporter";
@@ -22,7 +23,7 @@ const bigDay: Item[] = Array.from({ length: 240 }, (_, i) => ({
 }));
 
 const freshClients = (maxAttempts?: number) =>
-  createAwsClients({ region: "us-east-1", endpointUrl: emulatorEndpoint(), credentials: EMULATOR_CREDENTIALS, maxAttempts });
+  createAwsClients({ region: "us-east-1", endpointUrl: emulatorEndpoint(), credentials: EMULATOR_CREDENTIALS, maxAttempts }, more);
 
 const fault = (name: string, status: number, message = "injected fault") =>
   Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status } });

@@ -9,7 +9,8 @@ import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { CreateStateMachineCommand, DescribeExecutionCommand, type SFNClient } from "@aws-sdk/client-sfn";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { configFromEnv, createHandler } from "../../../lambda/export";
-import { createSfnClient, EMULATOR_CREDENTIALS } from "../../../src/core/aws/clients";
+import { EMULATOR_CREDENTIALS } from "../../../src/core/aws/clients";
+import { createSfnClient } from "../../../src/core/aws/more-clients";
 import { emulatorClients, emulatorEndpoint, uniqueName } from "../../support/emulator";
 import { createTable, createVersionedBucket, putItems, S, TEST_KEY_ARN } from "./support";
 

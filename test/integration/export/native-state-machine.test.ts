@@ -11,7 +11,8 @@
 // machines the interpreter can run: one that ends with a manifest, one that fails.
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSfnClient, EMULATOR_CREDENTIALS } from "../../../src/core/aws/clients";
+import { EMULATOR_CREDENTIALS } from "../../../src/core/aws/clients";
+import { createSfnClient } from "../../../src/core/aws/more-clients";
 import { sleep } from "../../../src/core/sleep";
 import { runCli } from "../../support/cli";
 import { loadTemplate, resource } from "../../support/cloudformation";

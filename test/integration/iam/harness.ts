@@ -20,7 +20,8 @@ import { createHandler as createAuditProducer } from "../../../lambda/audit-prod
 import { configFromEnv, createHandler as createExport } from "../../../lambda/export";
 import { createHandler as createNative, configFromEnv as nativeConfigFromEnv } from "../../../lambda/export-native";
 import { toPipeBusEvent } from "../../../src/core/archive/pipe-event";
-import { createAwsClients, createSfnClient } from "../../../src/core/aws/clients";
+import { createAwsClients } from "../../../src/core/aws/clients";
+import * as more from "../../../src/core/aws/more-clients";
 import { assembleObject } from "../../../src/core/export/native/assemble";
 import type { ExportState, FileRef, NativeJob } from "../../../src/core/export/native/job";
 import { silentReporter } from "../../../src/core/reporter";
@@ -117,7 +118,7 @@ export function assumeRole(name: string, policy: PolicyDocument): Credentials {
 
 /** Clients with these credentials; while recording, every call is logged as `principal`. */
 export function clients(credentials: Credentials, principal?: string) {
-  const built = createAwsClients({ region: REGION, endpointUrl: state.emulator.endpoint, credentials, maxAttempts: 1 });
+  const built = createAwsClients({ region: REGION, endpointUrl: state.emulator.endpoint, credentials, maxAttempts: 1 }, more);
   if (state.recording && principal)
     for (const client of [built.s3, built.dynamodb, built.streams]) recordCalls(client, principal, state.recording, WHERE);
   return built;
@@ -125,7 +126,7 @@ export function clients(credentials: Credentials, principal?: string) {
 
 /** A Step Functions client with these credentials; while recording, its calls are logged as `principal`. */
 export function sfn(credentials: Credentials, principal?: string) {
-  const client = createSfnClient({ region: REGION, endpointUrl: state.emulator.endpoint, credentials, maxAttempts: 1 });
+  const client = more.createSfnClient({ region: REGION, endpointUrl: state.emulator.endpoint, credentials, maxAttempts: 1 });
   if (state.recording && principal) recordCalls(client, principal, state.recording, WHERE);
   return client;
 }

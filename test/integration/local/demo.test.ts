@@ -8,6 +8,7 @@ import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { parse } from "csv-parse/sync";
 import { afterAll, describe, expect, it } from "vitest";
 import { createAwsClients, EMULATOR_CREDENTIALS } from "../../../src/core/aws/clients";
+import * as more from "../../../src/core/aws/more-clients";
 import { freePort } from "../../../src/local/emulator";
 import { runCli } from "../../support/cli";
 
@@ -23,7 +24,7 @@ describe("trace local demo", () => {
     expect(first.code, first.stderr).toBe(0);
     const result = JSON.parse(first.stdout);
     expect(result.endpoint).toBe(`http://127.0.0.1:${env.TRACE_LOCAL_PORT}`);
-    const clients = createAwsClients({ region: "us-east-1", endpointUrl: result.endpoint, credentials: EMULATOR_CREDENTIALS });
+    const clients = createAwsClients({ region: "us-east-1", endpointUrl: result.endpoint, credentials: EMULATOR_CREDENTIALS }, more);
     try {
       // The CSV: every record of the day, contract columns first, and the manifest's figures.
       const location = new URL(result.export.location);

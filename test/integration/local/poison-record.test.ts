@@ -8,6 +8,7 @@ import { PutItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
 import { ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AwsClients, createAwsClients, EMULATOR_CREDENTIALS } from "../../../src/core/aws/clients";
+import * as more from "../../../src/core/aws/more-clients";
 import { readStackOutputs } from "../../../src/core/resources";
 import { stackName } from "../../../src/core/stacks";
 import { runCli } from "../../support/cli";
@@ -46,7 +47,7 @@ environments:
   );
   const deployed = await trace(["deploy", "--yes"]);
   expect(deployed.code, deployed.stderr).toBe(0);
-  clients = createAwsClients({ region: REGION, endpointUrl: emulatorEndpoint(), credentials: EMULATOR_CREDENTIALS });
+  clients = createAwsClients({ region: REGION, endpointUrl: emulatorEndpoint(), credentials: EMULATOR_CREDENTIALS }, more);
   outputs = { ...(await readStackOutputs(clients.cloudformation, stackName({ stage }, "audit"))) };
 }, 300_000);
 

@@ -1,0 +1,30 @@
+/**
+ * The clients only some commands use, each in its own SDK package: DynamoDB Streams and SQS
+ * (local mode), Step Functions (the native export), and Lambda, KMS, CloudWatch Logs and IAM
+ * (deploy's forecast). Loaded by `AwsClients.loadMore()` when a command needs them, and imported
+ * directly by the Lambda handlers that use one.
+ */
+import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
+import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
+import { IAMClient } from "@aws-sdk/client-iam";
+import { KMSClient } from "@aws-sdk/client-kms";
+import { LambdaClient } from "@aws-sdk/client-lambda";
+import { SFNClient } from "@aws-sdk/client-sfn";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { type AwsSettings, commonConfig } from "./client-config";
+
+/** A DynamoDB Streams client (local mode reads the tables' streams with it). */
+export const createStreamsClient = (settings: AwsSettings) => new DynamoDBStreamsClient(commonConfig(settings));
+
+export const createSqsClient = (settings: AwsSettings) => new SQSClient(commonConfig(settings));
+
+export const createSfnClient = (settings: AwsSettings) => new SFNClient(commonConfig(settings));
+
+export const createLambdaClient = (settings: AwsSettings) => new LambdaClient(commonConfig(settings));
+
+export const createKmsClient = (settings: AwsSettings) => new KMSClient(commonConfig(settings));
+
+export const createLogsClient = (settings: AwsSettings) => new CloudWatchLogsClient(commonConfig(settings));
+
+/** IAM is global; the SDK routes it to the partition's IAM endpoint from any region (or to the custom endpoint). */
+export const createIamClient = (settings: AwsSettings) => new IAMClient(commonConfig(settings));
