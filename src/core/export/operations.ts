@@ -97,6 +97,11 @@ function checkFlags(request: ExportRawRequest, stdoutTaken: boolean): void {
       `${request.inProcess ? "--in-process" : "--state-machine"} belongs to the native engine`,
       "add --engine native, or drop the flag",
     );
+  if (request.engine === "native" && (request.out || request.dryRun))
+    throw usageError(
+      `--engine "native" assembles the CSV in the bucket, so it cannot write ${request.dryRun ? "a dry run" : "--out"}`,
+      "drop --out / --dry-run, or read with --engine scan or --engine query",
+    );
   if (request.inProcess && request.stateMachine)
     throw usageError("--in-process runs no state machine, so --state-machine has no use with it", "drop one of them");
 }
@@ -118,11 +123,6 @@ function planChecked(request: ExportRawRequest, env: ExportEnv): ExportPlan {
       `pass ${ENGINES.map((p) => `--engine ${p}`).join(" or ")}`,
     );
   const destination = request.dryRun ? "none" : request.out === "-" ? "stdout" : request.out ? "file" : "s3";
-  if (request.engine === "native" && destination !== "s3")
-    throw usageError(
-      `--engine "native" assembles the CSV in the bucket, so it cannot write ${destination === "none" ? "a dry run" : "--out"}`,
-      "drop --out / --dry-run, or read with --engine scan or --engine query",
-    );
   return {
     days,
     segments,
