@@ -19,7 +19,7 @@ import {
   UploadPartCommand,
   UploadPartCopyCommand,
 } from "@aws-sdk/client-s3";
-import { listKeys } from "./phases";
+import { listKeys } from "./objects";
 
 /** S3's smallest part (every part but the last). */
 export const MIN_PART_BYTES = 5 * 1024 * 1024;
@@ -148,7 +148,7 @@ async function hashObject(s3: S3Client, bucket: string, key: string, versionId: 
 
 /** Deletes a run's work objects (the export's files, the parts); best effort, after the commit. */
 export async function removeWork(s3: S3Client, bucket: string, work: string): Promise<void> {
-  const keys = await listKeys(s3, bucket, `${work}/`, "");
+  const keys = await listKeys(s3, bucket, `${work}/`);
   for (let i = 0; i < keys.length; i += 1000) {
     await s3.send(
       new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })), Quiet: true } }),

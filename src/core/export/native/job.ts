@@ -13,9 +13,10 @@ import {
   type DynamoDBClient,
   ExportTableToPointInTimeCommand,
 } from "@aws-sdk/client-dynamodb";
-import { ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
 import { ErrorCode, TraceError } from "../../errors";
 import { type Day, type DayWindow, dayWindow } from "../day-window";
+import { listKeys, putJson } from "./objects";
 import { type NativeExportPlan, planNativeExport } from "./windows";
 
 export interface NativeClients {
@@ -170,17 +171,8 @@ export async function exportState(clients: NativeClients, job: NativeJob, signal
 export async function listExportFiles(clients: NativeClients, job: NativeJob, signal?: AbortSignal): Promise<FileRef[]> {
   const refs: FileRef[] = [];
   for (let k = 0; k < job.exports.length; k++) {
-    const keys: string[] = [];
-    let token: string | undefined;
-    do {
-      const page = await clients.s3.send(
-        new ListObjectsV2Command({ Bucket: job.bucket, Prefix: `${job.work}/export-${k}/AWSDynamoDB/`, ContinuationToken: token }),
-        { abortSignal: signal },
-      );
-      for (const o of page.Contents ?? []) if (o.Key && /\/data\/[^/]+\.gz$/.test(o.Key)) keys.push(o.Key);
-      token = page.NextContinuationToken;
-    } while (token);
-    keys.sort();
+    const isData = (key: string) => /\/data\/[^/]+\.gz$/.test(key);
+    const keys = await listKeys(clients.s3, job.bucket, `${job.work}/export-${k}/AWSDynamoDB/`, isData, signal);
     for (const key of keys) refs.push({ key, window: k, index: refs.length });
   }
   return refs;
@@ -191,20 +183,6 @@ export async function putFileList(clients: NativeClients, job: NativeJob, refs: 
   const key = `${job.work}/files.json`;
   await putJson(clients.s3, job, key, refs);
   return key;
-}
-
-/** Writes a small JSON object of the run, encrypted with the data key. */
-export async function putJson(s3: S3Client, job: Pick<NativeJob, "bucket" | "kmsKeyId">, key: string, value: unknown): Promise<void> {
-  await s3.send(
-    new PutObjectCommand({
-      Bucket: job.bucket,
-      Key: key,
-      Body: JSON.stringify(value),
-      ContentType: "application/json",
-      ServerSideEncryption: "aws:kms",
-      SSEKMSKeyId: job.kmsKeyId,
-    }),
-  );
 }
 
 /** Groups files for the map's workers: `size` files per batch, in order. */

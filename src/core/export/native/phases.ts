@@ -14,12 +14,13 @@
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { headerColumns, RowAssembler, RowShaper } from "../columns";
 import { DayRouter, type RouteCounts } from "../route";
 import { s3Sink } from "../sinks";
 import { type ExportLine, parseExportLine } from "./export-lines";
-import { type FileRef, type NativeClients, type NativeJob, putJson } from "./job";
+import type { FileRef, NativeClients, NativeJob } from "./job";
+import { getJson, listKeys, putJson } from "./objects";
 
 /** CSV text handed to the part's upload in pieces of about this many characters. */
 const FLUSH_CHARS = 32 * 1024;
@@ -47,28 +48,6 @@ export interface PartFacts {
 }
 
 const batchId = (batch: readonly FileRef[]) => String(Math.min(...batch.map((f) => f.index))).padStart(7, "0");
-
-/** An object's bytes. */
-async function getBytes(s3: S3Client, bucket: string, key: string): Promise<Uint8Array> {
-  const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  return (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray();
-}
-
-async function getJson<T>(s3: S3Client, bucket: string, key: string): Promise<T> {
-  return JSON.parse(Buffer.from(await getBytes(s3, bucket, key)).toString("utf8")) as T;
-}
-
-/** Every key under `prefix` ending in `suffix`, sorted. */
-export async function listKeys(s3: S3Client, bucket: string, prefix: string, suffix: string): Promise<string[]> {
-  const keys: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
-    for (const o of page.Contents ?? []) if (o.Key?.endsWith(suffix)) keys.push(o.Key);
-    token = page.NextContinuationToken;
-  } while (token);
-  return keys.sort();
-}
 
 /**
  * The lines of one data file, streamed: gunzipped and split as they arrive, so a worker holds a
@@ -102,7 +81,7 @@ export async function collectBatch(clients: NativeClients, job: NativeJob, batch
 export async function writeHeader(clients: NativeClients, job: NativeJob): Promise<NativeHeader> {
   const names = new Set<string>();
   const laterKeys: Record<string, string[]> = {};
-  for (const key of await listKeys(clients.s3, job.bucket, `${job.work}/columns/`, ".json")) {
+  for (const key of await listKeys(clients.s3, job.bucket, `${job.work}/columns/`, (key) => key.endsWith(".json"))) {
     const batch = await getJson<BatchColumns>(clients.s3, job.bucket, key);
     for (const name of batch.names) names.add(name);
     for (const [w, keys] of Object.entries(batch.laterKeys)) laterKeys[w] = [...(laterKeys[w] ?? []), ...keys];
@@ -167,6 +146,6 @@ export async function writePartBatch(clients: NativeClients, job: NativeJob, bat
 
 /** Phase two's facts of every batch, in part order. */
 export async function readParts(s3: S3Client, job: NativeJob): Promise<PartFacts[]> {
-  const keys = await listKeys(s3, job.bucket, `${job.work}/parts/`, ".json");
+  const keys = await listKeys(s3, job.bucket, `${job.work}/parts/`, (key) => key.endsWith(".json"));
   return Promise.all(keys.map((key) => getJson<PartFacts>(s3, job.bucket, key)));
 }

@@ -4,7 +4,6 @@
  * cannot invoke Lambda, and the benchmark): start the export, follow it, then the two phases over
  * batches of its files with bounded parallelism, as the Distributed Map would, then the assembly.
  */
-import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { mapLimit } from "../../concurrency";
 import { interruptedError, isAbortError, toTraceError } from "../../errors";
 import type { Reporter } from "../../reporter";
@@ -15,6 +14,7 @@ import { addCounts, noCounts, warnSetAside } from "../route";
 import { assembleObject, removeWork } from "./assemble";
 import { csvHeader } from "./format-items";
 import { batchFiles, exportState, listExportFiles, type NativeClients, type NativeJob, type NativeStart, startNativeExport } from "./job";
+import { getJson } from "./objects";
 import { collectBatch, type NativeHeader, readParts, writeHeader, writePartBatch } from "./phases";
 
 /** Files per map worker (the Distributed Map's ItemBatcher uses the same). */
@@ -36,8 +36,7 @@ export async function finishNativeDay(
   signal: AbortSignal,
   now = Date.now,
 ): Promise<ExportManifest> {
-  const out = await clients.s3.send(new GetObjectCommand({ Bucket: job.bucket, Key: `${job.work}/header.json` }), { abortSignal: signal });
-  const header = JSON.parse((await out.Body?.transformToString("utf-8")) ?? "{}") as NativeHeader;
+  const header = await getJson<NativeHeader>(clients.s3, job.bucket, `${job.work}/header.json`, signal);
   const parts = await readParts(clients.s3, job);
   const assembled = await assembleObject({
     s3: clients.s3,
