@@ -13,7 +13,7 @@ import { resolveOutputs } from "../resources";
 import { daysBetween, parseDay, today } from "./day-window";
 import type { ExportManifest } from "./manifest";
 import { READ_PATHS } from "./read-query";
-import { type ExportTarget, MAX_SEGMENTS } from "./request";
+import { type ExportTarget, MAX_SEGMENTS, nativeNeedsBucket } from "./request";
 
 export type ExportEnv = Pick<
   ResolvedEnvironment,
@@ -97,11 +97,7 @@ function checkFlags(request: ExportRawRequest, stdoutTaken: boolean): void {
       `${request.inProcess ? "--in-process" : "--state-machine"} belongs to the native engine`,
       "add --engine native, or drop the flag",
     );
-  if (request.engine === "native" && (request.out || request.dryRun))
-    throw usageError(
-      `--engine "native" assembles the CSV in the bucket, so it cannot write ${request.dryRun ? "a dry run" : "--out"}`,
-      "drop --out / --dry-run, or read with --engine scan or --engine query",
-    );
+  if (request.engine === "native" && (request.out || request.dryRun)) throw nativeNeedsBucket(Boolean(request.dryRun));
   if (request.inProcess && request.stateMachine)
     throw usageError("--in-process runs no state machine, so --state-machine has no use with it", "drop one of them");
 }

@@ -70,6 +70,13 @@ export interface ExportRequest {
 export const MAX_DAYS_PER_SCAN = 31;
 export const MAX_SEGMENTS = 64;
 
+/** The native engine writes to the bucket only: its refusal of a dry run or a local CSV. */
+export const nativeNeedsBucket = (dryRun: boolean) =>
+  usageError(
+    `--engine "native" assembles the CSV in the bucket, so it cannot write ${dryRun ? "a dry run" : "--out"}`,
+    "drop --out / --dry-run, or read with --engine scan or --engine query",
+  );
+
 /** Throws a usage error naming the wrong value when the request makes no sense. */
 export function validateRequest(request: ExportRequest): void {
   if (request.days.length === 0) throw usageError("no day to export", "pass --date YYYY-MM-DD or --from/--to");
@@ -87,12 +94,7 @@ export function validateRequest(request: ExportRequest): void {
       "export one --date with --out, or drop --out to write to S3",
     );
   }
-  if (request.engine === "native" && request.target.kind !== "s3") {
-    throw usageError(
-      `--engine "native" assembles the CSV in the bucket, so it cannot write ${request.target.kind === "none" ? "a dry run" : "--out"}`,
-      "drop --out / --dry-run, or read with --engine scan or --engine query",
-    );
-  }
+  if (request.engine === "native" && request.target.kind !== "s3") throw nativeNeedsBucket(request.target.kind === "none");
   if (request.target.kind === "s3" && !request.target.kmsKeyId) {
     throw usageError("no KMS key to encrypt the export with", "pass --kms-key <arn> or deploy the base stack");
   }
