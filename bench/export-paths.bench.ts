@@ -30,7 +30,7 @@ import { UpdateContinuousBackupsCommand } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, PutBucketVersioningCommand } from "@aws-sdk/client-s3";
 import { createAwsClients, EMULATOR_CREDENTIALS } from "../src/core/aws/clients";
 import { daysBetween } from "../src/core/export/day-window";
-import { createStreamTable } from "../test/support/fixtures";
+import { createStreamTable, dayIndexedTrazabilidad } from "../test/support/fixtures";
 import { type Item, load, makeItem } from "./export-data";
 import { awsEnv, measureNode } from "./export-process";
 import { median, printRow, root, withEmulator } from "./support";
@@ -102,17 +102,7 @@ await withEmulator(async (emulator) => {
   );
   try {
     const table = "TRAZABILIDAD-bench";
-    await createStreamTable(clients.dynamodb, {
-      TableName: table,
-      AttributeDefinitions: [
-        { AttributeName: "id", AttributeType: "S" },
-        { AttributeName: "dia", AttributeType: "S" },
-      ],
-      KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
-      GlobalSecondaryIndexes: [
-        { IndexName: "dia-index", KeySchema: [{ AttributeName: "dia", KeyType: "HASH" }], Projection: { ProjectionType: "ALL" } },
-      ],
-    });
+    await createStreamTable(clients.dynamodb, { TableName: table, ...dayIndexedTrazabilidad() });
     await clients.dynamodb.send(
       new UpdateContinuousBackupsCommand({ TableName: table, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }),
     );

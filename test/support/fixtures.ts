@@ -25,6 +25,19 @@ export const stringKey = (name: string) =>
     KeySchema: [{ AttributeName: name, KeyType: "HASH" }],
   }) as const satisfies Pick<CreateTableCommandInput, "AttributeDefinitions" | "KeySchema">;
 
+/** TRAZABILIDAD's key schema and day index as cloudformation/traceability.yaml makes them with DayIndex true. */
+export const dayIndexedTrazabilidad = () =>
+  ({
+    AttributeDefinitions: [
+      { AttributeName: "id", AttributeType: "S" },
+      { AttributeName: "dia", AttributeType: "S" },
+    ],
+    KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
+    GlobalSecondaryIndexes: [
+      { IndexName: "dia-index", KeySchema: [{ AttributeName: "dia", KeyType: "HASH" }], Projection: { ProjectionType: "ALL" } },
+    ],
+  }) as const satisfies Pick<CreateTableCommandInput, "AttributeDefinitions" | "KeySchema" | "GlobalSecondaryIndexes">;
+
 /** A customer-managed key in the emulator, for SSE-KMS on the archive objects. */
 export async function createKmsKey(clients: Pick<AwsClients, "settings">): Promise<string> {
   const kms = new KMSClient({ region: "us-east-1", endpoint: clients.settings.endpointUrl, credentials: clients.settings.credentials });

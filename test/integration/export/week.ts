@@ -3,7 +3,7 @@
 // Shared by the day-index and native-engine tests.
 import { daysBetween } from "../../../src/core/export/day-window";
 import { type emulatorClients, uniqueName } from "../../support/emulator";
-import { createStreamTable } from "../../support/fixtures";
+import { createStreamTable, dayIndexedTrazabilidad } from "../../support/fixtures";
 import { type Item, N, S } from "./support";
 
 export const ZONE = "Europe/Madrid";
@@ -35,17 +35,6 @@ export const odd: Item[] = [
 
 export async function createIndexedTable(clients: ReturnType<typeof emulatorClients>): Promise<string> {
   const table = uniqueName("TRAZABILIDAD");
-  // As cloudformation/traceability.yaml makes it with DayIndex true.
-  await createStreamTable(clients.dynamodb, {
-    TableName: table,
-    AttributeDefinitions: [
-      { AttributeName: "id", AttributeType: "S" },
-      { AttributeName: "dia", AttributeType: "S" },
-    ],
-    KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
-    GlobalSecondaryIndexes: [
-      { IndexName: "dia-index", KeySchema: [{ AttributeName: "dia", KeyType: "HASH" }], Projection: { ProjectionType: "ALL" } },
-    ],
-  });
+  await createStreamTable(clients.dynamodb, { TableName: table, ...dayIndexedTrazabilidad() });
   return table;
 }
