@@ -20,6 +20,21 @@ export interface PolicyStatement {
   Condition?: Json;
 }
 
+/**
+ * CloudWatch Logs' vended log-delivery actions, which Step Functions' execution logging needs and
+ * which take no resource ("Logging Step Functions executions in CloudWatch Logs", IAM policies).
+ */
+export const LOG_DELIVERY_ACTIONS = [
+  "logs:CreateLogDelivery",
+  "logs:GetLogDelivery",
+  "logs:UpdateLogDelivery",
+  "logs:DeleteLogDelivery",
+  "logs:ListLogDeliveries",
+  "logs:PutResourcePolicy",
+  "logs:DescribeResourcePolicies",
+  "logs:DescribeLogGroups",
+];
+
 export interface PolicyDocument {
   Version: "2012-10-17";
   Statement: PolicyStatement[];

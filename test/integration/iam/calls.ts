@@ -3,7 +3,14 @@
 // against its principal's policy and the key policy, and README's "who calls what" table.
 import type { RecordedCall, Where } from "../../support/call-recorder";
 import type { Json } from "../../support/cloudformation";
-import { allowingStatements, dataKeyPolicy, keyPolicyAllowing, type PolicyDocument, type ResolveContext } from "../../support/iam-roles";
+import {
+  allowingStatements,
+  dataKeyPolicy,
+  keyPolicyAllowing,
+  LOG_DELIVERY_ACTIONS,
+  type PolicyDocument,
+  type ResolveContext,
+} from "../../support/iam-roles";
 
 const FUNCTIONS: Record<string, string> = {
   ExportRole: "trazabilidad_export",
@@ -102,16 +109,12 @@ function nativeExportCalls(ctx: ResolveContext, where: Where): RecordedCall[] {
       resource: key,
       implied: "the state machine's data is encrypted with the data key (EncryptionConfiguration)",
     })),
-    ...[
-      "logs:CreateLogDelivery",
-      "logs:GetLogDelivery",
-      "logs:UpdateLogDelivery",
-      "logs:DeleteLogDelivery",
-      "logs:ListLogDeliveries",
-      "logs:PutResourcePolicy",
-      "logs:DescribeResourcePolicies",
-      "logs:DescribeLogGroups",
-    ].map((action) => ({ principal: sm, action, resource: "*", implied: "execution logs through a vended log delivery" })),
+    ...LOG_DELIVERY_ACTIONS.map((action) => ({
+      principal: sm,
+      action,
+      resource: "*",
+      implied: "execution logs through a vended log delivery",
+    })),
     ...["kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt"].map((action) => ({
       principal: "logs",
       action,

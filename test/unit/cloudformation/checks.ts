@@ -13,6 +13,7 @@ import {
   roleStatements,
   type Template,
 } from "../../support/cloudformation";
+import { LOG_DELIVERY_ACTIONS } from "../../support/iam-roles";
 
 export const TTL_ATTRIBUTE = "expiresAt";
 export const AUDIT_HISTORY_INDEX = "itemKey-modificationTime-index";
@@ -121,19 +122,7 @@ export function checkPermissionsBoundary(template: Template): void {
 }
 
 /** Actions IAM cannot scope to a resource (the Service Authorization Reference lists "*"). */
-const ACTIONS_WITHOUT_RESOURCE = [
-  "dynamodb:ListStreams",
-  // CloudWatch Logs' vended log deliveries, which Step Functions' execution logging needs
-  // ("Logging Step Functions executions in CloudWatch Logs", IAM policies for logging).
-  "logs:CreateLogDelivery",
-  "logs:GetLogDelivery",
-  "logs:UpdateLogDelivery",
-  "logs:DeleteLogDelivery",
-  "logs:ListLogDeliveries",
-  "logs:PutResourcePolicy",
-  "logs:DescribeResourcePolicies",
-  "logs:DescribeLogGroups",
-];
+const ACTIONS_WITHOUT_RESOURCE = ["dynamodb:ListStreams", ...LOG_DELIVERY_ACTIONS];
 
 /** No wildcard actions or resources in any inline policy, and one service per trust policy. */
 export function checkLeastPrivilege(template: Template): void {
