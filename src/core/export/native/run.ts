@@ -13,7 +13,16 @@ import { dayManifest, type ExportManifest, objectKey } from "../manifest";
 import { addCounts, noCounts, warnSetAside } from "../route";
 import { assembleObject, removeWork } from "./assemble";
 import { csvHeader } from "./format-items";
-import { batchFiles, exportState, listExportFiles, type NativeClients, type NativeJob, type NativeStart, startNativeExport } from "./job";
+import {
+  batchFiles,
+  exportState,
+  type FileRef,
+  listExportFiles,
+  type NativeClients,
+  type NativeJob,
+  type NativeStart,
+  startNativeExport,
+} from "./job";
 import { getJson } from "./objects";
 import { collectBatch, type NativeHeader, readParts, writeHeader, writePartBatch } from "./phases";
 
@@ -104,31 +113,18 @@ export async function runNativeDay(
       await sleep(wait, signal);
     }
     const batches = batchFiles(await listExportFiles(clients, job, signal), FILES_PER_BATCH);
-    const concurrency = options.concurrency ?? 4;
-    let done = 0;
-    const step = (phase: string) => () => progress.update(`${start.table} ${start.day}: ${phase} ${++done}/${batches.length} batch(es)`);
-    const columnsDone = step("columns");
-    await mapLimit(
-      batches,
-      concurrency,
-      async (batch) => {
-        await collectBatch(clients, job, batch);
-        columnsDone();
-      },
-      signal,
-    );
+    // One Distributed Map phase: the batches through `work`, `concurrency` at a time, counted.
+    const phase = async (name: string, work: (batch: FileRef[]) => Promise<unknown>) => {
+      let done = 0;
+      const each = async (batch: FileRef[]) => {
+        await work(batch);
+        progress.update(`${start.table} ${start.day}: ${name} ${++done}/${batches.length} batch(es)`);
+      };
+      await mapLimit(batches, options.concurrency ?? 4, each, signal);
+    };
+    await phase("columns", (batch) => collectBatch(clients, job, batch));
     await writeHeader(clients, job);
-    done = 0;
-    const partsDone = step("parts");
-    await mapLimit(
-      batches,
-      concurrency,
-      async (batch) => {
-        await writePartBatch(clients, job, batch);
-        partsDone();
-      },
-      signal,
-    );
+    await phase("parts", (batch) => writePartBatch(clients, job, batch));
     progress.update(`${start.table} ${start.day}: assembling the CSV`);
     return await finishNativeDay(clients, job, reporter, signal, now);
   } catch (error) {
