@@ -11,7 +11,7 @@ export function registerCompletion(program: Command): void {
     .addHelpText(
       "after",
       `
-Install (README: Shell completion):
+Install (docs/configuration.md, "Shell completion"):
   bash   trace completion bash > ~/.local/share/bash-completion/completions/trace
   zsh    trace completion zsh > "\${fpath[1]}/_trace"
   fish   trace completion fish > ~/.config/fish/completions/trace.fish

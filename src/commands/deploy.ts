@@ -42,7 +42,7 @@ names exactly that resource. Stacks holding data get a stack policy that denies
 Update:Replace and Update:Delete on their tables, buckets and key; \`protected: true\`
 turns termination protection on.
 With --json, stdout is NDJSON: one {"type":"event",...} object per stack event as it
-happens, then one {"type":"summary",...} line (README: Deploying).
+happens, then one {"type":"summary",...} line (docs/deploy.md).
 Examples:
   trace deploy                 everything, asking before each stack
   trace deploy audit --yes     one stack, unattended (CI)

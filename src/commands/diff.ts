@@ -31,7 +31,7 @@ Without it: 0 whether or not something changes, and the usual codes on error.
 Replacements and removals of tables, buckets, keys and log groups are marked "blocked"
 (a deploy would refuse them) unless --allow-replacement names them.
 --json prints the plan: {"schemaVersion":1, "changes":bool, "blocked":bool, "stacks":[{stack,
-stackName, action, changes, replacements, parameters, note}]} (README: Deploying → The plan).
+stackName, action, changes, replacements, parameters, note}]} (docs/deploy.md, "The plan").
 Examples:
   trace diff                             tables on stdout
   trace diff --exit-code --json > plan.json; test $? -ne 1`,

@@ -36,7 +36,7 @@ are read; --engine scan reads the whole table (for records written without dia).
 reads no table capacity: DynamoDB exports the day (point-in-time recovery needed) and its files
 are formatted in parallel into the same CSV by the deployed state machine, followed here (or by
 this process with --in-process, and always against an emulator); it takes minutes, and is meant
-for days too big for one function (README: "Big days").
+for days too big for one function (docs/export.md, "Big days").
 Objects: s3://<bucket>/exports/<table>/dt=YYYY-MM-DD/<table>_YYYY-MM-DD.csv and _manifest.json.
 The manifest is written last and names the CSV's version (csvVersionId): read it first, then
 that version. --out <file> writes <file> and <file>.manifest.json, put in place together.

@@ -1,5 +1,5 @@
 /**
- * Every `TRACE_*` environment variable trace reads, and the one place they are read. README's
+ * Every `TRACE_*` environment variable trace reads, and the one place they are read. docs/configuration.md's
  * "Environment variables" table lists the same names (a test keeps the two in step). Commands get
  * them through their context; core and local mode through `readSettings`, whose `env` parameter
  * lets tests pass their own.

@@ -5,7 +5,7 @@
  * commands use (streams, SQS, Step Functions, and deploy's forecast: Lambda, KMS, Logs, IAM)
  * are built by more-clients.ts, loaded when a command asks for them (`loadMore`): loading their
  * SDK packages into every process made the export's heap grow ~50 MB more at 1M rows
- * (`npm run bench -- export`, README "Daily export").
+ * (`npm run bench -- export`, docs/export.md).
  */
 
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";

@@ -20,7 +20,7 @@ import { isUnavailable } from "./unavailable";
 export type ForecastVerdict = "pass" | "warn" | "fail" | "skip";
 
 export interface ForecastCheck {
-  /** Stable id of the kind of check (see README: Deploying → Forecast). */
+  /** Stable id of the kind of check (see docs/deploy.md, "Forecast"). */
   check:
     | "existing-name"
     | "point-in-time-recovery"

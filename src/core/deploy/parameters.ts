@@ -44,7 +44,7 @@ export function missingParametersError(stackName: string, templatePath: string, 
     ErrorCode.usage,
     `stack ${stackName}: template ${templatePath} declares parameter${missing.length > 1 ? "s" : ""} ${missing.join(", ")} that trace cannot fill and that ${missing.length > 1 ? "have" : "has"} no default`,
     {
-      hint: "give the parameter a Default in the template, or name it after a config value or an earlier stack's output (README: Deploying)",
+      hint: "give the parameter a Default in the template, or name it after a config value or an earlier stack's output (docs/deploy.md)",
     },
   );
 }

@@ -1,5 +1,5 @@
 /**
- * The plan `trace diff --json` prints: a stable, documented shape (README: Deploying → The plan),
+ * The plan `trace diff --json` prints: a stable, documented shape (docs/deploy.md, "The plan"),
  * one object per stack with its resource changes, its replacements and its parameter changes.
  * Fields are only ever added; `schemaVersion` changes if one is removed or changes meaning.
  */

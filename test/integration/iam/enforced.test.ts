@@ -167,7 +167,7 @@ describe("every role under IAM enforcement (separate moto server)", () => {
     expect(checkCalls(calls, policies, context(), ACCOUNT)).toEqual({ denied: [], unused: [] });
   });
 
-  it("README's 'Who calls what (generated)' table is the recorded list", () => {
+  it("docs/proofs.md's 'Who calls what (generated)' table is the recorded list", () => {
     const calls = [...log.calls, ...modelledCalls(context(), WHERE)];
     const policies = Object.fromEntries(ROLES.map(({ stack, role }) => [role, rolePolicy(stack, role, context())]));
     const raw = (role: string, sid: string) => {
@@ -175,11 +175,11 @@ describe("every role under IAM enforcement (separate moto server)", () => {
       return roleStatements(resource(loadTemplate(found.stack), role)).find((s: { Sid: string }) => s.Sid === sid);
     };
     const table = whoCallsWhat(calls, policies, context(), ACCOUNT, raw);
-    const readme = join(projectRoot, "README.md");
+    const readme = join(projectRoot, "docs", "proofs.md");
     const current = readFileSync(readme, "utf8");
     const updated = replaceSection(current, table);
     if (process.env.UPDATE_CALL_TABLE) writeFileSync(readme, updated);
-    else expect(current, "README's table is stale: run `npm run docs:calls`").toBe(updated);
+    else expect(current, "docs/proofs.md's table is stale: run `npm run docs:calls`").toBe(updated);
   });
 });
 
@@ -189,6 +189,6 @@ const END = "<!-- who-calls-what:end -->";
 function replaceSection(readme: string, table: string): string {
   const start = readme.indexOf(BEGIN);
   const end = readme.indexOf(END);
-  if (start < 0 || end < 0) throw new Error("README has no who-calls-what markers");
+  if (start < 0 || end < 0) throw new Error("docs/proofs.md has no who-calls-what markers");
   return `${readme.slice(0, start + BEGIN.length)}\n${table}${readme.slice(end)}`;
 }

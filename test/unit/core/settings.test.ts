@@ -21,8 +21,8 @@ describe("TRACE_* settings", () => {
     expect(readers).toEqual([]);
   });
 
-  it("README's table lists each with its meaning", () => {
-    const readme = readFileSync(join(projectRoot, "README.md"), "utf8");
+  it("docs/configuration.md's table lists each with its meaning", () => {
+    const readme = readFileSync(join(projectRoot, "docs", "configuration.md"), "utf8");
     const table = readme.slice(readme.indexOf("<!-- trace-settings:begin -->"), readme.indexOf("<!-- trace-settings:end -->"));
     const rows = [...table.matchAll(/^\|\s*`(TRACE_[A-Z_]+)`\s*\|\s*(.+?)\s*\|$/gm)].map((m) => [
       m[1],

@@ -166,7 +166,7 @@ export async function exportState(clients: NativeClients, job: NativeJob, signal
 /**
  * The data files of the job's completed exports, in a stable order (window, then key). Listed
  * under each window's prefix rather than read from manifest-files.json, which the emulator does
- * not write (README, "Big days"); on DynamoDB both name the same `data/` objects.
+ * not write (docs/export.md, "Big days"); on DynamoDB both name the same `data/` objects.
  */
 export async function listExportFiles(clients: NativeClients, job: NativeJob, signal?: AbortSignal): Promise<FileRef[]> {
   const refs: FileRef[] = [];
