@@ -94,11 +94,25 @@ export function configParameters(env: EnvironmentConfig): Record<string, string>
     DayIndex: String(env.dayIndex),
     NativeExportAboveRows: String(env.nativeExportAboveRows ?? 0),
     LateWriteSlackMinutes: String(env.lateWriteSlackMinutes),
+    ...lateCheckParameters(env),
     PermissionsBoundaryArn: env.permissionsBoundaryArn ?? "",
     AlarmEmail: env.alarmEmail ?? "",
     EnableBackups: String(env.backups),
     ArchiveTrazabilidad: String(env.archivedTables.includes("TRAZABILIDAD")),
     ArchiveConfiguration: String(env.archivedTables.includes("Configuration")),
     StreamTriggers: String(env.streamTriggers),
+  };
+}
+
+/**
+ * The late check's parameters: `ExportLateAfterMinutes` (the config key) and the wall-clock time
+ * it comes to in TimeZone, which the template's cron needs (CloudFormation has no arithmetic).
+ */
+function lateCheckParameters(env: Pick<EnvironmentConfig, "exportHour" | "exportLateAfterMinutes">): Record<string, string> {
+  const total = env.exportHour * 60 + env.exportLateAfterMinutes;
+  return {
+    ExportLateAfterMinutes: String(env.exportLateAfterMinutes),
+    ExportLateCheckHour: String(Math.floor(total / 60) % 24),
+    ExportLateCheckMinute: String(total % 60),
   };
 }
