@@ -12,6 +12,7 @@ import { registerExport } from "./commands/export";
 import { registerForecast } from "./commands/forecast";
 import { registerHealth } from "./commands/health";
 import { registerLocal } from "./commands/local";
+import { registerLogs } from "./commands/logs";
 import { registerStatus } from "./commands/status";
 import { ErrorCode, ExitCode, TraceError, toTraceError } from "./core/errors";
 import { version } from "./core/version";
@@ -59,6 +60,7 @@ Examples:
   registerForecast(program);
   registerStatus(program);
   registerHealth(program);
+  registerLogs(program);
   registerDestroy(program);
   registerExport(program);
   registerAudit(program);
