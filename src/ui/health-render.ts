@@ -15,16 +15,21 @@ function queueLine(label: string, q: QueueHealth | null): string {
   if (!q) return `  ${label}: not found (stack not deployed)`;
   const count = q.depth + q.inFlight;
   const depth = count === 0 ? chalk.green("empty") : chalk.red(`${q.depth} visible, ${q.inFlight} in flight`);
-  const age = q.oldestAgeSeconds === null ? (count > 0 ? ", oldest: no metric" : "") : `, oldest ${Math.round(q.oldestAgeSeconds / 60)} min`;
+  const age =
+    q.oldestAgeSeconds === null ? (count > 0 ? ", oldest: no metric" : "") : `, oldest ${Math.round(q.oldestAgeSeconds / 60)} min`;
   const left = q.secondsLeft !== null && count > 0 ? `, under ${Math.floor(q.secondsLeft / 3600)} h left of the stream's 24 h` : "";
   return `  ${label} ${q.name}: ${depth}${age}${left}`;
 }
 
 function renderExport(r: HealthReport): string[] {
   const e = r.export;
-  const lines = [chalk.bold(`Daily export`) + `  (${e.table ?? "table not found"}, ${e.exportHour}:00 ${e.timeZone}, late after ${e.lateAfterMinutes} min)`];
+  const lines = [
+    chalk.bold(`Daily export`) +
+      `  (${e.table ?? "table not found"}, ${e.exportHour}:00 ${e.timeZone}, late after ${e.lateAfterMinutes} min)`,
+  ];
   if (e.lastRun) {
-    const verdict = e.lastRun.verdict === "late" ? chalk.red("LATE") : e.lastRun.verdict === "on-time" ? chalk.green("landed") : e.lastRun.verdict;
+    const verdict =
+      e.lastRun.verdict === "late" ? chalk.red("LATE") : e.lastRun.verdict === "on-time" ? chalk.green("landed") : e.lastRun.verdict;
     lines.push(`  last scheduled run: ${time(e.lastRun.scheduledAt)} UTC for ${e.lastRun.day}: ${verdict}`);
     for (const d of e.lastRun.days) {
       lines.push(
@@ -34,7 +39,12 @@ function renderExport(r: HealthReport): string[] {
       );
     }
   }
-  const today = e.today.state === "notYet" ? `due at ${time(e.today.scheduledAt)} UTC` : e.today.state === "due" ? `running or due (late after ${time(e.today.deadline)} UTC)` : "judged above";
+  const today =
+    e.today.state === "notYet"
+      ? `due at ${time(e.today.scheduledAt)} UTC`
+      : e.today.state === "due"
+        ? `running or due (late after ${time(e.today.deadline)} UTC)`
+        : "judged above";
   lines.push(`  today's run (${e.today.day}): ${today}`);
   lines.push(queueLine("dead-letter queue", e.queue));
   if (e.nativeExecutions) {
@@ -58,7 +68,9 @@ function renderConsumers(r: HealthReport): string[] {
   lines.push(queueLine("failure queue", r.audit.queue));
   lines.push(chalk.bold("Archive of deletions"));
   const pipes = r.archive.pipes;
-  lines.push(`  pipes: ${pipes === null ? "unknown" : pipes.map((p) => `${p.name} ${p.state === "RUNNING" ? chalk.green(p.state) : p.state}`).join(", ")}`);
+  lines.push(
+    `  pipes: ${pipes === null ? "unknown" : pipes.map((p) => `${p.name} ${p.state === "RUNNING" ? chalk.green(p.state) : p.state}`).join(", ")}`,
+  );
   lines.push(queueLine("dead-letter queue", r.archive.queue));
   return lines;
 }

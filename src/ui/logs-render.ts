@@ -10,7 +10,19 @@ const LEVEL_COLOUR: Record<string, (s: string) => string> = {
   INFO: chalk.cyan,
   DEBUG: chalk.dim,
 };
-const POWERTOOLS_KEYS = new Set(["level", "message", "timestamp", "service", "sampling_rate", "xray_trace_id", "cold_start", "function_arn", "function_memory_size", "function_name", "function_request_id"]);
+const POWERTOOLS_KEYS = new Set([
+  "level",
+  "message",
+  "timestamp",
+  "service",
+  "sampling_rate",
+  "xray_trace_id",
+  "cold_start",
+  "function_arn",
+  "function_memory_size",
+  "function_name",
+  "function_request_id",
+]);
 
 const value = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v));
 

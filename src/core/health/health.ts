@@ -148,7 +148,11 @@ export async function checkHealth(options: HealthOptions): Promise<HealthReport>
   for (const stack of ["base", "traceability", "audit", "archive"] as const) {
     const found = await readStackOutputs(clients.cloudformation, stackName(env, stack));
     if (found) outputs[stack] = found;
-    else problems.push({ job: stack === "audit" ? "audit" : stack === "archive" ? "archive" : "export", cause: `stack ${stackName(env, stack)} is not deployed` });
+    else
+      problems.push({
+        job: stack === "audit" ? "audit" : stack === "archive" ? "archive" : "export",
+        cause: `stack ${stackName(env, stack)} is not deployed`,
+      });
   }
   const schedule = { timeZone: env.timeZone, exportHour: env.exportHour, lateAfterMinutes: env.exportLateAfterMinutes };
   const runs = runsAt(now, schedule);
@@ -179,7 +183,13 @@ export async function checkHealth(options: HealthOptions): Promise<HealthReport>
   return report;
 }
 
-async function checkExport(options: HealthOptions, report: HealthReport, outputs: Partial<Record<StackId, Record<string, string>>>, run: ScheduledRun, now: number) {
+async function checkExport(
+  options: HealthOptions,
+  report: HealthReport,
+  outputs: Partial<Record<StackId, Record<string, string>>>,
+  run: ScheduledRun,
+  now: number,
+) {
   const { clients, signal } = options;
   const table = outputs.traceability?.TrazabilidadTableName;
   const bucket = outputs.base?.DataBucketName;
@@ -209,11 +219,26 @@ async function checkExport(options: HealthOptions, report: HealthReport, outputs
   }
 }
 
-async function checkQueuesAndAges(options: HealthOptions, report: HealthReport, outputs: Partial<Record<StackId, Record<string, string>>>, now: number) {
+async function checkQueuesAndAges(
+  options: HealthOptions,
+  report: HealthReport,
+  outputs: Partial<Record<StackId, Record<string, string>>>,
+  now: number,
+) {
   const { clients, signal } = options;
   const queues = [
-    { job: "export" as const, url: outputs.traceability?.ExportDeadLetterQueueUrl, stream: false, what: "a scheduled export could not be delivered or failed" },
-    { job: "audit" as const, url: outputs.audit?.AuditFailureQueueUrl, stream: true, what: "Configuration changes were not audited; the messages point at stream records" },
+    {
+      job: "export" as const,
+      url: outputs.traceability?.ExportDeadLetterQueueUrl,
+      stream: false,
+      what: "a scheduled export could not be delivered or failed",
+    },
+    {
+      job: "audit" as const,
+      url: outputs.audit?.AuditFailureQueueUrl,
+      stream: true,
+      what: "Configuration changes were not audited; the messages point at stream records",
+    },
     { job: "archive" as const, url: outputs.archive?.ArchiveDeadLetterQueueUrl, stream: true, what: "deletions were not archived" },
   ].filter((q): q is typeof q & { url: string } => Boolean(q.url));
   const auditFunction = outputs.audit?.AuditProducerFunctionName;
@@ -221,8 +246,15 @@ async function checkQueuesAndAges(options: HealthOptions, report: HealthReport, 
     newestMaxima(
       clients.cloudwatch,
       [
-        ...queues.map((q) => ({ id: `q_${q.job}`, namespace: "AWS/SQS", metricName: "ApproximateAgeOfOldestMessage", dimensions: { QueueName: queueName(q.url) } })),
-        ...(auditFunction ? [{ id: "iterator", namespace: "AWS/Lambda", metricName: "IteratorAge", dimensions: { FunctionName: auditFunction } }] : []),
+        ...queues.map((q) => ({
+          id: `q_${q.job}`,
+          namespace: "AWS/SQS",
+          metricName: "ApproximateAgeOfOldestMessage",
+          dimensions: { QueueName: queueName(q.url) },
+        })),
+        ...(auditFunction
+          ? [{ id: "iterator", namespace: "AWS/Lambda", metricName: "IteratorAge", dimensions: { FunctionName: auditFunction } }]
+          : []),
       ],
       now,
       signal,
@@ -234,14 +266,18 @@ async function checkQueuesAndAges(options: HealthOptions, report: HealthReport, 
     const health = queueHealth(q.url, await queueDepth(clients.sqs, q.url, signal), age(`q_${q.job}`), q.stream);
     report[q.job].queue = health;
     if (health.depth + health.inFlight > 0) {
-      const left = health.secondsLeft !== null ? `; under ${Math.floor(health.secondsLeft / 3600)} h left before the stream drops the records` : "";
+      const left =
+        health.secondsLeft !== null ? `; under ${Math.floor(health.secondsLeft / 3600)} h left before the stream drops the records` : "";
       report.problems.push({ job: q.job, cause: `${health.depth + health.inFlight} message(s) in ${health.name}: ${q.what}${left}` });
     }
   }
   const iterator = age("iterator");
   report.audit.iteratorAgeSeconds = iterator === null ? null : Math.round(iterator / 1000);
   if (report.audit.iteratorAgeSeconds !== null && report.audit.iteratorAgeSeconds > ITERATOR_AGE_LIMIT_SECONDS) {
-    report.problems.push({ job: "audit", cause: `audit_producer is ${report.audit.iteratorAgeSeconds} s behind the Configuration stream (limit ${ITERATOR_AGE_LIMIT_SECONDS} s)` });
+    report.problems.push({
+      job: "audit",
+      cause: `audit_producer is ${report.audit.iteratorAgeSeconds} s behind the Configuration stream (limit ${ITERATOR_AGE_LIMIT_SECONDS} s)`,
+    });
   }
 }
 
@@ -252,14 +288,21 @@ async function checkConsumers(options: HealthOptions, report: HealthReport, outp
   const local = !env.streamTriggers;
   const stream = outputs.audit?.ConfigurationStreamArn;
   if (stream) {
-    const mappings: Probe<MappingSummary[]> = await probe("Lambda ListEventSourceMappings", () => streamMappings(clients.lambda, stream, signal));
+    const mappings: Probe<MappingSummary[]> = await probe("Lambda ListEventSourceMappings", () =>
+      streamMappings(clients.lambda, stream, signal),
+    );
     if (!mappings.ok) report.notes.push(mappings.message);
     else {
       report.audit.mappings = mappings.value;
-      if (mappings.value.length === 0 && local) report.notes.push("audit: no event source mapping (streamTriggers: false); `trace local streams` feeds audit_producer");
-      else if (mappings.value.length === 0) report.problems.push({ job: "audit", cause: "no event source mapping reads the Configuration stream" });
+      if (mappings.value.length === 0 && local)
+        report.notes.push("audit: no event source mapping (streamTriggers: false); `trace local streams` feeds audit_producer");
+      else if (mappings.value.length === 0)
+        report.problems.push({ job: "audit", cause: "no event source mapping reads the Configuration stream" });
       for (const m of mappings.value.filter((m) => !HEALTHY_MAPPING_STATES.has(m.state))) {
-        report.problems.push({ job: "audit", cause: `the stream mapping ${m.uuid} is ${m.state}${m.stateTransitionReason ? ` (${m.stateTransitionReason})` : ""}` });
+        report.problems.push({
+          job: "audit",
+          cause: `the stream mapping ${m.uuid} is ${m.state}${m.stateTransitionReason ? ` (${m.stateTransitionReason})` : ""}`,
+        });
       }
     }
   }
@@ -273,7 +316,10 @@ async function checkConsumers(options: HealthOptions, report: HealthReport, outp
   report.archive.pipes = pipes.value;
   for (const p of pipes.value) {
     if (p.state === "RUNNING") continue;
-    if (p.state === "NOT_FOUND" && local) report.notes.push(`archive: Pipe ${p.name} not created (the emulator's CloudFormation skips AWS::Pipes::Pipe); \`trace local streams\` does its work`);
+    if (p.state === "NOT_FOUND" && local)
+      report.notes.push(
+        `archive: Pipe ${p.name} not created (the emulator's CloudFormation skips AWS::Pipes::Pipe); \`trace local streams\` does its work`,
+      );
     else report.problems.push({ job: "archive", cause: `Pipe ${p.name} is ${p.state}${p.reason ? ` (${p.reason})` : ""}` });
   }
 }
@@ -290,5 +336,6 @@ async function checkAlarms(options: HealthOptions, report: HealthReport) {
   report.alarms.total = alarms.value.length;
   report.alarms.inAlarm = alarms.value.filter((a) => a.state === "ALARM");
   for (const a of report.alarms.inAlarm) report.problems.push({ job: "alarms", cause: `alarm ${a.name} is in ALARM: ${a.reason}` });
-  if (names.length === 0 && env.name === "local") report.notes.push("alarms: the emulator's CloudFormation creates no AWS::CloudWatch::Alarm; only alarms put by hand are seen");
+  if (names.length === 0 && env.name === "local")
+    report.notes.push("alarms: the emulator's CloudFormation creates no AWS::CloudWatch::Alarm; only alarms put by hand are seen");
 }

@@ -7,7 +7,7 @@ import { type CloudFormationClient, paginateListStackResources } from "@aws-sdk/
 import { type CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand, type MetricDataQuery } from "@aws-sdk/client-cloudwatch";
 import { type LambdaClient, ListEventSourceMappingsCommand } from "@aws-sdk/client-lambda";
 import { DescribePipeCommand, type PipesClient } from "@aws-sdk/client-pipes";
-import { type SFNClient, ListExecutionsCommand } from "@aws-sdk/client-sfn";
+import { ListExecutionsCommand, type SFNClient } from "@aws-sdk/client-sfn";
 import { GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { errorName, isUnavailable } from "../deploy/unavailable";
 
@@ -32,10 +32,16 @@ export const queueName = (url: string) => url.slice(url.lastIndexOf("/") + 1);
  */
 export async function queueDepth(sqs: SQSClient, url: string, signal: AbortSignal): Promise<{ visible: number; inFlight: number }> {
   const { Attributes = {} } = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }),
+    new GetQueueAttributesCommand({
+      QueueUrl: url,
+      AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    }),
     { abortSignal: signal },
   );
-  return { visible: Number(Attributes.ApproximateNumberOfMessages ?? 0), inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) };
+  return {
+    visible: Number(Attributes.ApproximateNumberOfMessages ?? 0),
+    inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
+  };
 }
 
 export interface MetricQuery {
@@ -51,18 +57,32 @@ export interface MetricQuery {
  * where CloudWatch has no datapoint (AWS/SQS ApproximateAgeOfOldestMessage and AWS/Lambda
  * IteratorAge are published by the services; an emulator publishes none).
  */
-export async function newestMaxima(cloudwatch: CloudWatchClient, queries: readonly MetricQuery[], now: number, signal: AbortSignal): Promise<Record<string, number | null>> {
+export async function newestMaxima(
+  cloudwatch: CloudWatchClient,
+  queries: readonly MetricQuery[],
+  now: number,
+  signal: AbortSignal,
+): Promise<Record<string, number | null>> {
   const MetricDataQueries: MetricDataQuery[] = queries.map((q) => ({
     Id: q.id,
     MetricStat: {
-      Metric: { Namespace: q.namespace, MetricName: q.metricName, Dimensions: Object.entries(q.dimensions).map(([Name, Value]) => ({ Name, Value })) },
+      Metric: {
+        Namespace: q.namespace,
+        MetricName: q.metricName,
+        Dimensions: Object.entries(q.dimensions).map(([Name, Value]) => ({ Name, Value })),
+      },
       Period: 60,
       Stat: "Maximum",
     },
     ReturnData: true,
   }));
   const { MetricDataResults = [] } = await cloudwatch.send(
-    new GetMetricDataCommand({ MetricDataQueries, StartTime: new Date(now - 15 * 60_000), EndTime: new Date(now), ScanBy: "TimestampDescending" }),
+    new GetMetricDataCommand({
+      MetricDataQueries,
+      StartTime: new Date(now - 15 * 60_000),
+      EndTime: new Date(now),
+      ScanBy: "TimestampDescending",
+    }),
     { abortSignal: signal },
   );
   const result: Record<string, number | null> = Object.fromEntries(queries.map((q) => [q.id, null]));
@@ -81,11 +101,17 @@ export interface AlarmSummary {
 }
 
 /** The CloudWatch alarms the stacks declare (ListStackResources, AWS::CloudWatch::Alarm: the physical id is the alarm's name). */
-export async function stackAlarmNames(cloudformation: CloudFormationClient, stacks: readonly string[], signal: AbortSignal): Promise<string[]> {
+export async function stackAlarmNames(
+  cloudformation: CloudFormationClient,
+  stacks: readonly string[],
+  signal: AbortSignal,
+): Promise<string[]> {
   const names: string[] = [];
   for (const stack of stacks) {
     try {
-      for await (const page of paginateListStackResources({ client: cloudformation }, { StackName: stack }, { abortSignal: signal } as never)) {
+      for await (const page of paginateListStackResources({ client: cloudformation }, { StackName: stack }, {
+        abortSignal: signal,
+      } as never)) {
         for (const r of page.StackResourceSummaries ?? []) {
           if (r.ResourceType === "AWS::CloudWatch::Alarm" && r.PhysicalResourceId) names.push(r.PhysicalResourceId);
         }
@@ -103,22 +129,38 @@ export async function stackAlarmNames(cloudformation: CloudFormationClient, stac
  * AlarmName after its stack), with state and reason (DescribeAlarms;
  * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html).
  */
-export async function describeAlarms(cloudwatch: CloudWatchClient, names: readonly string[], prefix: string, signal: AbortSignal): Promise<AlarmSummary[]> {
+export async function describeAlarms(
+  cloudwatch: CloudWatchClient,
+  names: readonly string[],
+  prefix: string,
+  signal: AbortSignal,
+): Promise<AlarmSummary[]> {
   const found = new Map<string, AlarmSummary>();
   const add = (alarms: { AlarmName?: string; StateValue?: string; StateReason?: string; StateUpdatedTimestamp?: Date }[] = []) => {
     for (const a of alarms) {
       if (!a.AlarmName) continue;
-      found.set(a.AlarmName, { name: a.AlarmName, state: a.StateValue ?? "UNKNOWN", reason: a.StateReason ?? "", since: a.StateUpdatedTimestamp?.toISOString() ?? null });
+      found.set(a.AlarmName, {
+        name: a.AlarmName,
+        state: a.StateValue ?? "UNKNOWN",
+        reason: a.StateReason ?? "",
+        since: a.StateUpdatedTimestamp?.toISOString() ?? null,
+      });
     }
   };
   for (let i = 0; i < names.length; i += 100) {
-    const page = await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: names.slice(i, i + 100), AlarmTypes: ["MetricAlarm", "CompositeAlarm"] }), { abortSignal: signal });
+    const page = await cloudwatch.send(
+      new DescribeAlarmsCommand({ AlarmNames: names.slice(i, i + 100), AlarmTypes: ["MetricAlarm", "CompositeAlarm"] }),
+      { abortSignal: signal },
+    );
     add(page.MetricAlarms);
     add(page.CompositeAlarms);
   }
   let NextToken: string | undefined;
   do {
-    const page = await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: prefix, AlarmTypes: ["MetricAlarm", "CompositeAlarm"], NextToken }), { abortSignal: signal });
+    const page = await cloudwatch.send(
+      new DescribeAlarmsCommand({ AlarmNamePrefix: prefix, AlarmTypes: ["MetricAlarm", "CompositeAlarm"], NextToken }),
+      { abortSignal: signal },
+    );
     add(page.MetricAlarms);
     add(page.CompositeAlarms);
     NextToken = page.NextToken;
@@ -139,7 +181,9 @@ export interface MappingSummary {
  * https://docs.aws.amazon.com/lambda/latest/api/API_ListEventSourceMappings.html).
  */
 export async function streamMappings(lambda: LambdaClient, streamArn: string, signal: AbortSignal): Promise<MappingSummary[]> {
-  const { EventSourceMappings = [] } = await lambda.send(new ListEventSourceMappingsCommand({ EventSourceArn: streamArn }), { abortSignal: signal });
+  const { EventSourceMappings = [] } = await lambda.send(new ListEventSourceMappingsCommand({ EventSourceArn: streamArn }), {
+    abortSignal: signal,
+  });
   return EventSourceMappings.map((m) => ({
     uuid: m.UUID ?? "",
     state: m.State ?? "UNKNOWN",
@@ -176,9 +220,19 @@ export interface ExecutionSummary {
 }
 
 /** The state machine's newest executions (ListExecutions; https://docs.aws.amazon.com/step-functions/latest/apireference/API_ListExecutions.html). */
-export async function lastExecutions(sfn: SFNClient, stateMachineArn: string, count: number, signal: AbortSignal): Promise<ExecutionSummary[]> {
+export async function lastExecutions(
+  sfn: SFNClient,
+  stateMachineArn: string,
+  count: number,
+  signal: AbortSignal,
+): Promise<ExecutionSummary[]> {
   const { executions = [] } = await sfn.send(new ListExecutionsCommand({ stateMachineArn, maxResults: count }), { abortSignal: signal });
   return executions
-    .map((e) => ({ name: e.name ?? "", status: e.status ?? "UNKNOWN", startDate: e.startDate?.toISOString() ?? null, stopDate: e.stopDate?.toISOString() ?? null }))
+    .map((e) => ({
+      name: e.name ?? "",
+      status: e.status ?? "UNKNOWN",
+      startDate: e.startDate?.toISOString() ?? null,
+      stopDate: e.stopDate?.toISOString() ?? null,
+    }))
     .sort((a, b) => (b.startDate ?? "").localeCompare(a.startDate ?? ""));
 }

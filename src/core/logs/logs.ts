@@ -31,18 +31,27 @@ export const LOG_TARGETS: Record<string, readonly GroupRef[]> = {
 export const logTargetNames = () => Object.keys(LOG_TARGETS);
 
 /** The physical log group names of a target, from its stacks. */
-export async function logGroupsFor(cloudformation: CloudFormationClient, env: Pick<EnvironmentConfig, "stage">, target: string): Promise<string[]> {
+export async function logGroupsFor(
+  cloudformation: CloudFormationClient,
+  env: Pick<EnvironmentConfig, "stage">,
+  target: string,
+): Promise<string[]> {
   const refs = LOG_TARGETS[target.replace(/_/g, "-")];
   if (!refs) throw usageError(`unknown job or function "${target}"`, `choose one of: ${logTargetNames().join(", ")}`);
   const groups: string[] = [];
   for (const ref of refs) {
     const name = stackName(env, ref.stack);
     try {
-      const { StackResourceDetail } = await cloudformation.send(new DescribeStackResourceCommand({ StackName: name, LogicalResourceId: ref.logicalId }));
+      const { StackResourceDetail } = await cloudformation.send(
+        new DescribeStackResourceCommand({ StackName: name, LogicalResourceId: ref.logicalId }),
+      );
       if (StackResourceDetail?.PhysicalResourceId) groups.push(StackResourceDetail.PhysicalResourceId);
     } catch (error) {
       if ((error as Error).name !== "ValidationError") throw error;
-      throw notFoundError(`stack ${name} has no log group ${ref.logicalId} (not deployed?)`, `deploy it with \`trace deploy ${ref.stack}\``);
+      throw notFoundError(
+        `stack ${name} has no log group ${ref.logicalId} (not deployed?)`,
+        `deploy it with \`trace deploy ${ref.stack}\``,
+      );
     }
   }
   return groups;
@@ -80,7 +89,13 @@ async function readGroup(o: ReadLogsOptions, group: string, since: number): Prom
       { abortSignal: o.signal },
     );
     for (const e of page.events ?? ([] as FilteredLogEvent[])) {
-      events.push({ logGroup: group, logStream: e.logStreamName ?? "", timestamp: e.timestamp ?? 0, eventId: e.eventId ?? "", message: e.message ?? "" });
+      events.push({
+        logGroup: group,
+        logStream: e.logStreamName ?? "",
+        timestamp: e.timestamp ?? 0,
+        eventId: e.eventId ?? "",
+        message: e.message ?? "",
+      });
     }
     nextToken = page.nextToken;
   } while (nextToken);
@@ -122,5 +137,8 @@ export function parseSince(text: string, now: number = Date.now()): number {
   }
   const absolute = Date.parse(text);
   if (!Number.isNaN(absolute) && /^\d{4}-\d{2}-\d{2}/.test(text)) return absolute;
-  throw usageError(`--since ${JSON.stringify(text)} is neither a duration nor a date-time`, "use 30s, 15m, 1h, 2d, or an ISO date-time such as 2026-11-23T19:00:00Z");
+  throw usageError(
+    `--since ${JSON.stringify(text)} is neither a duration nor a date-time`,
+    "use 30s, 15m, 1h, 2d, or an ISO date-time such as 2026-11-23T19:00:00Z",
+  );
 }
