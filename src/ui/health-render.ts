@@ -76,7 +76,7 @@ function renderConsumers(r: HealthReport): string[] {
 }
 
 export function renderHealth(r: HealthReport): string {
-  const alarms = chalk.bold("Alarms") + `  ${r.alarms.total ?? "?"} defined, ${r.alarms.inAlarm.length} in ALARM`;
+  const alarms = `${chalk.bold("Alarms")}  ${r.alarms.total ?? "?"} defined, ${r.alarms.inAlarm.length} in ALARM`;
   const verdict = r.healthy
     ? chalk.green(`healthy (${r.environment}, checked ${time(r.checkedAt)} UTC)`)
     : chalk.red(`UNHEALTHY (${r.environment}): ${r.problems.length} problem(s)`);

@@ -139,7 +139,7 @@ function queueHealth(url: string, depth: { visible: number; inFlight: number }, 
 
 /** Runs every probe and judges the result; see docs/health.md for each rule. */
 export async function checkHealth(options: HealthOptions): Promise<HealthReport> {
-  const { clients, env, signal } = options;
+  const { clients, env } = options;
   const now = options.now ?? Date.now();
   await clients.loadMore();
   const problems: HealthProblem[] = [];
