@@ -9,11 +9,10 @@
 // `emit(metrics, { Redrives: 3 })` where it has something to count. Every name is in METRICS, the
 // one catalogue the dashboard and the alarms are checked against (test/unit/cloudformation/dashboard.test.ts).
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import { LAMBDA_ENV } from "../../src/core/stacks";
 
-/** Powertools' variable for the namespace; the templates set it to `trace/<stage>`. */
-export const METRICS_NAMESPACE_VARIABLE = "POWERTOOLS_METRICS_NAMESPACE";
 /** The namespace when the variable is unset (tests, local runs). */
-export const DEFAULT_METRICS_NAMESPACE = "trace";
+const DEFAULT_METRICS_NAMESPACE = "trace";
 
 /**
  * Every metric a handler emits: its unit and the dimensions it carries besides `service` (the
@@ -45,7 +44,7 @@ type DimensionOf<N extends MetricName> = (typeof METRICS)[N]["dimensions"][numbe
 /** The metrics of one function, namespace from POWERTOOLS_METRICS_NAMESPACE, `service` its service name. */
 export function createMetrics(serviceName: string, env: NodeJS.ProcessEnv = process.env): Metrics {
   return new Metrics({
-    namespace: env[METRICS_NAMESPACE_VARIABLE] || DEFAULT_METRICS_NAMESPACE,
+    namespace: env[LAMBDA_ENV.metricsNamespace] || DEFAULT_METRICS_NAMESPACE,
     serviceName: env.POWERTOOLS_SERVICE_NAME || serviceName,
   });
 }

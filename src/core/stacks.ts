@@ -56,6 +56,8 @@ export const LAMBDA_ENV = {
   /** all functions */
   logLevel: "POWERTOOLS_LOG_LEVEL",
   serviceName: "POWERTOOLS_SERVICE_NAME",
+  /** The handlers' metrics namespace (lambda/shared/metrics.ts): `trace/<stage>`. */
+  metricsNamespace: "POWERTOOLS_METRICS_NAMESPACE",
   /** export */
   tableName: "TABLE_NAME",
   bucketName: "BUCKET_NAME",
