@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { METRICS } from "../../../lambda/shared/metrics";
 import { environmentSchema } from "../../../src/core/config";
 import { configParameters } from "../../../src/core/stacks";
-import { type Json, loadTemplate, resourcesOfType } from "../../support/cloudformation";
+import { type Json, loadTemplate, onlyResource, resourcesOfType } from "../../support/cloudformation";
 
 /**
  * AWS's metrics used here, by namespace, with their dimension:
@@ -41,13 +41,13 @@ function services(): Map<string, string | undefined> {
 /** Checks one metric reference; returns what is wrong with it, or undefined. */
 function problem(namespace: string, name: string, dimensions: Record<string, string>): string | undefined {
   const keys = Object.keys(dimensions).sort();
-  if (namespace === "trace/${Stage}") {
+  if (namespace === `trace/\${Stage}`) {
     const catalogued = METRICS[name as keyof typeof METRICS];
     if (!catalogued) return `${name} is not in lambda/shared/metrics.ts`;
     const expected = ["service", ...catalogued.dimensions].sort();
     if (JSON.stringify(keys) !== JSON.stringify(expected)) return `${name} carries dimensions ${expected.join(",")}, not ${keys.join(",")}`;
     const service = services().get(dimensions.service ?? "");
-    if (service !== "trace/${Stage}") return `${name}: no function with service ${dimensions.service} emits into trace/\${Stage}`;
+    if (service !== `trace/\${Stage}`) return `${name}: no function with service ${dimensions.service} emits into trace/\${Stage}`;
     if (dimensions.readPath && !["query", "scan", "native"].includes(dimensions.readPath))
       return `${name}: readPath ${dimensions.readPath} is not a manifest readPath`;
     return undefined;
@@ -60,8 +60,8 @@ function problem(namespace: string, name: string, dimensions: Record<string, str
 }
 
 function dashboardBody(): { widgets: { type: string; properties: { metrics?: unknown[][] } }[] } {
-  const [, dashboard] = resourcesOfType(loadTemplate("archive"), "AWS::CloudWatch::Dashboard")[0] ?? [];
-  const sub = (dashboard?.Properties?.DashboardBody as { "Fn::Sub": [string, Record<string, Json>] })["Fn::Sub"];
+  const [, dashboard] = onlyResource(loadTemplate("archive"), "AWS::CloudWatch::Dashboard");
+  const sub = (dashboard.Properties.DashboardBody as { "Fn::Sub": [string, Record<string, Json>] })["Fn::Sub"];
   // The ${...} placeholders are CloudFormation's; they stay as text (inside JSON strings).
   return JSON.parse(sub[0]);
 }
@@ -88,9 +88,9 @@ describe("dashboard", () => {
   });
 
   it("the checker itself fails a typo, a wrong dimension and an unknown service", () => {
-    expect(problem("trace/${Stage}", "ExportedRow", { service: "trazabilidad_export", readPath: "scan" })).toMatch(/not in/);
-    expect(problem("trace/${Stage}", "ExportedRows", { service: "trazabilidad_export" })).toMatch(/carries dimensions/);
-    expect(problem("trace/${Stage}", "DeletionsArchived", { service: "archive" })).toMatch(/no function/);
+    expect(problem(`trace/\${Stage}`, "ExportedRow", { service: "trazabilidad_export", readPath: "scan" })).toMatch(/not in/);
+    expect(problem(`trace/\${Stage}`, "ExportedRows", { service: "trazabilidad_export" })).toMatch(/carries dimensions/);
+    expect(problem(`trace/\${Stage}`, "DeletionsArchived", { service: "archive" })).toMatch(/no function/);
     expect(problem("AWS/SQS", "ApproximateNumberOfMessages", { QueueName: "q" })).toMatch(/has no/);
   });
 });
@@ -113,8 +113,8 @@ describe("late-export alarm", () => {
   it("its check fires at exportHour + exportLateAfterMinutes, with those minutes in its input", () => {
     const [, schedule] = resourcesOfType(template, "AWS::Scheduler::Schedule").find(([id]) => id === "ExportLateCheckSchedule") ?? [];
     const p = (schedule?.Properties ?? {}) as Record<string, Json>;
-    expect(p.ScheduleExpression).toEqual({ "Fn::Sub": "cron(${ExportLateCheckMinute} ${ExportLateCheckHour} * * ? *)" });
-    expect((p.Target as { Input: { "Fn::Sub": string } }).Input["Fn::Sub"]).toContain('"lateCheckAfterMinutes":${ExportLateAfterMinutes}');
+    expect(p.ScheduleExpression).toEqual({ "Fn::Sub": `cron(\${ExportLateCheckMinute} \${ExportLateCheckHour} * * ? *)` });
+    expect((p.Target as { Input: { "Fn::Sub": string } }).Input["Fn::Sub"]).toContain(`"lateCheckAfterMinutes":\${ExportLateAfterMinutes}`);
     const base = environmentSchema.parse({ stage: "dev", timeZone: "Europe/Madrid", exportHour: 19 });
     expect(configParameters(base)).toMatchObject({ ExportLateAfterMinutes: "60", ExportLateCheckHour: "20", ExportLateCheckMinute: "0" });
     expect(configParameters({ ...base, exportHour: 23, exportLateAfterMinutes: 95 })).toMatchObject({
