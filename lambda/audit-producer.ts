@@ -4,6 +4,7 @@
 // bisect, bounded retries and the on-failure queue in the template, one poison record cannot
 // block the shard. Replays are harmless: entry ids derive from the record (see core/audit).
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
+import type { Metrics } from "@aws-lambda-powertools/metrics";
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
 import { auditRecord, type PutItemPort } from "../src/core/audit/writer";
 import { createDynamoDbClient } from "../src/core/aws/clients";
@@ -11,12 +12,15 @@ import { createLimiter } from "../src/core/concurrency";
 import { toTraceError } from "../src/core/errors";
 import type { Reporter } from "../src/core/reporter";
 import { LAMBDA_ENV } from "../src/core/stacks";
+import { createMetrics, emit } from "./shared/metrics";
 import { createLogger, lambdaAwsSettings, loggerReporter, requireEnv } from "./shared/runtime";
 
 export interface AuditProducerDeps {
   dynamodb: PutItemPort;
   auditTableName: string;
   reporter: Reporter;
+  /** The function's metrics (lambda/shared/metrics.ts); absent: none emitted. */
+  metrics?: Metrics;
   /** Records written at once (default 16). */
   concurrency?: number;
   /**
@@ -61,9 +65,11 @@ export function createHandler(deps: AuditProducerDeps): AuditProducerHandler {
         throwOnFullBatchFailure: deps.throwOnFullBatchFailure ?? true,
       });
       deps.reporter.info("batch processed", { records: event.Records.length, failed: response.batchItemFailures.length, ...totals });
+      emit(deps.metrics, { AuditEntriesWritten: totals.written, AuditRecordsFailed: response.batchItemFailures.length });
       return response as DynamoDBBatchResponse;
     } catch (error) {
       deps.reporter.warn("batch failed: every record failed", { records: event.Records.length, failed: event.Records.length, ...totals });
+      emit(deps.metrics, { AuditEntriesWritten: totals.written, AuditRecordsFailed: event.Records.length });
       throw error;
     }
   };
@@ -71,6 +77,7 @@ export function createHandler(deps: AuditProducerDeps): AuditProducerHandler {
 
 // Module scope: built once per container, reused by warm invocations.
 const logger = createLogger("audit_producer");
+const metrics = createMetrics("audit_producer");
 const dynamodb = createDynamoDbClient(lambdaAwsSettings());
 let deployed: AuditProducerHandler | undefined;
 
@@ -80,6 +87,7 @@ export const handler = async (event: DynamoDBStreamEvent, context: Context): Pro
     dynamodb,
     auditTableName: requireEnv(LAMBDA_ENV.auditTableName),
     reporter: loggerReporter(logger),
+    metrics,
   });
   return deployed(event, context);
 };

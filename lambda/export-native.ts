@@ -2,17 +2,21 @@
 // through DynamoDB's ExportTableToPointInTime — start, poll, list the files, the Distributed
 // Map's two phases, the header, the assembly. Thin: read the environment, run the one task.
 import type { Logger } from "@aws-lambda-powertools/logger";
+import type { Metrics } from "@aws-lambda-powertools/metrics";
 import type { Context } from "aws-lambda";
 import { createDynamoDbClient, createS3Client } from "../src/core/aws/clients";
 import { ErrorCode, TraceError, toTraceError } from "../src/core/errors";
 import { DEFAULT_SLACK_MS, type NativeClients } from "../src/core/export/native/job";
 import { type NativeStepConfig, type NativeTask, runNativeTask } from "../src/core/export/native/steps";
 import { LAMBDA_ENV } from "../src/core/stacks";
+import { createMetrics, emit } from "./shared/metrics";
 import { createLogger, lambdaAwsSettings, loggerReporter, requireEnv, TIMEOUT_MARGIN_MS } from "./shared/runtime";
 
 export interface NativeHandlerDeps {
   clients: NativeClients;
   logger: Logger;
+  /** The function's metrics (lambda/shared/metrics.ts); absent: none emitted. */
+  metrics?: Metrics;
   config: () => NativeStepConfig;
   now?: () => number;
 }
@@ -44,10 +48,20 @@ export function createHandler(deps: NativeHandlerDeps) {
       config ??= deps.config();
       const result = await runNativeTask(deps.clients, config, task, loggerReporter(logger), signal, deps.now);
       logger.info("task done", { task: taskName(task), files: "Items" in task ? task.Items.length : undefined });
+      if (!("Items" in task) && task.action === "assemble") {
+        const m = result as { date: string; rows: number; bytes: number | null; readPath: string; complete: boolean };
+        emit(
+          deps.metrics,
+          { ExportedRows: m.rows, ExportedBytes: m.bytes ?? 0 },
+          { readPath: m.readPath },
+          { date: m.date, complete: String(m.complete) },
+        );
+      }
       return result;
     } catch (error) {
       const traced = toTraceError(error);
       logger.error("task failed", { task: taskName(task), code: traced.code, message: traced.message, hint: traced.hint });
+      emit(deps.metrics, { ExportFailures: 1 });
       // Rethrown: the state machine's Retry/Catch sees the failure, its execution fails and the alarm fires.
       throw traced instanceof TraceError ? traced : error;
     }
@@ -55,4 +69,9 @@ export function createHandler(deps: NativeHandlerDeps) {
 }
 
 const clients = { dynamodb: createDynamoDbClient(lambdaAwsSettings()), s3: createS3Client(lambdaAwsSettings()) };
-export const handler = createHandler({ clients, logger: createLogger("trazabilidad_native"), config: () => configFromEnv() });
+export const handler = createHandler({
+  clients,
+  logger: createLogger("trazabilidad_native"),
+  metrics: createMetrics("trazabilidad_native"),
+  config: () => configFromEnv(),
+});

@@ -2,6 +2,8 @@
 // current day so far and re-exports the previous day, so records written after yesterday's run
 // are not lost. Thin: read the event and the environment, call core, log the manifests' figures.
 import type { Logger } from "@aws-lambda-powertools/logger";
+import type { Metrics } from "@aws-lambda-powertools/metrics";
+import type { S3Client } from "@aws-sdk/client-s3";
 import type { SFNClient } from "@aws-sdk/client-sfn";
 import type { Context } from "aws-lambda";
 import { createDynamoDbClient, createS3Client } from "../src/core/aws/clients";
@@ -9,10 +11,12 @@ import { createSfnClient } from "../src/core/aws/more-clients";
 import { ErrorCode, TraceError, toTraceError } from "../src/core/errors";
 import { addDays, dayInZone } from "../src/core/export/day-window";
 import { type ExportClients, exportDays } from "../src/core/export/export-days";
-import type { ExportManifest } from "../src/core/export/manifest";
+import { type ExportManifest, readManifest } from "../src/core/export/manifest";
 import { scheduledEngine, startNativeExecutions } from "../src/core/export/native/schedule";
 import { EPHEMERAL_STORAGE_MIB } from "../src/core/export/spool-space";
+import { judgeRun } from "../src/core/health/export-run";
 import { LAMBDA_ENV } from "../src/core/stacks";
+import { createMetrics, emit } from "./shared/metrics";
 import { createLogger, lambdaAwsSettings, loggerReporter, requireEnv, TIMEOUT_MARGIN_MS } from "./shared/runtime";
 
 export { TIMEOUT_MARGIN_MS };
@@ -20,6 +24,11 @@ export { TIMEOUT_MARGIN_MS };
 /** The schedule's input: `{"scheduledTime": "<aws.scheduler.scheduled-time>"}`. */
 export interface ScheduledExportEvent {
   scheduledTime?: string;
+  /**
+   * Set by the late-check schedule (the export hour plus these minutes): check that the day's
+   * manifest landed by `scheduledTime` and emit ExportLate, instead of exporting.
+   */
+  lateCheckAfterMinutes?: number;
 }
 
 export interface ExportFunctionConfig {
@@ -36,6 +45,8 @@ export interface ExportFunctionConfig {
 export interface ExportHandlerDeps {
   clients: ExportClients & { sfn?: Pick<SFNClient, "send"> };
   logger: Logger;
+  /** The function's metrics (lambda/shared/metrics.ts); absent: none emitted. */
+  metrics?: Metrics;
   /** Read on the first invocation (so a bad variable fails the invocation, not the import). */
   config: () => ExportFunctionConfig;
   now?: () => number;
@@ -103,6 +114,41 @@ const figures = (m: ExportManifest) => ({
   location: m.location,
 });
 
+/**
+ * The late check: the day whose run fired `lateCheckAfterMinutes` before `scheduledTime` must have
+ * its manifest, written by that run or later, by `scheduledTime` (src/core/health/export-run.ts).
+ */
+export function createLateCheck(deps: ExportHandlerDeps & { clients: { s3: S3Client } }) {
+  let config: ExportFunctionConfig | undefined;
+  return async (event: ScheduledExportEvent) => {
+    config ??= deps.config();
+    return lateCheck(deps, config, event);
+  };
+}
+
+async function lateCheck(
+  deps: ExportHandlerDeps & { clients: { s3: S3Client } },
+  config: ExportFunctionConfig,
+  event: ScheduledExportEvent,
+) {
+  const now = (deps.now ?? Date.now)();
+  const parsed = Date.parse(event.scheduledTime ?? "");
+  const deadline = Number.isNaN(parsed) ? now : parsed;
+  const at = deadline - (event.lateCheckAfterMinutes ?? 0) * 60_000;
+  const run = { day: dayInZone(at, config.timeZone), at, deadline };
+  const manifest = await readManifest(deps.clients.s3, config.bucket, config.table, run.day, new AbortController().signal);
+  const verdict = judgeRun(run, manifest, Math.max(now, deadline));
+  const facts = { date: run.day, verdict, scheduledAt: new Date(at).toISOString(), deadline: new Date(deadline).toISOString() };
+  emit(deps.metrics, { ExportLate: verdict === "on-time" ? 0 : 1 }, {}, { date: run.day, verdict });
+  if (verdict === "on-time") deps.logger.info("export landed on time", { ...facts, finishedAt: manifest?.finishedAt });
+  else
+    deps.logger.error("export late: the day's manifest had not landed by the deadline", {
+      ...facts,
+      finishedAt: manifest?.finishedAt ?? null,
+    });
+  return { check: "late" as const, ...facts, finishedAt: manifest?.finishedAt ?? null };
+}
+
 export function createHandler(deps: ExportHandlerDeps) {
   let config: ExportFunctionConfig | undefined;
   return async (event: ScheduledExportEvent | undefined, context?: Pick<Context, "getRemainingTimeInMillis">) => {
@@ -143,11 +189,20 @@ export function createHandler(deps: ExportHandlerDeps) {
         loggerReporter(logger),
         signal,
       );
-      for (const m of manifests) logger.info("day exported", figures(m));
+      for (const m of manifests) {
+        logger.info("day exported", figures(m));
+        emit(
+          deps.metrics,
+          { ExportedRows: m.rows, ExportedBytes: m.bytes ?? 0 },
+          { readPath: m.readPath },
+          { date: m.date, complete: String(m.complete) },
+        );
+      }
       return { engine: "function" as const, days: manifests.map(figures) };
     } catch (error) {
       const traced = toTraceError(error);
       logger.error("export failed", { code: traced.code, message: traced.message, hint: traced.hint, error: traced.cause ?? traced });
+      emit(deps.metrics, { ExportFailures: 1 });
       // Rethrown: the invocation fails, the function's Errors metric rises and the alarm fires.
       throw traced instanceof TraceError ? traced : error;
     }
@@ -159,4 +214,9 @@ const clients = {
   s3: createS3Client(lambdaAwsSettings()),
   sfn: createSfnClient(lambdaAwsSettings()),
 };
-export const handler = createHandler({ clients, logger: createLogger("export"), config: () => configFromEnv() });
+const deps = { clients, logger: createLogger("export"), metrics: createMetrics("trazabilidad_export"), config: () => configFromEnv() };
+const exportRun = createHandler(deps);
+const check = createLateCheck(deps);
+/** The export schedule's run, or the late-check schedule's check (its input names `lateCheckAfterMinutes`). */
+export const handler = (event: ScheduledExportEvent | undefined, context?: Pick<Context, "getRemainingTimeInMillis">) =>
+  event?.lateCheckAfterMinutes !== undefined ? check(event) : exportRun(event, context);

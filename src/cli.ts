@@ -10,7 +10,9 @@ import { registerDestroy } from "./commands/destroy";
 import { registerDiff } from "./commands/diff";
 import { registerExport } from "./commands/export";
 import { registerForecast } from "./commands/forecast";
+import { registerHealth } from "./commands/health";
 import { registerLocal } from "./commands/local";
+import { registerLogs } from "./commands/logs";
 import { registerStatus } from "./commands/status";
 import { ErrorCode, ExitCode, TraceError, toTraceError } from "./core/errors";
 import { version } from "./core/version";
@@ -39,7 +41,7 @@ export function buildProgram(): Command {
       "after",
       `
 Exit codes: 0 ok, 1 failed, 2 bad usage or input, 3 not found, 4 conflict,
-            5 credentials or permissions, 130 interrupted.
+            5 credentials or permissions, 6 unhealthy (trace health), 130 interrupted.
             trace diff --exit-code: 0 no changes, 2 changes present, 1 any error.
 
 Examples:
@@ -57,6 +59,8 @@ Examples:
   registerDiff(program);
   registerForecast(program);
   registerStatus(program);
+  registerHealth(program);
+  registerLogs(program);
   registerDestroy(program);
   registerExport(program);
   registerAudit(program);

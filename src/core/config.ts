@@ -92,6 +92,11 @@ export const environmentSchema = z
     nativeExportAboveRows: z.number().int().min(1).optional(),
     /** How long after a day ends its records may still be written: the native export's window reaches this far. */
     lateWriteSlackMinutes: z.number().int().min(0).max(1440).default(15),
+    /**
+     * Minutes after the export hour by which the day's manifest must have landed: the ExportLate
+     * alarm's check runs then, and `trace health` calls the run late after it.
+     */
+    exportLateAfterMinutes: z.number().int().min(5).max(1380).default(60),
     /** false: no stream event source mapping (the emulator cannot run it; `trace local streams` does). */
     streamTriggers: z.boolean().default(true),
   })

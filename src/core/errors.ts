@@ -9,6 +9,8 @@ export const ExitCode = {
   notFound: 3,
   conflict: 4,
   auth: 5,
+  /** `trace health`: the check ran and found a problem (cron and monitors alert on it). */
+  unhealthy: 6,
   interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

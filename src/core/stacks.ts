@@ -56,6 +56,8 @@ export const LAMBDA_ENV = {
   /** all functions */
   logLevel: "POWERTOOLS_LOG_LEVEL",
   serviceName: "POWERTOOLS_SERVICE_NAME",
+  /** The handlers' metrics namespace (lambda/shared/metrics.ts): `trace/<stage>`. */
+  metricsNamespace: "POWERTOOLS_METRICS_NAMESPACE",
   /** export */
   tableName: "TABLE_NAME",
   bucketName: "BUCKET_NAME",
@@ -94,11 +96,25 @@ export function configParameters(env: EnvironmentConfig): Record<string, string>
     DayIndex: String(env.dayIndex),
     NativeExportAboveRows: String(env.nativeExportAboveRows ?? 0),
     LateWriteSlackMinutes: String(env.lateWriteSlackMinutes),
+    ...lateCheckParameters(env),
     PermissionsBoundaryArn: env.permissionsBoundaryArn ?? "",
     AlarmEmail: env.alarmEmail ?? "",
     EnableBackups: String(env.backups),
     ArchiveTrazabilidad: String(env.archivedTables.includes("TRAZABILIDAD")),
     ArchiveConfiguration: String(env.archivedTables.includes("Configuration")),
     StreamTriggers: String(env.streamTriggers),
+  };
+}
+
+/**
+ * The late check's parameters: `ExportLateAfterMinutes` (the config key) and the wall-clock time
+ * it comes to in TimeZone, which the template's cron needs (CloudFormation has no arithmetic).
+ */
+function lateCheckParameters(env: Pick<EnvironmentConfig, "exportHour" | "exportLateAfterMinutes">): Record<string, string> {
+  const total = env.exportHour * 60 + env.exportLateAfterMinutes;
+  return {
+    ExportLateAfterMinutes: String(env.exportLateAfterMinutes),
+    ExportLateCheckHour: String(Math.floor(total / 60) % 24),
+    ExportLateCheckMinute: String(total % 60),
   };
 }

@@ -21,7 +21,7 @@ import type { AwsClients } from "../core/aws/clients";
 import type { ResolvedEnvironment } from "../core/config";
 import { type DeployHooks, deploy } from "../core/deploy/deploy";
 import { ErrorCode, TraceError } from "../core/errors";
-import { today } from "../core/export/day-window";
+import { addDays, today } from "../core/export/day-window";
 import { exportDays } from "../core/export/export-days";
 import type { ExportManifest } from "../core/export/manifest";
 import { type Reporter, unattended } from "../core/reporter";
@@ -116,12 +116,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   reporter.info("3/7 feeding the stream records to audit_producer and the archiver (trace local streams)…");
   await feedStreams(options);
 
-  reporter.info(`4/7 exporting ${day}…`);
-  const [manifest] = await exportDays(
+  // As the 19:00 run does: today so far and the day before (so `trace health` finds the run's day).
+  reporter.info(`4/7 exporting ${addDays(day, -1)} and ${day}…`);
+  const [, manifest] = await exportDays(
     { dynamodb: clients.dynamodb, s3: clients.s3 },
     {
       table: outputs.TrazabilidadTableName,
-      days: [day],
+      days: [addDays(day, -1), day],
       timeZone: env.timeZone,
       segments: env.exportSegments,
       target: { kind: "s3", bucket: outputs.DataBucketName, kmsKeyId: outputs.DataKeyArn },

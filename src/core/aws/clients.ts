@@ -9,12 +9,14 @@
  */
 
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
+import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
 import type { IAMClient } from "@aws-sdk/client-iam";
 import type { KMSClient } from "@aws-sdk/client-kms";
 import type { LambdaClient } from "@aws-sdk/client-lambda";
+import type { PipesClient } from "@aws-sdk/client-pipes";
 import { S3Client } from "@aws-sdk/client-s3";
 import type { SFNClient } from "@aws-sdk/client-sfn";
 import type { SQSClient } from "@aws-sdk/client-sqs";
@@ -41,6 +43,10 @@ export interface AwsClients {
   readonly iam: IAMClient;
   /** `export --engine native`: starts and follows the native export's state machine. */
   readonly sfn: SFNClient;
+  /** `trace health`: alarms and the queues' and stream's ages. */
+  readonly cloudwatch: CloudWatchClient;
+  /** `trace health`: the archive Pipes' state. */
+  readonly pipes: PipesClient;
   /**
    * Loads more-clients.ts, which streams, sqs, lambda, kms, logs, iam and sfn need: call it
    * before using one of them (they throw until then, unless the factory was given the module).
@@ -118,6 +124,12 @@ export function createAwsClients(settings: AwsSettings, more?: typeof More): Aws
     },
     get sfn() {
       return lazy("sfn", () => need("sfn").createSfnClient(settings));
+    },
+    get cloudwatch() {
+      return lazy("cloudwatch", () => need("cloudwatch").createCloudWatchClient(settings));
+    },
+    get pipes() {
+      return lazy("pipes", () => need("pipes").createPipesClient(settings));
     },
     async loadMore() {
       loaded ??= await import("./more-clients");

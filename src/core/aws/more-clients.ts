@@ -1,14 +1,16 @@
 /**
  * The clients only some commands use, each in its own SDK package: DynamoDB Streams and SQS
  * (local mode), Step Functions (the native export), and Lambda, KMS, CloudWatch Logs and IAM
- * (deploy's forecast). Loaded by `AwsClients.loadMore()` when a command needs them, and imported
+ * (deploy's forecast), CloudWatch and Pipes (`trace health`). Loaded by `AwsClients.loadMore()` when a command needs them, and imported
  * directly by the Lambda handlers that use one.
  */
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { LambdaClient } from "@aws-sdk/client-lambda";
+import { PipesClient } from "@aws-sdk/client-pipes";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { type AwsSettings, commonConfig } from "./client-config";
@@ -28,3 +30,9 @@ export const createLogsClient = (settings: AwsSettings) => new CloudWatchLogsCli
 
 /** IAM is global; the SDK routes it to the partition's IAM endpoint from any region (or to the custom endpoint). */
 export const createIamClient = (settings: AwsSettings) => new IAMClient(commonConfig(settings));
+
+/** CloudWatch (`trace health`: alarms, queue ages, iterator age). */
+export const createCloudWatchClient = (settings: AwsSettings) => new CloudWatchClient(commonConfig(settings));
+
+/** EventBridge Pipes (`trace health`: each archive Pipe's state). */
+export const createPipesClient = (settings: AwsSettings) => new PipesClient(commonConfig(settings));

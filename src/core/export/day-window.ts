@@ -120,3 +120,15 @@ export function dayWindow(day: Day, zone: string): DayWindow {
 export function today(zone: string, now: number = Date.now()): Day {
   return dayInZone(now, zone);
 }
+
+/**
+ * The instant of `hour`:00 (plus `minutes`) on `day`, wall-clock time in `zone`: when the export
+ * schedule fires that day (EventBridge Scheduler follows the zone's DST like this). An hour that
+ * a DST change skips maps to the instant an hour later, as the schedule does.
+ */
+export function wallTimeInstant(day: Day, hour: number, zone: string, minutes = 0): number {
+  const start = startOfDay(day, zone);
+  const naive = start + (hour * 60 + minutes) * 60_000;
+  // Correct by the offset change between midnight and the wall time (DST days).
+  return naive + (offsetAt(start, zone) - offsetAt(naive, zone));
+}

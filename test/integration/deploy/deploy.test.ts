@@ -212,7 +212,11 @@ describe("trace deploy, diff, status and destroy against the emulator", () => {
     expect(plan).toMatchObject({ changes: true, blocked: false });
     const traceability = plan.stacks.find((s) => s.stack === "traceability");
     expect(traceability?.action).toBe("update");
-    expect(traceability?.parameters).toEqual([{ name: "ExportHour", old: "19", new: "7" }]);
+    // The late check's hour follows the export hour (exportLateAfterMinutes 60: 20 → 8).
+    expect(traceability?.parameters).toEqual([
+      { name: "ExportHour", old: "19", new: "7" },
+      { name: "ExportLateCheckHour", old: "20", new: "8" },
+    ]);
     expect(traceability?.replacements).toEqual([]);
     expect(plan.stacks.filter((s) => s.stack !== "traceability").map((s) => s.action)).toEqual(["none", "none", "none", "none"]);
 

@@ -214,7 +214,7 @@ export function checkFunction(template: Template, id: FunctionId): [string, Reso
     Code: { S3Bucket: ref("ArtifactBucketName"), S3Key: ref(FUNCTIONS[id].codeKeyParameter) },
   });
   expect(Object.keys(fn.Properties.Environment.Variables).sort()).toEqual(
-    [...FUNCTION_ENV[id], LAMBDA_ENV.serviceName, LAMBDA_ENV.logLevel].sort(),
+    [...FUNCTION_ENV[id], LAMBDA_ENV.serviceName, LAMBDA_ENV.logLevel, LAMBDA_ENV.metricsNamespace].sort(),
   );
   const [groupId, group] = ownLogGroup(template, fn);
   expect(group.Properties).toEqual({

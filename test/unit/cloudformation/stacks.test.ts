@@ -284,7 +284,8 @@ describe("traceability", () => {
   });
 
   it("the schedule: export hour in the business time zone, scheduled time as input, retries and a DLQ", () => {
-    const [, schedule] = onlyResource(template, "AWS::Scheduler::Schedule");
+    const [, schedule] = resourcesOfType(template, "AWS::Scheduler::Schedule").find(([id]) => id === "ExportSchedule") ?? [];
+    if (!schedule) throw new Error("no ExportSchedule");
     expect(schedule.Properties.ScheduleExpression).toEqual({ "Fn::Sub": "cron(0 ${ExportHour} * * ? *)" });
     expect(schedule.Properties.ScheduleExpressionTimezone).toEqual(ref("TimeZone"));
     expect(schedule.Properties.State).toBe("ENABLED");

@@ -41,12 +41,13 @@ describe("rule 1: every Ref, GetAtt, Sub and condition resolves", () => {
 });
 
 describe("rule 2: every dead-letter and on-failure queue is writable by whoever writes it, key included", () => {
-  it("finds the five writers: export function and schedule, audit mapping, archiver, both pipes, the archive rule", () => {
+  it("finds the writers: export function and its two schedules, audit mapping, archiver, both pipes, the archive rule", () => {
     const writers = STACKS.flatMap((s) => deadLetterWriters(templates[s]).map((w) => `${w.where}→${w.queue} by ${w.role ?? w.service}`));
     expect(writers.sort()).toEqual(
       [
         "ExportFunction→ExportDeadLetterQueue by ExportRole",
         "ExportSchedule→ExportDeadLetterQueue by SchedulerRole",
+        "ExportLateCheckSchedule→ExportDeadLetterQueue by SchedulerRole",
         "ConfigurationStreamMapping→AuditFailureQueue by AuditProducerRole",
         "ArchiverFunction→ArchiveDeadLetterQueue by ArchiverRole",
         "TrazabilidadArchivePipe→ArchiveDeadLetterQueue by PipeRole",
@@ -67,6 +68,7 @@ describe("rule 2: every dead-letter and on-failure queue is writable by whoever 
     };
     expect(deadLetterProblems(withoutStatement("traceability", "SchedulerRole", "UndeliveredToDeadLetterQueue"), keyPolicy())).toEqual([
       "ExportSchedule: SchedulerRole may not sqs:SendMessage to ExportDeadLetterQueue",
+      "ExportLateCheckSchedule: SchedulerRole may not sqs:SendMessage to ExportDeadLetterQueue",
     ]);
     expect(deadLetterProblems(withoutStatement("audit", "AuditProducerRole", "EncryptedFailureQueue"), keyPolicy())).toEqual([
       "ConfigurationStreamMapping: AuditProducerRole may not kms:GenerateDataKey on the data key of AuditFailureQueue",

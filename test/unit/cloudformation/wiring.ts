@@ -15,6 +15,7 @@ export const ATTRIBUTES: Record<string, string[]> = {
   "AWS::DynamoDB::Table": ["Arn", "StreamArn"],
   "AWS::SQS::Queue": ["Arn", "QueueName", "QueueUrl"],
   "AWS::SNS::Topic": ["TopicArn", "TopicName"],
+  "AWS::CloudWatch::Alarm": ["Arn"],
   "AWS::Lambda::Function": ["Arn", "SnapStartResponse"],
   "AWS::Lambda::Alias": ["AliasArn"],
   "AWS::IAM::Role": ["Arn", "RoleId"],
