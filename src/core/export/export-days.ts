@@ -24,7 +24,7 @@ import { SpoolWriter } from "./spool";
 import { SpoolSpace } from "./spool-space";
 import { type Ledger, readLedger } from "./stamp/ledger";
 import { UNREADABLE_DAY } from "./stamp/stamp-item";
-import { type IndexTrust, indexUnusable, trustDayIndex } from "./stamp/trust";
+import { type IndexTrust, indexUnusable, queryComplete, trustDayIndex } from "./stamp/trust";
 import { locationOf, writeDay } from "./write-day";
 
 export type { ExportClients, ExportRequest } from "./request";
@@ -326,6 +326,9 @@ async function finishDay(
     readPath: run.read.readPath,
     readPathReason: run.read.reason,
     indexWatermark: run.read.watermark ?? null,
+    ...(run.read.watermark === undefined
+      ? {}
+      : { complete: queryComplete(day, request.timeZone, run.read.watermark, request.lateWriteSlackMs ?? DEFAULT_SLACK_MS) }),
     segments: request.segments,
     itemsRead: group.scanned,
     matched: group.matched,

@@ -48,8 +48,9 @@ export interface ExportManifest {
   startedAt: string;
   finishedAt: string;
   /**
-   * True when the day had ended (in the business zone) by the read's horizon: the export's start
-   * for a scan or a native export, the index watermark for a query.
+   * True when the day is whole in the CSV: for a scan or a native export, the day had ended (in
+   * the business zone) when the export started; for a query, the index watermark had passed the
+   * day's end plus the late-write slack.
    */
   complete: boolean;
   toolVersion: string;
@@ -104,6 +105,8 @@ export interface DayFacts {
   readPathReason: string;
   /** Query only: the index watermark, epoch ms. */
   indexWatermark?: number | null;
+  /** Whether the day is whole, when the read path decides it otherwise than "the day had ended when the export started". */
+  complete?: boolean;
   segments: number;
   /** Items read by the whole read (every day of its group). */
   itemsRead: number;
@@ -133,7 +136,7 @@ export function dayManifest(facts: DayFacts): ExportManifest {
     unreadableFechaIds: counts.unreadableIds,
     startedAt: new Date(facts.startedAt).toISOString(),
     finishedAt: new Date(facts.finishedAt).toISOString(),
-    complete: (facts.indexWatermark ?? facts.startedAt) >= window.end,
+    complete: facts.complete ?? facts.startedAt >= window.end,
     toolVersion: version,
     location: facts.location,
     csvVersionId: facts.csvVersionId,

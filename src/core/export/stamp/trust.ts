@@ -1,11 +1,11 @@
 /**
  * Whether an export may read the day index: only when it can show the index holds every record
- * of the days it exports, else it scans and says why. The index is complete for a day when the
- * index is ACTIVE (not backfilling), the stamper's ledger belongs to this table's stream and
- * zone, its sweep of the items written before it started has finished, no record of the day
- * failed to take its stamp, and its watermark (every write before it is stamped) has passed the
- * day's end plus the late-write slack — or, for a day not over yet, is within the slack of now
- * (that export is "so far" either way; its manifest says up to when).
+ * of the days it exports, else it scans and says why. The index is trusted when it is ACTIVE (not
+ * backfilling), the stamper's ledger belongs to this table's stream and zone, its sweep of the
+ * items written before it started has finished, no record of the days failed to take its stamp,
+ * and its watermark (every write before it is stamped) is within the late-write slack of now: the
+ * query then holds each day as written up to the watermark, where a scan holds it as written up
+ * to its start. Such a day is complete once the watermark has passed its end plus the slack.
  */
 import type { DescribeTableCommandOutput } from "@aws-sdk/client-dynamodb";
 import { type Day, dayWindow } from "../day-window";
@@ -48,9 +48,14 @@ export function indexUnusable(table: TableDescription): string | undefined {
   return undefined;
 }
 
-/** The instant the stamping must have passed for `day`: its end plus the slack, or for an open day now less the slack. */
-export function requiredWatermark(day: Day, timeZone: string, now: number, slackMs: number): number {
-  return Math.min(dayWindow(day, timeZone).end + slackMs, now - slackMs);
+/** The instant the stamping must have passed for an export starting at `now`: now less the slack, whatever the day. */
+export function requiredWatermark(now: number, slackMs: number): number {
+  return now - slackMs;
+}
+
+/** A query read up to `watermark` holds `day` whole once the watermark has passed its end plus the slack. */
+export function queryComplete(day: Day, timeZone: string, watermark: number, slackMs: number): boolean {
+  return watermark >= dayWindow(day, timeZone).end + slackMs;
 }
 
 /** Decides the read path of one read over `days` (the days of one scan group). */
@@ -73,7 +78,7 @@ export function trustDayIndex(input: TrustInput): IndexTrust {
     return scan(
       `${failed.length} record(s) of ${[...new Set(failed.map((f) => f.day))].join(", ")} could not be stamped (${failed[0]?.reason})`,
     );
-  const needed = Math.max(...input.days.map((day) => requiredWatermark(day, input.timeZone, input.now, input.slackMs)));
+  const needed = requiredWatermark(input.now, input.slackMs);
   if (ledger.watermark < needed)
     return scan(`the stamping is behind: every write before ${iso(ledger.watermark)} is stamped, this read needs ${iso(needed)}`);
   return {
