@@ -5,7 +5,7 @@
  * by the stream), one written after it by the stream, which is read from before the scan began.
  * It resumes across runs from the scan's cursor kept in the ledger.
  */
-import { type AttributeValue, ScanCommand } from "@aws-sdk/client-dynamodb";
+import { type AttributeValue, GetItemCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { DAY_ATTRIBUTE } from "../read-query";
 import { keepFailure, reasonOf, type StampContext } from "./failures";
 import type { Ledger } from "./ledger";
@@ -40,16 +40,22 @@ export async function continueSweep(
       }),
       { abortSignal: ctx.signal },
     );
+    const listed = new Set(ledger.failures.map((f) => f.key));
     for (const item of page.Items ?? []) {
       const day = stampNeeded(item, ctx.timeZone);
-      if (!day) continue;
       const key = Object.fromEntries(keyNames.map((name) => [name, item[name] as AttributeValue]));
+      // A listed failure is retried by retryFailures, and keeps the record it was listed with.
+      if (!day || listed.has(JSON.stringify(key))) continue;
       try {
         // Superseded: changed since the scan read it; the change's stream record is stamped.
         if ((await stampItem(ctx.dynamodb, ctx.table, key, item.fecha, day, ctx.signal)) === "stamped") sweep.stamped++;
       } catch (error) {
         if ((error as Error)?.name !== "ValidationException") throw error;
-        await keepFailure(ctx, ledger, { key, day, reason: reasonOf(error), record: { sweptItem: item }, at: ctx.now() });
+        // Kept whole: the item as it stands, not the scan's projection of it.
+        const whole = await ctx.dynamodb.send(new GetItemCommand({ TableName: ctx.table, Key: key, ConsistentRead: true }), {
+          abortSignal: ctx.signal,
+        });
+        await keepFailure(ctx, ledger, { key, day, reason: reasonOf(error), record: { item: whole.Item ?? item }, at: ctx.now() });
       }
     }
     sweep.scanned += page.ScannedCount ?? page.Items?.length ?? 0;
