@@ -127,7 +127,8 @@ describe("export through the day index the product keeps", () => {
       createHandler({
         clients,
         logger,
-        config: () => configFromEnv({ TABLE_NAME: table, BUCKET_NAME: bucket, KMS_KEY_ARN: TEST_KEY_ARN, TIME_ZONE: ZONE, SCAN_SEGMENTS: "1" }),
+        config: () =>
+          configFromEnv({ TABLE_NAME: table, BUCKET_NAME: bucket, KMS_KEY_ARN: TEST_KEY_ARN, TIME_ZONE: ZONE, SCAN_SEGMENTS: "1" }),
         now: () => at,
       })({ scheduledTime: new Date(at).toISOString() }, { getRemainingTimeInMillis: () => 900_000 });
     // Run as if at 19:00 of the day after CLEAN, a minute after the stamper's watermark.

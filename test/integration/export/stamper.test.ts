@@ -9,11 +9,11 @@ import { join } from "node:path";
 import { GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { GetRecordsCommand, GetShardIteratorCommand } from "@aws-sdk/client-dynamodb-streams";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import type { Reporter } from "../../../src/core/reporter";
+import { putJson } from "../../../src/core/export/native/objects";
 import { freshLedger, type Ledger, ledgerKey, readLedger } from "../../../src/core/export/stamp/ledger";
 import { runStamper } from "../../../src/core/export/stamp/run";
 import { stampItem, UNREADABLE_DAY } from "../../../src/core/export/stamp/stamp-item";
-import { putJson } from "../../../src/core/export/native/objects";
+import type { Reporter } from "../../../src/core/reporter";
 import { runCli } from "../../support/cli";
 import { emulatorClients, emulatorEnv } from "../../support/emulator";
 import { configFile, createVersionedBucket, type Item, putItems, readText, S, TEST_KEY_ARN } from "./support";
@@ -50,7 +50,9 @@ describe("the day stamper on the emulator's stream", () => {
     (await clients.dynamodb.send(new GetItemCommand({ TableName: table, Key: { id: S(id) }, ConsistentRead: true }))).Item?.dia?.S;
   const exportDay = async (day: string) => {
     const out = join(mkdtempSync(join(tmpdir(), "trace-stamper-")), "day.csv");
-    const cli = await runCli(["--config", config, "--json", "export", "--date", day, "--out", out, "--table", table, "--bucket", bucket], { env });
+    const cli = await runCli(["--config", config, "--json", "export", "--date", day, "--out", out, "--table", table, "--bucket", bucket], {
+      env,
+    });
     expect(cli.code, cli.stderr).toBe(0);
     return JSON.parse(cli.stdout);
   };
@@ -86,7 +88,9 @@ describe("the day stamper on the emulator's stream", () => {
     const result = await run();
     expect(result).toMatchObject({ stamped: 1, failed: 1, failures: 1 });
     const ledger = (await readLedger(clients.s3, bucket, table)) as Ledger;
-    expect(ledger.failures).toEqual([expect.objectContaining({ day: "2026-11-20", reason: expect.stringContaining("ValidationException") })]);
+    expect(ledger.failures).toEqual([
+      expect.objectContaining({ day: "2026-11-20", reason: expect.stringContaining("ValidationException") }),
+    ]);
     // Kept whole: the stream record with the item's new image, not a pointer.
     const kept = JSON.parse(await readText(clients, bucket, ledger.failures[0]?.kept as string));
     expect(kept.record.dynamodb.NewImage.carga.S).toBe(filler);
@@ -149,7 +153,8 @@ describe("the day stamper on the emulator's stream", () => {
     // only the sweep can find t.
     const ledger = (await readLedger(clients.s3, bucket, table)) as Ledger;
     const restarted = freshLedger(table, ledger.streamArn, ZONE, Date.now());
-    for (const [id, state] of Object.entries(ledger.shards)) restarted.shards[id] = { ...state, seq: await lastSequence(ledger.streamArn, id) };
+    for (const [id, state] of Object.entries(ledger.shards))
+      restarted.shards[id] = { ...state, seq: await lastSequence(ledger.streamArn, id) };
     await putJson(clients.s3, { bucket, kmsKeyId: TEST_KEY_ARN }, ledgerKey(table), restarted);
     const swept = await run();
     expect(swept).toMatchObject({ read: 0, stamped: 0, sweep: { finished: true, scanned: 2, stamped: 1 } });

@@ -43,14 +43,20 @@ const expected = [...writers, ...wrongDia].map((i) => i.id?.S).sort();
 let dir: string;
 let clients: AwsClients;
 
-const trace = (args: string[]) => runCli([...args, "--endpoint-url", emulatorEndpoint(), "--region", REGION], { cwd: dir, env: emulatorEnv() });
+const trace = (args: string[]) =>
+  runCli([...args, "--endpoint-url", emulatorEndpoint(), "--region", REGION], { cwd: dir, env: emulatorEnv() });
 
 async function cliExport(): Promise<{ manifest: Record<string, unknown>; ids: string[] }> {
   const run = await trace(["--json", "export", "--date", DAY]);
   expect(run.code, run.stderr).toBe(0);
   const manifest = JSON.parse(run.stdout);
   const csv = await readBytes(clients, String(manifest.location).split("/")[2] as string, objectKey(`${prefix}TRAZABILIDAD`, DAY));
-  return { manifest, ids: parse(csv, { from_line: 2 }).map((r: string[]) => r[0]).sort() };
+  return {
+    manifest,
+    ids: parse(csv, { from_line: 2 })
+      .map((r: string[]) => r[0])
+      .sort(),
+  };
 }
 
 /** The scheduled function, in process, with the environment the stack gave the deployed function. */
