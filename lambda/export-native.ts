@@ -5,12 +5,12 @@ import type { Logger } from "@aws-lambda-powertools/logger";
 import type { Metrics } from "@aws-lambda-powertools/metrics";
 import type { Context } from "aws-lambda";
 import { createDynamoDbClient, createS3Client } from "../src/core/aws/clients";
-import { ErrorCode, TraceError, toTraceError } from "../src/core/errors";
-import { DEFAULT_SLACK_MS, type NativeClients } from "../src/core/export/native/job";
+import { TraceError, toTraceError } from "../src/core/errors";
+import type { NativeClients } from "../src/core/export/native/job";
 import { type NativeStepConfig, type NativeTask, runNativeTask } from "../src/core/export/native/steps";
 import { LAMBDA_ENV } from "../src/core/stacks";
 import { createMetrics, emit } from "./shared/metrics";
-import { createLogger, lambdaAwsSettings, loggerReporter, requireEnv, TIMEOUT_MARGIN_MS } from "./shared/runtime";
+import { createLogger, lambdaAwsSettings, loggerReporter, requireEnv, slackMsFromEnv, TIMEOUT_MARGIN_MS } from "./shared/runtime";
 
 export interface NativeHandlerDeps {
   clients: NativeClients;
@@ -22,17 +22,13 @@ export interface NativeHandlerDeps {
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): NativeStepConfig {
-  const slack = env[LAMBDA_ENV.slackMinutes];
-  const minutes = slack === undefined || slack === "" ? DEFAULT_SLACK_MS / 60_000 : Number(slack);
-  if (!Number.isInteger(minutes) || minutes < 0 || minutes > 24 * 60)
-    throw new TraceError(ErrorCode.config, `${LAMBDA_ENV.slackMinutes} must be whole minutes from 0 to 1440, got ${JSON.stringify(slack)}`);
   return {
     table: requireEnv(LAMBDA_ENV.tableName, env),
     bucket: requireEnv(LAMBDA_ENV.bucketName, env),
     kmsKeyArn: requireEnv(LAMBDA_ENV.kmsKeyArn, env),
     timeZone: requireEnv(LAMBDA_ENV.timeZone, env),
     spreadsheetSafe: env[LAMBDA_ENV.spreadsheetSafe] === "true",
-    slackMs: minutes * 60_000,
+    slackMs: slackMsFromEnv(env),
   };
 }
 

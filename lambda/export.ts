@@ -17,7 +17,7 @@ import { EPHEMERAL_STORAGE_MIB } from "../src/core/export/spool-space";
 import { judgeRun } from "../src/core/health/export-run";
 import { LAMBDA_ENV } from "../src/core/stacks";
 import { createMetrics, emit } from "./shared/metrics";
-import { createLogger, lambdaAwsSettings, loggerReporter, requireEnv, TIMEOUT_MARGIN_MS } from "./shared/runtime";
+import { createLogger, lambdaAwsSettings, loggerReporter, requireEnv, slackMsFromEnv, TIMEOUT_MARGIN_MS } from "./shared/runtime";
 
 export { TIMEOUT_MARGIN_MS };
 
@@ -38,6 +38,8 @@ export interface ExportFunctionConfig {
   timeZone: string;
   segments: number;
   spreadsheetSafe: boolean;
+  /** Late-write slack: how far past a day's end the index's stamping must be before the export trusts it. */
+  slackMs?: number;
   /** The native path's state machine and the estimated rows per day above which it takes the days. */
   native?: { stateMachineArn: string; aboveRows: number; retentionDays: number };
 }
@@ -88,6 +90,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ExportFunct
     timeZone: requireEnv(LAMBDA_ENV.timeZone, env),
     segments: Number.isInteger(segments) && segments > 0 ? segments : 4,
     spreadsheetSafe: spreadsheetSafeFromEnv(env[LAMBDA_ENV.spreadsheetSafe]),
+    slackMs: slackMsFromEnv(env),
   };
 }
 
@@ -102,6 +105,8 @@ const figures = (m: ExportManifest) => ({
   columns: m.columns.length,
   scannedCount: m.scannedCount,
   readPath: m.readPath,
+  readPathReason: m.readPathReason,
+  indexWatermark: m.indexWatermark,
   itemsRead: m.itemsRead,
   readAmplification: m.readAmplification,
   dayMismatch: m.dayMismatch,
@@ -185,6 +190,7 @@ export function createHandler(deps: ExportHandlerDeps) {
           target: { kind: "s3", bucket: config.bucket, kmsKeyId: config.kmsKeyArn, checkBucket: false },
           now: deps.now,
           spoolDisk: { hint: SPACE_HINT },
+          lateWriteSlackMs: config.slackMs,
         },
         loggerReporter(logger),
         signal,

@@ -5,6 +5,7 @@ import { registerArchive } from "./commands/archive";
 import { registerAudit } from "./commands/audit";
 import { registerCompletion } from "./commands/completion";
 import { registerConfig } from "./commands/config";
+import { registerIndex } from "./commands/day-index";
 import { registerDeploy } from "./commands/deploy";
 import { registerDestroy } from "./commands/destroy";
 import { registerDiff } from "./commands/diff";
@@ -63,6 +64,7 @@ Examples:
   registerLogs(program);
   registerDestroy(program);
   registerExport(program);
+  registerIndex(program);
   registerAudit(program);
   registerArchive(program);
   registerLocal(program);

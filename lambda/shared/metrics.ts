@@ -35,6 +35,14 @@ export const METRICS = {
   DeletionsArchived: { unit: MetricUnit.Count, dimensions: [] },
   /** Events the archiver failed on (EventBridge retries them, then the dead-letter queue keeps them). */
   ArchiveFailures: { unit: MetricUnit.Count, dimensions: [] },
+  /** Records the day stamper gave their `dia` in one run (from the stream and the sweep). */
+  RecordsStamped: { unit: MetricUnit.Count, dimensions: [] },
+  /** How far the stamper's watermark is behind the end of its run (absent while it has none). */
+  StamperLagSeconds: { unit: MetricUnit.Seconds, dimensions: [] },
+  /** Records listed as unable to take their `dia`, each kept whole (their days export by scan). */
+  UnstampedRecords: { unit: MetricUnit.Count, dimensions: [] },
+  /** Records stamped although created before the watermark published then (their day's export may lack them). */
+  LateStamps: { unit: MetricUnit.Count, dimensions: [] },
   /** Messages a redrive put back from a dead-letter or failure queue (for the redrive function to emit). */
   Redrives: { unit: MetricUnit.Count, dimensions: [] },
 } as const;

@@ -3,7 +3,9 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { AwsSettings } from "../../src/core/aws/clients";
 import { ErrorCode, TraceError } from "../../src/core/errors";
+import { DEFAULT_SLACK_MS } from "../../src/core/export/request";
 import type { Progress, Reporter } from "../../src/core/reporter";
+import { LAMBDA_ENV } from "../../src/core/stacks";
 
 export function createLogger(serviceName: string): Logger {
   return new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? serviceName });
@@ -43,6 +45,15 @@ export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): 
   const value = env[name];
   if (!value) throw new TraceError(ErrorCode.usage, `environment variable ${name} is not set for this function`);
   return value;
+}
+
+/** `LATE_WRITE_SLACK_MINUTES` in ms: whole minutes from 0 to 1440 (absent: the default, 15). */
+export function slackMsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const slack = env[LAMBDA_ENV.slackMinutes];
+  const minutes = slack === undefined || slack === "" ? DEFAULT_SLACK_MS / 60_000 : Number(slack);
+  if (!Number.isInteger(minutes) || minutes < 0 || minutes > 24 * 60)
+    throw new TraceError(ErrorCode.config, `${LAMBDA_ENV.slackMinutes} must be whole minutes from 0 to 1440, got ${JSON.stringify(slack)}`);
+  return minutes * 60_000;
 }
 
 /**

@@ -16,7 +16,7 @@ export function registerForecast(program: Command): void {
 Checks, each with a verdict (pass, warn, fail, skip) and, when it does not pass, the fix:
   existing-name           a table or bucket the templates name already exists outside its stack
   point-in-time-recovery  PITR is off on an archived table (warn)
-  lambda-concurrency      the account cannot reserve concurrency 1 for the export function
+  lambda-concurrency      the account cannot reserve the concurrency the export and stamper functions need
   artifact-bucket         the bootstrap bucket is missing or in another region
   kms-key                 the data key is pending deletion or disabled
   log-group               a function's log group already exists by name

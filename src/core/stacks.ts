@@ -46,6 +46,7 @@ export type OutputKey = (typeof STACK_OUTPUTS)[StackId][number];
 export const FUNCTIONS = {
   export: { source: "lambda/export.ts", codeKeyParameter: "ExportCodeKey", stack: "traceability" },
   exportNative: { source: "lambda/export-native.ts", codeKeyParameter: "ExportNativeCodeKey", stack: "traceability" },
+  stamper: { source: "lambda/stamper.ts", codeKeyParameter: "StamperCodeKey", stack: "traceability" },
   auditProducer: { source: "lambda/audit-producer.ts", codeKeyParameter: "AuditProducerCodeKey", stack: "audit" },
   archiver: { source: "lambda/archiver.ts", codeKeyParameter: "ArchiverCodeKey", stack: "archive" },
 } as const;
@@ -69,7 +70,7 @@ export const LAMBDA_ENV = {
   nativeStateMachineArn: "NATIVE_STATE_MACHINE_ARN",
   nativeAboveRows: "NATIVE_ABOVE_ROWS",
   retentionDaysOfTable: "TABLE_RETENTION_DAYS",
-  /** export_native: late-write slack of the incremental export, in minutes */
+  /** export_native and export: late-write slack, in minutes (the incremental export's window; the index's watermark) */
   slackMinutes: "LATE_WRITE_SLACK_MINUTES",
   /** audit_producer */
   auditTableName: "AUDIT_TABLE_NAME",

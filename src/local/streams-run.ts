@@ -7,6 +7,7 @@ import { join } from "node:path";
 import type { AwsClients } from "../core/aws/clients";
 import type { EnvironmentConfig } from "../core/config";
 import { isAbortError } from "../core/errors";
+import { runStamper } from "../core/export/stamp/run";
 import type { Reporter } from "../core/reporter";
 import { resolveOutputs } from "../core/resources";
 import { sleep } from "../core/sleep";
@@ -24,7 +25,7 @@ export interface LocalHandlers {
 
 export interface LocalStreamsOptions {
   clients: AwsClients;
-  env: Pick<EnvironmentConfig, "stage" | "archivedTables">;
+  env: Pick<EnvironmentConfig, "stage" | "archivedTables" | "dayIndex" | "timeZone">;
   root: string;
   handlers: LocalHandlers;
   reporter: Reporter;
@@ -107,9 +108,26 @@ export async function localConsumers(
   return consumers;
 }
 
+/**
+ * The day stamper, which the deployed stack runs every minute on a schedule the emulator never
+ * fires: one run of the same core per round (it reads the stream itself, from its ledger's
+ * positions). Undefined when the environment has no day index.
+ */
+async function localStamper(options: LocalStreamsOptions): Promise<(() => Promise<ConsumerResult>) | undefined> {
+  if (!options.env.dayIndex) return undefined;
+  const { clients, env } = options;
+  const names = await resolveOutputs(clients.cloudformation, env, ["TrazabilidadTableName", "DataBucketName", "DataKeyArn"]);
+  const config = { table: names.TrazabilidadTableName, bucket: names.DataBucketName, kmsKeyId: names.DataKeyArn, timeZone: env.timeZone };
+  return async () => {
+    const r = await runStamper(clients, config, { reporter: options.reporter, signal: options.signal });
+    return { name: "stamper", read: r.read, handled: r.read, failed: r.retry ? 1 : 0, discarded: r.failed, failures: [] };
+  };
+}
+
 /** Runs the consumers once (or until interrupted with `follow`), summing what each handled. */
 export async function runLocalStreams(options: LocalStreamsOptions): Promise<LocalStreamsResult> {
   const consumers = await localConsumers(options);
+  const stamper = await localStamper(options);
   const file = checkpointFile(options.root, options.env.stage);
   const totals = new Map<string, ConsumerResult>();
   let rounds = 0;
@@ -121,6 +139,7 @@ export async function runLocalStreams(options: LocalStreamsOptions): Promise<Loc
       reporter: options.reporter,
       signal: options.signal,
     });
+    if (stamper) results.push(await stamper());
     rounds++;
     for (const r of results) {
       const sum = totals.get(r.name) ?? { name: r.name, read: 0, handled: 0, failed: 0, discarded: 0, failures: [] };

@@ -47,6 +47,12 @@ function renderExport(r: HealthReport): string[] {
         : "judged above";
   lines.push(`  today's run (${e.today.day}): ${today}`);
   lines.push(queueLine("dead-letter queue", e.queue));
+  if (e.dayIndex) {
+    const d = e.dayIndex;
+    const state = d.readPath === "query" ? chalk.green("complete") : chalk.red("not shown complete");
+    const lag = d.lagSeconds === null ? "no watermark" : `watermark ${ago(d.lagSeconds)}`;
+    lines.push(`  day index: ${state} (${lag}; ${d.unstamped} unstamped, ${d.lateStamps} late stamps): ${d.reason}`);
+  }
   if (e.nativeExecutions) {
     const shown = e.nativeExecutions.slice(0, 3).map((x) => `${x.name} ${x.status}`);
     lines.push(`  native export: ${shown.length > 0 ? shown.join(", ") : "no executions"}`);

@@ -19,18 +19,37 @@ import { errorName, httpStatus } from "./unavailable";
  */
 export const MIN_UNRESERVED = 100;
 
-async function concurrencyCheck(context: ForecastContext, functionName: string, wanted: number): Promise<ForecastCheck> {
-  const subject = `function ${functionName}`;
-  const check = "lambda-concurrency" as const;
-  try {
-    const current = await context.clients.lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: functionName }), {
-      abortSignal: context.signal,
-    });
-    if ((current.ReservedConcurrentExecutions ?? 0) >= wanted) {
-      return { check, subject, verdict: "pass", detail: `already reserves ${current.ReservedConcurrentExecutions}` };
+/**
+ * The reservations the deploy adds, all together: a function that exists already reserving what
+ * the template asks counts for nothing; the others need `wanted` less what they hold now.
+ */
+async function reservationsToAdd(
+  context: ForecastContext,
+  functions: readonly { name: string; wanted: number }[],
+): Promise<number | ForecastCheck> {
+  let needed = 0;
+  for (const { name, wanted } of functions) {
+    try {
+      const current = await context.clients.lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: name }), {
+        abortSignal: context.signal,
+      });
+      needed += Math.max(0, wanted - (current.ReservedConcurrentExecutions ?? 0));
+    } catch (error) {
+      if (errorName(error) !== "ResourceNotFoundException")
+        return couldNotCheck("lambda-concurrency", `function ${name}`, error, "lambda:GetFunctionConcurrency");
+      needed += wanted;
     }
-  } catch (error) {
-    if (errorName(error) !== "ResourceNotFoundException") return couldNotCheck(check, subject, error, "lambda:GetFunctionConcurrency");
+  }
+  return needed;
+}
+
+async function concurrencyCheck(context: ForecastContext, functions: readonly { name: string; wanted: number }[]): Promise<ForecastCheck> {
+  const subject = `${functions.length === 1 ? "function" : "functions"} ${functions.map((f) => f.name).join(", ")}`;
+  const check = "lambda-concurrency" as const;
+  const wanted = await reservationsToAdd(context, functions);
+  if (typeof wanted !== "number") return wanted;
+  if (wanted === 0) {
+    return { check, subject, verdict: "pass", detail: `already reserved (${functions.map((f) => `${f.name}: ${f.wanted}`).join(", ")})` };
   }
   let unreserved: number | undefined;
   let quota: number | undefined;
@@ -57,7 +76,7 @@ async function concurrencyCheck(context: ForecastContext, functionName: string, 
     check,
     subject,
     verdict: "fail",
-    detail: `reserved concurrency ${wanted} would leave ${left} unreserved executions (account quota ${quota ?? "unknown"}, unreserved ${unreserved}); Lambda keeps at least ${MIN_UNRESERVED}, so creating the function fails`,
+    detail: `reserved concurrency ${wanted} would leave ${left} unreserved executions (account quota ${quota ?? "unknown"}, unreserved ${unreserved}); Lambda keeps at least ${MIN_UNRESERVED}, so creating the functions fails`,
     fix: `raise the account's Lambda "Concurrent executions" quota (Service Quotas, code L-B99A9384) to at least ${needed}, or lower other functions' reserved concurrency`,
   };
 }
@@ -193,10 +212,11 @@ async function boundaryCheck(context: ForecastContext): Promise<ForecastCheck> {
   }
 }
 
-/** Concurrency per reserving function, then the artifact bucket, the key and the boundary. */
+/** Concurrency for the reserving functions together, then the artifact bucket, the key and the boundary. */
 export async function accountChecks(context: ForecastContext): Promise<ForecastCheck[]> {
+  const reserving = reservingFunctions(context);
   return Promise.all([
-    ...reservingFunctions(context).map((f) => concurrencyCheck(context, f.name, f.wanted)),
+    ...(reserving.length > 0 ? [concurrencyCheck(context, reserving)] : []),
     artifactBucketCheck(context),
     keyCheck(context),
     boundaryCheck(context),

@@ -6,6 +6,7 @@
  */
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { csvCell, quoteCell, spreadsheetSafeText } from "./cells";
+import { DAY_ATTRIBUTE } from "./read-query";
 
 /** Columns that always come first, in this order, whether or not any record has them. */
 export const LEADING_COLUMNS = ["id", "fecha", "estado"] as const;
@@ -23,10 +24,16 @@ export function compareColumns(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** The header of a day: the leading columns plus every other name seen, in export order. */
+/**
+ * The product's own attribute, derived from `fecha` by the stamper (stamp/stamp-item.ts): never a
+ * column, so a day's CSV is the same bytes before and after its records are stamped.
+ */
+const isOwn = (name: string) => name === DAY_ATTRIBUTE;
+
+/** The header of a day: the leading columns plus every other name seen (but the product's `dia`), in export order. */
 export function headerColumns(seen: Iterable<string>): string[] {
   const names = new Set<string>(LEADING_COLUMNS);
-  for (const name of seen) names.add(name);
+  for (const name of seen) if (!isOwn(name)) names.add(name);
   return [...names].sort(compareColumns);
 }
 
@@ -58,7 +65,7 @@ export class RowShaper {
     const raw = keys.join("\u0000");
     let signature = this.byKeys.get(raw);
     if (!signature) {
-      const names = [...keys].sort(compareColumns);
+      const names = keys.filter((k) => !isOwn(k)).sort(compareColumns);
       const sorted = names.join("\u0000");
       signature = this.byNames.get(sorted);
       if (!signature) {

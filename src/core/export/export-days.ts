@@ -16,12 +16,15 @@ import { commitDay, commitTargetOf } from "./commit";
 import { type Day, type DayWindow, dayWindow } from "./day-window";
 import { fechaScanFilter } from "./fecha-filter";
 import { dayManifest, type ExportManifest } from "./manifest";
-import { DAY_ATTRIBUTE, DAY_INDEX, hasDayIndex, partitionsFor, queryDays, type ReadPath } from "./read-query";
-import { type ExportClients, type ExportRequest, MAX_DAYS_PER_SCAN, preflight, validateRequest } from "./request";
+import { DAY_ATTRIBUTE, queryDays } from "./read-query";
+import { DEFAULT_SLACK_MS, type ExportClients, type ExportRequest, MAX_DAYS_PER_SCAN, preflight, validateRequest } from "./request";
 import { DayRouter, warnSetAside } from "./route";
 import { type Item, parallelScan } from "./scan";
 import { SpoolWriter } from "./spool";
 import { SpoolSpace } from "./spool-space";
+import { type Ledger, readLedger } from "./stamp/ledger";
+import { UNREADABLE_DAY } from "./stamp/stamp-item";
+import { type IndexTrust, indexUnusable, queryComplete, trustDayIndex } from "./stamp/trust";
 import { locationOf, writeDay } from "./write-day";
 
 export type { ExportClients, ExportRequest } from "./request";
@@ -45,16 +48,33 @@ export async function exportDays(
   validateRequest(request);
   const description = await preflight(clients, request, signal);
   if (request.engine === "native") return exportNative(clients, request, reporter, signal);
-  const readPath = chooseReadPath(request, hasDayIndex(description));
+  const ledger = request.engine === "scan" || indexUnusable(description) ? undefined : await ledgerOf(clients, request, signal);
   const itemCount = description?.ItemCount ?? 0;
   const manifests: ExportManifest[] = [];
   for (let i = 0; i < request.days.length; i += MAX_DAYS_PER_SCAN) {
     const days = request.days.slice(i, i + MAX_DAYS_PER_SCAN);
-    manifests.push(...(await exportGroup(clients, request, days, itemCount, reporter, signal, manifests, readPath)));
+    const read = chooseRead(request, { description, ledger, days }, reporter);
+    manifests.push(...(await exportGroup(clients, request, days, itemCount, reporter, signal, manifests, read)));
   }
   // An interrupt that arrived while the last day was being committed is honoured now.
   if (signal.aborted) throw interruptedError(interruptedMessage(manifests));
   return manifests;
+}
+
+/** The stamper's ledger in the data bucket: null when there is none, undefined (and why) when it cannot be read here. */
+async function ledgerOf(
+  clients: ExportClients,
+  request: ExportRequest,
+  signal: AbortSignal,
+): Promise<{ ledger: Ledger | null | undefined; unknown?: string }> {
+  const bucket = request.ledgerBucket ?? (request.target.kind === "s3" ? request.target.bucket : undefined);
+  if (!bucket || !clients.s3)
+    return { ledger: undefined, unknown: "the data bucket is not known here, so the stamping ledger cannot be read" };
+  try {
+    return { ledger: await readLedger(clients.s3, bucket, request.table, signal) };
+  } catch (error) {
+    return { ledger: undefined, unknown: `the stamping ledger could not be read (${toTraceError(error).message})` };
+  }
 }
 
 /** The native path, day by day (each its own DynamoDB export); the S3 target is checked by validateRequest. */
@@ -65,7 +85,6 @@ async function exportNative(
   signal: AbortSignal,
 ): Promise<ExportManifest[]> {
   const { runNativeDay } = await import("./native/run");
-  const { DEFAULT_SLACK_MS } = await import("./native/job");
   const { runNativeMachine } = await import("./native/follow");
   const target = request.target as Extract<ExportRequest["target"], { kind: "s3" }>;
   const manifests: ExportManifest[] = [];
@@ -93,15 +112,45 @@ async function exportNative(
   return manifests;
 }
 
-/** `--engine query` on a table without the day index is refused; no engine means query when the index is there. */
-function chooseReadPath(request: ExportRequest, indexed: boolean): ReadPath {
-  if (request.engine === "query" && !indexed) {
+/**
+ * The read path of one group of days. `--engine scan` scans. Otherwise the index is queried only
+ * when it can be shown complete for the days (stamp/trust.ts), else the table is scanned and the
+ * reason recorded; `--engine query` on a table without the index at all is refused.
+ */
+function chooseRead(
+  request: ExportRequest,
+  found: {
+    description: Parameters<typeof trustDayIndex>[0]["description"];
+    ledger?: { ledger: Ledger | null | undefined; unknown?: string };
+    days: readonly Day[];
+  },
+  reporter: Reporter,
+): IndexTrust {
+  if (request.engine === "scan") return { readPath: "scan", reason: "--engine scan" };
+  const unusable = indexUnusable(found.description);
+  if (request.engine === "query" && unusable) {
     throw usageError(
-      `table "${request.table}" has no ACTIVE ${DAY_INDEX} index (hash key ${DAY_ATTRIBUTE}, projection ALL) to query`,
+      `table "${request.table}" cannot be queried by day: ${unusable} (hash key ${DAY_ATTRIBUTE}, projection ALL, ACTIVE)`,
       "drop --engine (the export scans), or deploy the traceability stack with dayIndex: true",
     );
   }
-  return request.engine === "scan" || request.engine === "query" ? request.engine : indexed ? "query" : "scan";
+  const trust = trustDayIndex({
+    description: found.description,
+    ledger: found.ledger?.ledger,
+    ledgerUnknown: found.ledger?.unknown,
+    days: found.days,
+    timeZone: request.timeZone,
+    now: (request.now ?? Date.now)(),
+    slackMs: request.lateWriteSlackMs ?? DEFAULT_SLACK_MS,
+  });
+  if (trust.readPath === "scan" && !unusable)
+    reporter.warn(
+      `${request.table}: the day index cannot be shown complete for ${found.days.join(", ")} (${trust.reason}); scanning the table instead`,
+      {
+        readPathReason: trust.reason,
+      },
+    );
+  return trust;
 }
 
 interface DayState {
@@ -165,8 +214,9 @@ async function exportGroup(
   reporter: Reporter,
   signal: AbortSignal,
   committedBefore: readonly ExportManifest[],
-  readPath: ReadPath,
+  read: IndexTrust,
 ): Promise<ExportManifest[]> {
+  const { readPath } = read;
   const startedAt = (request.now ?? Date.now)();
   const spoolDir = request.target.kind === "none" ? undefined : await mkdtemp(join(request.spoolDir ?? tmpdir(), "trace-export-"));
   const states: DayState[] = days.map((day, i) => ({
@@ -195,7 +245,7 @@ async function exportGroup(
 
   try {
     await space?.before();
-    const read = {
+    const reader = {
       table: request.table,
       signal,
       filter: fechaScanFilter(windows),
@@ -208,15 +258,16 @@ async function exportGroup(
         tick(() => `${request.table} ${label}: ${verb} ${count(group.scanned)} · matched ${count(group.matched)} · ${count(rate)} items/s`);
       },
     };
-    if (readPath === "query") await queryDays(clients.dynamodb, { ...read, partitions: partitionsFor(days) });
-    else await parallelScan(clients.dynamodb, { ...read, segments: request.segments });
+    // The days' own partitions, and the one of records whose fecha cannot be read (counted, never exported).
+    if (readPath === "query") await queryDays(clients.dynamodb, { ...reader, partitions: [...days, UNREADABLE_DAY] });
+    else await parallelScan(clients.dynamodb, { ...reader, segments: request.segments });
     for (const state of states) await state.spool?.close();
     warnSetAside(reporter, request.table, group.router.counts);
 
     const commit = commitTargetOf(request.target, clients.s3);
     for (const state of states) {
       signal.throwIfAborted();
-      const manifest = await finishDay(clients, request, group, state, { readPath, startedAt, tick }, signal);
+      const manifest = await finishDay(clients, request, group, state, { read, startedAt, tick }, signal);
       // From here the CSV is complete: the manifest commits it (commit.ts), even if interrupted.
       if (commit) {
         try {
@@ -250,7 +301,7 @@ async function finishDay(
   request: ExportRequest,
   group: GroupRead,
   state: DayState,
-  run: { readPath: ReadPath; startedAt: number; tick: (text: () => string) => void },
+  run: { read: IndexTrust; startedAt: number; tick: (text: () => string) => void },
   signal: AbortSignal,
 ): Promise<ExportManifest> {
   const { shaper } = group;
@@ -272,7 +323,12 @@ async function finishDay(
     csvVersionId: written?.versionId ?? null,
     location: locationOf(request, day),
     spreadsheetSafe: request.spreadsheetSafe === true,
-    readPath: run.readPath,
+    readPath: run.read.readPath,
+    readPathReason: run.read.reason,
+    indexWatermark: run.read.watermark ?? null,
+    ...(run.read.watermark === undefined
+      ? {}
+      : { complete: queryComplete(day, request.timeZone, run.read.watermark, request.lateWriteSlackMs ?? DEFAULT_SLACK_MS) }),
     segments: request.segments,
     itemsRead: group.scanned,
     matched: group.matched,

@@ -47,7 +47,11 @@ export interface ExportManifest {
   unreadableFechaIds: string[];
   startedAt: string;
   finishedAt: string;
-  /** True when the day had ended (in the business zone) before the export started. */
+  /**
+   * True when the day is whole in the CSV: for a scan or a native export, the day had ended (in
+   * the business zone) when the export started; for a query, the index watermark had passed the
+   * day's end plus the late-write slack.
+   */
   complete: boolean;
   toolVersion: string;
   /** Where the CSV went: `s3://bucket/key`, a file path, `-` for stdout, or null on a dry run. */
@@ -65,6 +69,16 @@ export interface ExportManifest {
    * the table, or `native` (DynamoDB's export to S3, formatted from its data files).
    */
   readPath: "query" | "scan" | "native";
+  /**
+   * Why this path: for `query`, up to when the index is shown complete; for `scan`, what kept the
+   * index from being trusted (or `--engine scan`); for `native`, the engine asked for.
+   */
+  readPathReason: string;
+  /**
+   * Query only: every write before this instant was in the day index when it was read, so the CSV
+   * holds the day as written up to then (a scan holds it as written up to `startedAt`). Null otherwise.
+   */
+  indexWatermark: string | null;
   /** Items read (scannedCount): the whole table on a scan, the days' partitions on a query. */
   itemsRead: number;
   /** itemsRead / rows exported by this read (all days of the group), 2 decimals; null when nothing was exported. */
@@ -88,6 +102,11 @@ export interface DayFacts {
   location: string | null;
   spreadsheetSafe: boolean;
   readPath: ExportManifest["readPath"];
+  readPathReason: string;
+  /** Query only: the index watermark, epoch ms. */
+  indexWatermark?: number | null;
+  /** Whether the day is whole, when the read path decides it otherwise than "the day had ended when the export started". */
+  complete?: boolean;
   segments: number;
   /** Items read by the whole read (every day of its group). */
   itemsRead: number;
@@ -117,13 +136,15 @@ export function dayManifest(facts: DayFacts): ExportManifest {
     unreadableFechaIds: counts.unreadableIds,
     startedAt: new Date(facts.startedAt).toISOString(),
     finishedAt: new Date(facts.finishedAt).toISOString(),
-    complete: facts.startedAt >= window.end,
+    complete: facts.complete ?? facts.startedAt >= window.end,
     toolVersion: version,
     location: facts.location,
     csvVersionId: facts.csvVersionId,
     spreadsheetSafe: facts.spreadsheetSafe,
     dryRun: facts.location === null,
     readPath: facts.readPath,
+    readPathReason: facts.readPathReason,
+    indexWatermark: facts.indexWatermark ? new Date(facts.indexWatermark).toISOString() : null,
     itemsRead: facts.itemsRead,
     readAmplification: facts.matched > 0 ? Math.round((facts.itemsRead / facts.matched) * 100) / 100 : null,
     dayMismatch: counts.mismatched,

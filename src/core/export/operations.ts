@@ -152,11 +152,14 @@ export async function runExport(settings: ExportSettings, request: ExportRawRequ
     { TrazabilidadTableName: "--table", DataBucketName: "--bucket", DataKeyArn: "--kms-key" },
   );
   const target = targetOf(plan, request, names, settings.stdout);
+  // The stamper's ledger (which shows the day index complete) lives in the data bucket, which a
+  // local or dry run need not name: looked up when it can be, else the export scans and says why.
+  const ledgerBucket = toS3 ? names.DataBucketName : await dataBucketIfDeployed(clients.cloudformation, env, request);
   const stateMachineArn = plan.engine === "native" ? await nativeMachine(clients.cloudformation, env, request) : undefined;
   if (stateMachineArn) await clients.loadMore(); // Step Functions
   const started = performance.now();
   const manifests = await exportDays(
-    { dynamodb: clients.dynamodb, s3: toS3 ? clients.s3 : undefined, sfn: stateMachineArn ? clients.sfn : undefined },
+    { dynamodb: clients.dynamodb, s3: toS3 || ledgerBucket ? clients.s3 : undefined, sfn: stateMachineArn ? clients.sfn : undefined },
     {
       table: names.TrazabilidadTableName,
       days: plan.days,
@@ -166,11 +169,24 @@ export async function runExport(settings: ExportSettings, request: ExportRawRequ
       spreadsheetSafe: plan.spreadsheetSafe,
       engine: plan.engine,
       native: { stateMachineArn, slackMs: env.lateWriteSlackMinutes * 60_000 },
+      lateWriteSlackMs: env.lateWriteSlackMinutes * 60_000,
+      ledgerBucket,
     },
     settings.reporter,
     settings.signal,
   );
   return { plan, table: names.TrazabilidadTableName, manifests, durationMs: performance.now() - started };
+}
+
+/** The data bucket when `--bucket` names it or the base stack is deployed; undefined otherwise (never an error). */
+async function dataBucketIfDeployed(
+  cloudformation: AwsClients["cloudformation"],
+  env: ExportEnv,
+  request: ExportRawRequest,
+): Promise<string | undefined> {
+  if (request.bucket) return request.bucket;
+  const outputs = await resolveOutputs(cloudformation, env, ["DataBucketName"] as const).catch(() => undefined);
+  return outputs?.DataBucketName;
 }
 
 /**

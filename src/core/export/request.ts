@@ -64,7 +64,18 @@ export interface ExportRequest {
    * (followed here); without, the steps run in this process (late-write slack, workers, polling).
    */
   native?: { stateMachineArn?: string; slackMs?: number; concurrency?: number; pollMs?: number };
+  /** Late-write slack in ms (default DEFAULT_SLACK_MS): how far past a day's end the index's stamping must be. */
+  lateWriteSlackMs?: number;
+  /** The data bucket holding the stamper's ledger, when the target is not that bucket (a file, stdout, a dry run). */
+  ledgerBucket?: string;
 }
+
+/**
+ * Default late-write slack (config `lateWriteSlackMinutes`): records of a day may still be written
+ * this long after it ends. The native path's incremental export covers it; the query path needs
+ * the stamping to have passed it.
+ */
+export const DEFAULT_SLACK_MS = 15 * 60_000;
 
 /** Days exported by one scan; a longer backfill scans once per group. */
 export const MAX_DAYS_PER_SCAN = 31;

@@ -3,10 +3,15 @@
  * manifests, the queues, the consumers, the alarms and the native export's executions, and names
  * every problem found. Read-only; nothing is changed or consumed (no message is received).
  */
+
+import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
 import type { AwsClients } from "../aws/clients";
 import type { ResolvedEnvironment } from "../config";
-import { addDays, type Day } from "../export/day-window";
+import { addDays, type Day, today } from "../export/day-window";
 import { type ExportManifest, manifestKey, readManifest } from "../export/manifest";
+import { DAY_INDEX } from "../export/read-query";
+import { readLedger } from "../export/stamp/ledger";
+import { trustDayIndex } from "../export/stamp/trust";
 import { readStackOutputs } from "../resources";
 import { type StackId, stackName } from "../stacks";
 import { isLate, judgeRun, type RunVerdict, runsAt, type ScheduledRun } from "./export-run";
@@ -62,6 +67,15 @@ export interface DayManifest {
   readPath: string | null;
 }
 
+export interface DayIndexHealth {
+  readPath: "query" | "scan";
+  reason: string;
+  watermark: string | null;
+  lagSeconds: number | null;
+  unstamped: number;
+  lateStamps: number;
+}
+
 export interface HealthReport {
   environment: string;
   stage: string;
@@ -79,6 +93,8 @@ export interface HealthReport {
     today: { day: Day; scheduledAt: string; deadline: string; state: "judged" | "due" | "notYet" };
     queue: QueueHealth | null;
     nativeExecutions: ExecutionSummary[] | null;
+    /** The day index the stamper keeps (null on a table without it): whether an export now may query it. */
+    dayIndex: DayIndexHealth | null;
   };
   audit: { mappings: MappingSummary[] | null; iteratorAgeSeconds: number | null; queue: QueueHealth | null };
   archive: { pipes: PipeSummary[] | null; queue: QueueHealth | null };
@@ -170,6 +186,7 @@ export async function checkHealth(options: HealthOptions): Promise<HealthReport>
       today: { day: runs.today.day, scheduledAt: iso(runs.today.at), deadline: iso(runs.today.deadline), state: runs.todayState },
       queue: null,
       nativeExecutions: null,
+      dayIndex: null,
     },
     audit: { mappings: null, iteratorAgeSeconds: null, queue: null },
     archive: { pipes: null, queue: null },
@@ -206,6 +223,7 @@ async function checkExport(
       });
     }
   }
+  if (table && bucket) await checkDayIndex(options, report, table, bucket, now);
   const machine = outputs.traceability?.NativeExportStateMachineArn;
   if (machine) {
     const executions = await probe("Step Functions ListExecutions", () => lastExecutions(clients.sfn, machine, 5, signal));
@@ -217,6 +235,37 @@ async function checkExport(
       }
     } else report.notes.push(executions.message);
   }
+}
+
+/**
+ * The day index, as an export starting now would judge it (stamp/trust.ts): a table with the index
+ * whose stamping cannot be shown complete is a problem (exports scan, slower but whole), and so is
+ * a record that could not take its dia or a late stamp.
+ */
+async function checkDayIndex(options: HealthOptions, report: HealthReport, table: string, bucket: string, now: number) {
+  const { clients, env, signal } = options;
+  const { Table } = await clients.dynamodb.send(new DescribeTableCommand({ TableName: table }), { abortSignal: signal });
+  // A table deployed without the index (dayIndex: false) is scanned by design: nothing to judge.
+  if (!Table?.GlobalSecondaryIndexes?.some((i) => i.IndexName === DAY_INDEX)) return;
+  const ledger = await readLedger(clients.s3, bucket, table, signal);
+  const slackMs = env.lateWriteSlackMinutes * 60_000;
+  const trust = trustDayIndex({ description: Table, ledger, days: [today(env.timeZone, now)], timeZone: env.timeZone, now, slackMs });
+  const late = (ledger?.lateStamps ?? []).filter((l) => now - l.at < STREAM_RETENTION_SECONDS * 1000);
+  report.export.dayIndex = {
+    readPath: trust.readPath,
+    reason: trust.reason,
+    watermark: ledger?.watermark ? iso(ledger.watermark) : null,
+    lagSeconds: ledger?.watermark ? Math.round((now - ledger.watermark) / 1000) : null,
+    unstamped: ledger?.failures.length ?? 0,
+    lateStamps: late.length,
+  };
+  if (trust.readPath === "scan")
+    report.problems.push({ job: "export", cause: `exports scan the table: ${trust.reason} (trace index status)` });
+  if (late.length > 0)
+    report.problems.push({
+      job: "export",
+      cause: `${late.length} record(s) stamped late in the last 24 h (${[...new Set(late.map((l) => l.day))].join(", ")}): export those days again`,
+    });
 }
 
 async function checkQueuesAndAges(

@@ -18,9 +18,11 @@ export const LOG_TARGETS: Record<string, readonly GroupRef[]> = {
   export: [
     { stack: "traceability", logicalId: "ExportLogGroup" },
     { stack: "traceability", logicalId: "NativeExportLogGroup" },
+    { stack: "traceability", logicalId: "StamperLogGroup" },
   ],
   "export-function": [{ stack: "traceability", logicalId: "ExportLogGroup" }],
   "export-native": [{ stack: "traceability", logicalId: "NativeExportLogGroup" }],
+  stamper: [{ stack: "traceability", logicalId: "StamperLogGroup" }],
   audit: [{ stack: "audit", logicalId: "AuditProducerLogGroup" }],
   "audit-producer": [{ stack: "audit", logicalId: "AuditProducerLogGroup" }],
   archive: [{ stack: "archive", logicalId: "ArchiverLogGroup" }],

@@ -46,6 +46,7 @@ const EMULATOR_UNIMPLEMENTED_TYPES = [
   "AWS::Lambda::Alias",
   "AWS::SQS::QueuePolicy",
   "AWS::Pipes::Pipe",
+  "AWS::Lambda::EventInvokeConfig",
 ] as const;
 
 /** Properties moto's CloudFormation accepts but does not apply. */
@@ -149,7 +150,7 @@ describe("the stacks in the emulator's CloudFormation", () => {
     expect(made).toEqual(expected.sort());
   });
 
-  it("the export (and its native worker), audit and archive functions exist with the seed names", async () => {
+  it("the export (its native worker and the day stamper), audit and archive functions exist with the seed names", async () => {
     const physical = new Map<string, string>();
     for (const stack of ["traceability", "audit", "archive"] as const) {
       const { StackResourceSummaries = [] } = await clients.cloudformation.send(new ListStackResourcesCommand({ StackName: names[stack] }));
@@ -159,6 +160,7 @@ describe("the stacks in the emulator's CloudFormation", () => {
     expect(Object.fromEntries(physical)).toEqual({
       ExportFunction: `${stage}-trazabilidad_export`,
       NativeExportFunction: `${stage}-trazabilidad_native`,
+      StamperFunction: `${stage}-trazabilidad_stamper`,
       AuditProducerFunction: `${stage}-audit_producer`,
       ArchiverFunction: `${stage}-archiver`,
     });

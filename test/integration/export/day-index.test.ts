@@ -1,27 +1,32 @@
-// The query read path on the emulator: a week of records in a table with the day index. The
-// query reads only the day's partition and its neighbours (ScannedCount of each Query, summed),
-// its CSV is byte-identical to the scan's, records whose dia disagrees with fecha are counted and
-// routed by fecha, and a table without the index falls back to the scan. CLI and handler.
+// The day index on the emulator, with records written as the brief's writers write them (id,
+// fecha, estado and more, never `dia`) and a few with a wrong `dia` of their own: the export scans
+// (and says why) until the stamper's ledger shows the index complete; `trace index run` (the
+// scheduled stamper's core) gives every record its dia from fecha; then the export queries only
+// the day's partition and exports exactly the rows the scan does. CLI and scheduled handler.
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Logger } from "@aws-lambda-powertools/logger";
+import { ScanCommand } from "@aws-sdk/client-dynamodb";
 import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { configFromEnv, createHandler } from "../../../lambda/export";
 import { addDays } from "../../../src/core/export/day-window";
+import { dayOfFecha } from "../../../src/core/export/fecha-day";
 import { runCli } from "../../support/cli";
 import { emulatorClients, emulatorEnv } from "../../support/emulator";
 import { configFile, createTable, createVersionedBucket, putItems, readText, TEST_KEY_ARN } from "./support";
 import { CLEAN, createIndexedTable, dayItems, ODD, odd, PER_DAY, WEEK, ZONE } from "./week";
 
-describe("export through the day index", () => {
+describe("export through the day index the product keeps", () => {
   const clients = emulatorClients();
   const env = emulatorEnv();
   const config = configFile(ZONE, 1);
   let indexed: string;
   let plain: string;
+  let bucket: string;
   const all = [...WEEK.flatMap(dayItems), ...odd].sort((a, b) => ((a.id?.S ?? "") < (b.id?.S ?? "") ? -1 : 1));
+  const where = () => ["--table", indexed, "--bucket", bucket];
 
   /** One day to a local file: the manifest (--json) and the CSV's bytes. */
   const exportDay = async (table: string, day: string, ...extra: string[]) => {
@@ -34,61 +39,75 @@ describe("export through the day index", () => {
     parse(csv, { from_line: 2 })
       .map((r: string[]) => r[0])
       .sort();
+  const rows = (csv: Buffer) => parse(csv).slice(1).map(String).sort();
+  const stamp = async () => {
+    const run = await runCli(["--config", config, "--json", "index", "run", ...where(), "--kms-key", TEST_KEY_ARN], { env });
+    expect(run.code, run.stderr).toBe(0);
+    return JSON.parse(run.stdout);
+  };
 
   beforeAll(async () => {
     indexed = await createIndexedTable(clients);
     plain = await createTable(clients);
-    // In id order, so moto's scan order (insertion) equals its index order (by table key): the
-    // rows of a day come out in the same order on both paths (see README on row order).
+    bucket = await createVersionedBucket(clients);
     await putItems(clients, indexed, all);
     await putItems(clients, plain, all);
   });
   afterAll(() => clients.destroy());
 
-  it("reads only the day's partition and its neighbours; the CSV is byte-identical to the scan's", async () => {
-    const query = await exportDay(indexed, CLEAN);
-    const scan = await exportDay(indexed, CLEAN, "--engine", "scan");
-    expect(query.manifest).toMatchObject({
-      readPath: "query",
-      rows: PER_DAY,
-      itemsRead: 3 * PER_DAY,
-      readAmplification: 3,
-      dayMismatch: 0,
-    });
-    expect(scan.manifest).toMatchObject({
-      readPath: "scan",
-      rows: PER_DAY,
-      itemsRead: all.length,
-      scannedCount: all.length,
-      dayMismatch: 0,
-    });
-    expect(scan.manifest.readAmplification).toBeCloseTo(all.length / PER_DAY, 2);
-    expect(query.csv.equals(scan.csv)).toBe(true);
-    expect(query.manifest.sha256).toBe(scan.manifest.sha256);
-    expect(query.manifest.columns).toEqual(scan.manifest.columns);
-    expect(ids(query.csv)).toEqual(dayItems(CLEAN).map((i) => i.id?.S));
+  it("before the stamper has run, the default export scans, says why, and exports every record", async () => {
+    const day = await exportDay(indexed, ODD, "--bucket", bucket);
+    expect(day.manifest).toMatchObject({ readPath: "scan", rows: PER_DAY + 2, itemsRead: all.length, indexWatermark: null });
+    expect(day.manifest.readPathReason).toContain("stamper has not run");
+    expect(day.stderr).toContain("cannot be shown complete");
+    // The writers' own wrong dia is counted and named; fecha decides the day.
+    expect([...day.manifest.dayMismatchIds].sort()).toEqual(["m-late-dia", "m-utc-writer"]);
+    expect(ids(day.csv)).toEqual([...dayItems(ODD).map((i) => i.id?.S), "m-utc-writer", "n-legacy"].sort());
+    // --engine query cannot do better while the index is unproven: it scans too, and says so.
+    const asked = await exportDay(indexed, ODD, "--bucket", bucket, "--engine", "query");
+    expect(asked.manifest).toMatchObject({ readPath: "scan", rows: PER_DAY + 2 });
+    // Without the data bucket the ledger cannot be looked for at all: the export scans and says so.
+    const blind = await exportDay(indexed, ODD);
+    expect(blind.manifest.readPathReason).toContain("data bucket is not known");
   });
 
-  it("routes by fecha and counts, names and exports the records whose dia disagrees", async () => {
-    const query = await exportDay(indexed, ODD);
-    const scan = await exportDay(indexed, ODD, "--engine", "scan");
-    // 18th: 20 + m-utc-writer; 19th: 20 + m-late-dia; 20th: 20.
-    expect(query.manifest).toMatchObject({ readPath: "query", itemsRead: 3 * PER_DAY + 2, dayMismatch: 2 });
-    expect(scan.manifest).toMatchObject({ readPath: "scan", dayMismatch: 2 });
-    for (const m of [query.manifest, scan.manifest]) expect([...m.dayMismatchIds].sort()).toEqual(["m-late-dia", "m-utc-writer"]);
-    expect(query.stderr).toContain("m-late-dia");
-    const day = dayItems(ODD).map((i) => i.id?.S);
-    // fecha decides: m-utc-writer is the 19th's, m-late-dia is not.
-    expect(ids(query.csv)).toEqual([...day, "m-utc-writer"]);
-    // A record without dia is invisible to the index: only the scan exports it (README: the writer's contract).
-    expect(ids(scan.csv)).toEqual([...day, "m-utc-writer", "n-legacy"]);
-    const next = await exportDay(indexed, addDays(ODD, 1));
+  it("`trace index run` gives every record its dia from fecha, and corrects the writers' wrong ones", async () => {
+    const result = await stamp();
+    expect(result).toMatchObject({ stamped: all.length, failed: 0, failures: 0, sweep: { finished: true } });
+    expect(result.watermark).not.toBeNull();
+    const { Items = [] } = await clients.dynamodb.send(new ScanCommand({ TableName: indexed }));
+    expect(Items).toHaveLength(all.length);
+    for (const item of Items) expect(item.dia?.S, item.id?.S).toBe(dayOfFecha(item.fecha, ZONE));
+    // A second run finds nothing to do: the stamper's own updates carry the right dia.
+    expect(await stamp()).toMatchObject({ stamped: 0, failed: 0 });
+  });
+
+  it("then reads only the day's partition, and exports exactly the scan's rows", async () => {
+    const query = await exportDay(indexed, CLEAN, "--bucket", bucket);
+    const scan = await exportDay(indexed, CLEAN, "--engine", "scan");
+    expect(query.manifest).toMatchObject({ readPath: "query", rows: PER_DAY, itemsRead: PER_DAY, readAmplification: 1, complete: true });
+    expect(query.manifest.readPathReason).toContain("carries its dia");
+    expect(Date.parse(query.manifest.indexWatermark)).toBeGreaterThan(Date.parse(query.manifest.windowEnd));
+    expect(scan.manifest).toMatchObject({ readPath: "scan", rows: PER_DAY, itemsRead: all.length, readPathReason: "--engine scan" });
+    expect(rows(query.csv)).toEqual(rows(scan.csv));
+    expect(query.manifest.columns).toEqual(scan.manifest.columns);
+    // dia is the product's own attribute: never a column, so stamping does not change a day's CSV.
+    expect(query.manifest.columns).not.toContain("dia");
+  });
+
+  it("the odd day: the record the writer dated with UTC and the one without dia are in; the wrong-dia one is the next day's", async () => {
+    const query = await exportDay(indexed, ODD, "--bucket", bucket);
+    expect(query.manifest).toMatchObject({ readPath: "query", rows: PER_DAY + 2, itemsRead: PER_DAY + 2, dayMismatch: 0 });
+    expect(ids(query.csv)).toEqual([...dayItems(ODD).map((i) => i.id?.S), "m-utc-writer", "n-legacy"].sort());
+    const next = await exportDay(indexed, addDays(ODD, 1), "--bucket", bucket);
+    expect(next.manifest.readPath).toBe("query");
     expect(ids(next.csv)).toContain("m-late-dia");
   });
 
   it("falls back to the scan on a table without the index, and refuses --engine query there", async () => {
     const auto = await exportDay(plain, CLEAN);
     expect(auto.manifest).toMatchObject({ readPath: "scan", itemsRead: all.length, rows: PER_DAY });
+    expect(auto.manifest.readPathReason).toContain("no dia-index");
     const refused = await runCli(["--config", config, "export", "--date", CLEAN, "--out", "-", "--table", plain, "--engine", "query"], {
       env,
     });
@@ -101,29 +120,25 @@ describe("export through the day index", () => {
     expect(bad.stderr).toContain('--engine "native"');
   });
 
-  it("the scheduled handler picks the query path when the index exists", async () => {
-    const bucket = await createVersionedBucket(clients);
+  it("the scheduled handler queries when the ledger is fresh, and scans when the stamping is behind", async () => {
     const logger = new Logger({ serviceName: "export-test", logLevel: "CRITICAL" });
-    const run = (table: string) =>
+    const ledger = JSON.parse(await readText(clients, bucket, `index/${indexed}/ledger.json`));
+    const run = (table: string, at: number) =>
       createHandler({
         clients,
         logger,
         config: () =>
           configFromEnv({ TABLE_NAME: table, BUCKET_NAME: bucket, KMS_KEY_ARN: TEST_KEY_ARN, TIME_ZONE: ZONE, SCAN_SEGMENTS: "1" }),
-        now: () => Date.parse("2026-11-23T18:00:05Z"),
-      })({ scheduledTime: "2026-11-23T18:00:00Z" }, { getRemainingTimeInMillis: () => 900_000 });
-    const viaIndex = await run(indexed);
-    // Yesterday and today: partitions 21, 22, 23, 24 (empty).
-    expect(viaIndex.days.map((d) => [d.date, d.rows, d.readPath, d.itemsRead])).toEqual([
-      ["2026-11-22", PER_DAY, "query", 3 * PER_DAY],
-      ["2026-11-23", PER_DAY, "query", 3 * PER_DAY],
-    ]);
-    const manifest = JSON.parse(await readText(clients, bucket, `exports/${indexed}/dt=${CLEAN}/_manifest.json`));
-    expect(manifest).toMatchObject({ readPath: "query", itemsRead: 3 * PER_DAY, readAmplification: 1.5 });
-    const viaScan = await run(plain);
-    expect(viaScan.days.map((d) => [d.readPath, d.itemsRead])).toEqual([
-      ["scan", all.length],
-      ["scan", all.length],
-    ]);
+        now: () => at,
+      })({ scheduledTime: new Date(at).toISOString() }, { getRemainingTimeInMillis: () => 900_000 });
+    // Run as if at 19:00 of the day after CLEAN, a minute after the stamper's watermark.
+    const fresh = await run(indexed, ledger.watermark + 60_000);
+    expect(fresh.days.every((d) => d.readPath === "query")).toBe(true);
+    // Run 20 minutes after the watermark: the stamping is behind the 15-minute slack.
+    const stale = await run(indexed, ledger.watermark + 20 * 60_000);
+    expect(stale.days.map((d) => d.readPath)).toEqual(["scan", "scan"]);
+    expect(stale.days[0]?.readPathReason).toContain("the stamping is behind");
+    const viaScan = await run(plain, ledger.watermark + 60_000);
+    expect(viaScan.days.map((d) => d.readPath)).toEqual(["scan", "scan"]);
   });
 });

@@ -5,7 +5,7 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { configFromEnv, createHandler } from "../../../lambda/export";
 import { awsFixture } from "../../support/aws-events";
-import { loadTemplate, onlyResource } from "../../support/cloudformation";
+import { loadTemplate, resource } from "../../support/cloudformation";
 import { emulatorClients } from "../../support/emulator";
 import { createTable, createVersionedBucket, putItems, S, TEST_KEY_ARN } from "./support";
 
@@ -13,7 +13,7 @@ const KEYWORD = "<aws.scheduler.scheduled-time>";
 
 /** The schedule's Input as the template writes it, with the keywords replaced by the documented values. */
 function scheduledInput(): unknown {
-  const [, schedule] = onlyResource(loadTemplate("traceability"), "AWS::Scheduler::Schedule");
+  const schedule = resource(loadTemplate("traceability"), "ExportSchedule");
   const input: string = schedule.Properties.Target.Input;
   expect(input).toContain(KEYWORD);
   const { keywords } = awsFixture<{ keywords: Record<string, string> }>("scheduler-context-attributes");

@@ -1,6 +1,7 @@
-// A week of TRAZABILIDAD records as writers with the day attribute make them, plus the odd ones
-// the read paths must agree on; and the table as the traceability stack makes it with DayIndex.
-// Shared by the day-index and native-engine tests.
+// A week of TRAZABILIDAD records as the brief's writers make them (id, fecha, estado and other
+// attributes, never the product's `dia`), plus the odd ones the read paths must agree on; and the
+// table as the traceability stack makes it with DayIndex. Shared by the day-index and
+// native-engine tests.
 import { daysBetween } from "../../../src/core/export/day-window";
 import { type emulatorClients, uniqueName } from "../../support/emulator";
 import { createStreamTable, dayIndexedTrazabilidad } from "../../support/fixtures";
@@ -18,18 +19,17 @@ export const dayItems = (day: string): Item[] =>
     id: S(`d${day}-${String(i).padStart(2, "0")}`),
     // Hours 00..19 local time (+01:00 in November), the first one at midnight.
     fecha: S(`${day}T${String(i).padStart(2, "0")}:00:00+01:00`),
-    dia: S(day),
     estado: S(i % 2 ? "RECIBIDO" : "SERVIDO"),
     cantidad: N(`${i}.5`),
     ...(i % 5 === 0 ? { notas: S('caja "dañada", revisar') } : {}),
   }));
 
 export const odd: Item[] = [
-  // dia says the 19th, fecha the 20th (Madrid): found by the 19th's query, exported on the 20th.
+  // A writer that sets a dia of its own, wrong: the 19th, where fecha says the 20th (Madrid).
   { id: S("m-late-dia"), fecha: S("2026-11-20T10:00:00+01:00"), dia: S(ODD), estado: S("X") },
-  // A writer that used UTC: 00:30 Madrid on the 19th is the 18th in UTC. Found in the 18th's partition.
+  // A writer that used UTC: 00:30 Madrid on the 19th is the 18th in UTC.
   { id: S("m-utc-writer"), fecha: S("2026-11-19T00:30:00+01:00"), dia: S("2026-11-18"), estado: S("X") },
-  // Written before the day index: no dia, invisible to the index; only the scan finds it.
+  // No dia, as every writer of the brief writes: the stamper gives it one.
   { id: S("n-legacy"), fecha: S("2026-11-19T12:00:00+01:00"), estado: S("X") },
 ];
 

@@ -14,6 +14,7 @@ import {
 
 const FUNCTIONS: Record<string, string> = {
   ExportRole: "trazabilidad_export",
+  StamperRole: "trazabilidad_stamper",
   NativeExportRole: "trazabilidad_native",
   AuditProducerRole: "audit_producer",
   ArchiverRole: "archiver",
@@ -35,6 +36,12 @@ export function modelledCalls(ctx: ResolveContext, where: Where): RecordedCall[]
       action: "lambda:InvokeFunction",
       resource: ctx.arns.ExportFunction as string,
       implied: "the schedule's target",
+    },
+    {
+      principal: "StamperSchedulerRole",
+      action: "lambda:InvokeFunction",
+      resource: ctx.arns.StamperFunction as string,
+      implied: "the stamper's schedule, every minute",
     },
     { principal: "PipeRole", action: "events:PutEvents", resource: ctx.arns.ArchiveBus as string, implied: "the Pipe's target" },
     ...nativeExportCalls(ctx, where),

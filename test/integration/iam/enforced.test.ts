@@ -129,6 +129,12 @@ describe("every role under IAM enforcement (separate moto server)", () => {
         .map((s) => `${role}.${s.Sid}`),
     );
     expect(unenforced).toEqual([
+      "StamperRole.ReadTrazabilidadStream",
+      "StamperRole.StampDayAttribute",
+      "StamperRole.UseDataKey",
+      "StamperRole.WriteOwnLogs",
+      "StamperSchedulerRole.InvokeStamperOnly",
+      "StamperSchedulerRole.EncryptedDeadLetterQueue",
       "ExportRole.ReadTrazabilidad",
       "ExportRole.QueryDayIndex",
       "ExportRole.UseDataKey",

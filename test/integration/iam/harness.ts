@@ -3,7 +3,7 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { Logger } from "@aws-lambda-powertools/logger";
-import { DescribeTableCommand, type DynamoDBClient, UpdateTableCommand } from "@aws-sdk/client-dynamodb";
+import { DeleteItemCommand, DescribeTableCommand, type DynamoDBClient, PutItemCommand, UpdateTableCommand } from "@aws-sdk/client-dynamodb";
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -24,6 +24,7 @@ import { createAwsClients } from "../../../src/core/aws/clients";
 import * as more from "../../../src/core/aws/more-clients";
 import { assembleObject } from "../../../src/core/export/native/assemble";
 import type { ExportState, FileRef, NativeJob } from "../../../src/core/export/native/job";
+import { runStamper } from "../../../src/core/export/stamp/run";
 import { silentReporter } from "../../../src/core/reporter";
 import { sleep } from "../../../src/core/sleep";
 import type { StackId } from "../../../src/core/stacks";
@@ -96,9 +97,11 @@ export const context = (): ResolveContext => ({
     ArchiveDeadLetterQueue: queues.archive?.arn as string,
     AuditFailureQueue: queues.audit?.arn as string,
     ExportFunction: arn("lambda", `function:${PREFIX}trazabilidad_export`),
+    StamperFunction: arn("lambda", `function:${PREFIX}trazabilidad_stamper`),
     ArchiveBus: arn("events", `event-bus/${PREFIX}trace-archive`),
     // GetAtt LogGroup.Arn ends in ":*".
     ExportLogGroup: arn("logs", `log-group:/aws/lambda/${PREFIX}trazabilidad_export:*`),
+    StamperLogGroup: arn("logs", `log-group:/aws/lambda/${PREFIX}trazabilidad_stamper:*`),
     ArchiverLogGroup: arn("logs", `log-group:/aws/lambda/${PREFIX}archiver:*`),
     AuditProducerLogGroup: arn("logs", `log-group:/aws/lambda/${PREFIX}audit_producer:*`),
   },
@@ -263,6 +266,11 @@ export const exportWrites: Path = async (role, principal) => {
       }),
   })({ scheduledTime: "2026-11-23T18:00:00Z" }, { getRemainingTimeInMillis: () => 900_000 });
   expect(handOver.engine).toBe("native");
+  // With the stamper's ledger fresh (the StamperRole's path ran first), the export reads it (a
+  // listing of its key, then the object) and queries the day index.
+  const viaIndex = await run(clients(role, principal).s3 as S3Client);
+  if (!("days" in viaIndex) || viaIndex.days.some((d) => d.readPath !== "query"))
+    throw new Error(`the export did not trust the index: ${JSON.stringify(viaIndex.days.map((d) => d.readPathReason))}`);
   const s3 = clients(role, principal).s3 as S3Client;
   const Key = "exports/it-TRAZABILIDAD/dt=2026-11-23/multipart.csv";
   const sse = { ServerSideEncryption: "aws:kms", SSEKMSKeyId: KEY_ARN } as const;
@@ -365,6 +373,26 @@ const mapItemsAndResults: Path = async (role, principal) => {
   await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: "native/it-TRAZABILIDAD/dt=2026-11-23/map/0f1e/manifest.json", Body: "{}" }));
 };
 
+// The day stamper: reads the table's stream, stamps dia, sweeps, keeps its ledger under index/;
+// an item too large to take dia is kept under index/<table>/failed/ and retried by the next run
+// (GetItem), which clears it once the item is gone.
+const stamperRun: Path = async (role, principal) => {
+  const admin = clients(state.admin, principal);
+  const stamper = { dynamodb: admin.dynamodb, streams: admin.streams, s3: clients(role, principal).s3 as S3Client };
+  const config = { table: `${PREFIX}TRAZABILIDAD`, bucket: BUCKET, kmsKeyId: KEY_ARN, timeZone: "Europe/Madrid" };
+  // 5 bytes under moto's 405,000-byte item limit: the 13 bytes of dia do not fit (test/integration/export/stamper.test.ts).
+  const big = { id: { S: "big" }, fecha: { S: "2026-11-10T10:00:00Z" }, carga: { S: "" } };
+  big.carga.S = "x".repeat(405_000 - 5 - 2 - 3 - 5 - 20 - 5);
+  await clients(state.admin).dynamodb.send(new PutItemCommand({ TableName: config.table, Item: big }));
+  const first = await runStamper(stamper, config, { reporter: silentReporter });
+  expect(first).toMatchObject({ failed: 1, sweep: { finished: true } });
+  await clients(state.admin).dynamodb.send(new DeleteItemCommand({ TableName: config.table, Key: { id: big.id } }));
+  const second = await runStamper(stamper, config, { reporter: silentReporter });
+  expect(second.failures).toBe(0);
+  // Reading the SSE-KMS ledger back, S3 decrypts it with the caller's permissions ("Protecting data with SSE-KMS").
+  state.recording?.add({ principal, action: "kms:Decrypt", resource: KEY_ARN, implied: "SSE-KMS object read (the ledger, s3:GetObject)" });
+};
+
 export interface RoleCase {
   stack: StackId;
   role: string;
@@ -373,6 +401,9 @@ export interface RoleCase {
 }
 
 export const ROLES: RoleCase[] = [
+  // First: the export's path needs the ledger it writes.
+  { stack: "traceability", role: "StamperRole", paths: [stamperRun] },
+  { stack: "traceability", role: "StamperSchedulerRole", paths: [sendTo("export")] },
   { stack: "traceability", role: "ExportRole", paths: [exportWrites, sendTo("export")] },
   { stack: "traceability", role: "SchedulerRole", paths: [sendTo("export")] },
   {

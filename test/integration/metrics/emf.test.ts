@@ -12,6 +12,7 @@ import { createHandler as auditHandler } from "../../../lambda/audit-producer";
 import { configFromEnv, createLateCheck, createHandler as exportHandler } from "../../../lambda/export";
 import { createHandler as nativeHandler } from "../../../lambda/export-native";
 import { createMetrics, METRICS } from "../../../lambda/shared/metrics";
+import { createHandler as stamperHandler } from "../../../lambda/stamper";
 import { toPipeBusEvent } from "../../../src/core/archive/pipe-event";
 import { silentReporter } from "../../../src/core/reporter";
 import { readStream } from "../../../src/local/streams";
@@ -147,6 +148,33 @@ describe("EMF of the export function", () => {
     const broken = exportHandler({ clients, logger, metrics, config: () => configFromEnv({ ...ENV, TABLE_NAME: "t" }) });
     const lines = await captureEmf(() => broken({}));
     expect(lines.map((l) => readEmf(l, "trazabilidad_export"))).toEqual([{ ExportFailures: 1 }]);
+  });
+});
+
+describe("EMF of the day stamper", () => {
+  it("RecordsStamped, UnstampedRecords, LateStamps (Count) and StamperLagSeconds (Seconds) for each run", async () => {
+    const table = await createTable(clients);
+    const bucket = await createVersionedBucket(clients);
+    await putItems(clients, table, [
+      { id: S("a"), fecha: S("2026-11-23T10:00:00+01:00"), estado: S("OK") },
+      { id: S("b"), fecha: S("2026-11-23T11:00:00+01:00"), estado: S("OK") },
+    ]);
+    const metrics = createMetrics("trazabilidad_stamper", ENV);
+    const logger = new Logger({ serviceName: "emf-test", logLevel: "CRITICAL" });
+    const handler = stamperHandler({
+      clients,
+      logger,
+      metrics,
+      config: () => ({ table, bucket, kmsKeyId: TEST_KEY_ARN, timeZone: "Europe/Madrid" }),
+    });
+    let lag: number | null = null;
+    const lines = await captureEmf(async () => {
+      lag = (await handler({}, { getRemainingTimeInMillis: () => 60_000 })).lagSeconds;
+    });
+    expect(lag).not.toBeNull();
+    expect(lines.map((l) => readEmf(l, "trazabilidad_stamper"))).toEqual([
+      { RecordsStamped: 2, UnstampedRecords: 0, LateStamps: 0, StamperLagSeconds: lag },
+    ]);
   });
 });
 

@@ -174,6 +174,7 @@ export function checkDeadLetterAlarm(template: Template, queueId: string): void 
 const SEED_FUNCTION_NAMES: Record<FunctionId, string> = {
   export: "trazabilidad_export",
   exportNative: "trazabilidad_native",
+  stamper: "trazabilidad_stamper",
   auditProducer: "audit_producer",
   archiver: "archiver",
 };
@@ -189,6 +190,7 @@ const FUNCTION_ENV: Record<FunctionId, string[]> = {
     LAMBDA_ENV.nativeStateMachineArn,
     LAMBDA_ENV.nativeAboveRows,
     LAMBDA_ENV.retentionDaysOfTable,
+    LAMBDA_ENV.slackMinutes,
   ],
   exportNative: [
     LAMBDA_ENV.tableName,
@@ -198,6 +200,7 @@ const FUNCTION_ENV: Record<FunctionId, string[]> = {
     LAMBDA_ENV.spreadsheetSafe,
     LAMBDA_ENV.slackMinutes,
   ],
+  stamper: [LAMBDA_ENV.tableName, LAMBDA_ENV.bucketName, LAMBDA_ENV.kmsKeyArn, LAMBDA_ENV.timeZone],
   auditProducer: [LAMBDA_ENV.auditTableName],
   archiver: [LAMBDA_ENV.bucketName, LAMBDA_ENV.kmsKeyArn, LAMBDA_ENV.retentionDays],
 };

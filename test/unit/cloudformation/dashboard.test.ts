@@ -95,6 +95,22 @@ describe("dashboard", () => {
   });
 });
 
+describe("alarms", () => {
+  it("every alarm on a trace/<stage> metric names one a handler emits, with its dimensions", () => {
+    const wrong = TEMPLATES.flatMap((stack) =>
+      resourcesOfType(loadTemplate(stack), "AWS::CloudWatch::Alarm").flatMap(([id, alarm]) => {
+        const props = alarm.Properties as Record<string, Json>;
+        const namespace = (props.Namespace as { "Fn::Sub"?: string })?.["Fn::Sub"];
+        if (namespace !== `trace/\${Stage}`) return [];
+        const dims = Object.fromEntries(((props.Dimensions ?? []) as { Name: string; Value: string }[]).map((d) => [d.Name, d.Value]));
+        const p = problem(namespace, String(props.MetricName), dims);
+        return p ? [`${stack}.${id}: ${p}`] : [];
+      }),
+    );
+    expect(wrong).toEqual([]);
+  });
+});
+
 describe("late-export alarm", () => {
   const template = loadTemplate("traceability");
   const [, alarm] = resourcesOfType(template, "AWS::CloudWatch::Alarm").find(([id]) => id === "ExportLateAlarm") ?? [];

@@ -50,6 +50,8 @@ const context: ResolveContext = {
     ExportFunction: arn("lambda", "function:prod-trazabilidad_export"),
     ArchiveBus: arn("events", "event-bus/trace-prod-archive"),
     ExportLogGroup: arn("logs", "log-group:/aws/lambda/prod-trazabilidad_export:*"),
+    StamperLogGroup: arn("logs", "log-group:/aws/lambda/prod-trazabilidad_stamper:*"),
+    StamperFunction: arn("lambda", "function:prod-trazabilidad_stamper"),
     ArchiverLogGroup: arn("logs", "log-group:/aws/lambda/prod-archiver:*"),
     AuditProducerLogGroup: arn("logs", "log-group:/aws/lambda/prod-audit_producer:*"),
     BackupVault: arn("backup", "backup-vault:trace-prod-tables"),

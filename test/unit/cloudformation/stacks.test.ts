@@ -1,8 +1,18 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the expected values are CloudFormation !Sub strings
 import { describe, expect, it } from "vitest";
+import { METRICS } from "../../../lambda/shared/metrics";
 import { environmentSchema } from "../../../src/core/config";
 import { configParameters, FUNCTIONS, STACK_OUTPUTS, STACKS, type StackId } from "../../../src/core/stacks";
-import { allowedActions, loadTemplate, onlyResource, referencedNames, resourcesOfType, type Template } from "../../support/cloudformation";
+import {
+  allowedActions,
+  loadTemplate,
+  onlyResource,
+  type Resource,
+  referencedNames,
+  resourcesOfType,
+  roleStatements,
+  type Template,
+} from "../../support/cloudformation";
 import {
   ARCHIVE_EVENT_PATTERN,
   AUDIT_HISTORY_INDEX,
@@ -257,22 +267,34 @@ describe("traceability", () => {
     }
     expect(actionsFor(role, "dynamodb")).toContainEqual({ action: "dynamodb:Query", resources: [dayIndexArn] });
     expect(actionsFor(role, "dynamodb").map((a) => a.action)).toContain("dynamodb:Scan");
-    // Write under exports/; read only manifests and delete only CSV versions (the commit rule's undo).
-    const s3Resources: Record<string, string> = {
-      "s3:PutObject": "arn:${AWS::Partition}:s3:::${DataBucketName}/exports/*",
-      "s3:AbortMultipartUpload": "arn:${AWS::Partition}:s3:::${DataBucketName}/exports/*",
-      "s3:GetObject": "arn:${AWS::Partition}:s3:::${DataBucketName}/exports/*/_manifest.json",
-      "s3:DeleteObjectVersion": "arn:${AWS::Partition}:s3:::${DataBucketName}/exports/*.csv",
+    // Write under exports/; read only manifests and the stamper's ledger (list only its key), delete
+    // only CSV versions (the commit rule's undo).
+    const s3Resources: Record<string, string[]> = {
+      "s3:PutObject": ["arn:${AWS::Partition}:s3:::${DataBucketName}/exports/*"],
+      "s3:AbortMultipartUpload": ["arn:${AWS::Partition}:s3:::${DataBucketName}/exports/*"],
+      "s3:GetObject": [
+        "arn:${AWS::Partition}:s3:::${DataBucketName}/exports/*/_manifest.json",
+        "arn:${AWS::Partition}:s3:::${DataBucketName}/index/${Prefix}TRAZABILIDAD/ledger.json",
+      ],
+      "s3:DeleteObjectVersion": ["arn:${AWS::Partition}:s3:::${DataBucketName}/exports/*.csv"],
+      "s3:ListBucket": ["arn:${AWS::Partition}:s3:::${DataBucketName}"],
     };
     for (const { action, resources } of actionsFor(role, "s3")) {
       expect(Object.keys(s3Resources)).toContain(action);
-      expect(resources).toEqual([{ "Fn::Sub": s3Resources[action] }]);
+      expect(s3Resources[action]).toContainEqual((resources[0] as { "Fn::Sub": string })["Fn::Sub"]);
+      expect(resources).toHaveLength(1);
     }
     expect(
       actionsFor(role, "s3")
-        .map((a) => a.action)
+        .map((a) => `${a.action} ${(a.resources[0] as { "Fn::Sub": string })["Fn::Sub"]}`)
         .sort(),
-    ).toEqual(Object.keys(s3Resources).sort());
+    ).toEqual(
+      Object.entries(s3Resources)
+        .flatMap(([action, arns]) => arns.map((arn) => `${action} ${arn}`))
+        .sort(),
+    );
+    const listing = roleStatements(role).find((s) => s.Action === "s3:ListBucket");
+    expect(listing.Condition).toEqual({ StringEquals: { "s3:prefix": { "Fn::Sub": "index/${Prefix}TRAZABILIDAD/ledger.json" } } });
     for (const { action, resources } of actionsFor(role, "kms")) {
       expect(["kms:GenerateDataKey", "kms:Decrypt"]).toContain(action);
       expect(resources).toEqual([ref("DataKeyArn")]);
@@ -284,8 +306,8 @@ describe("traceability", () => {
   });
 
   it("the schedule: export hour in the business time zone, scheduled time as input, retries and a DLQ", () => {
-    const [, schedule] = resourcesOfType(template, "AWS::Scheduler::Schedule").find(([id]) => id === "ExportSchedule") ?? [];
-    if (!schedule) throw new Error("no ExportSchedule");
+    const schedule = template.Resources.ExportSchedule as Resource;
+    expect(schedule.Type).toBe("AWS::Scheduler::Schedule");
     expect(schedule.Properties.ScheduleExpression).toEqual({ "Fn::Sub": "cron(0 ${ExportHour} * * ? *)" });
     expect(schedule.Properties.ScheduleExpressionTimezone).toEqual(ref("TimeZone"));
     expect(schedule.Properties.State).toBe("ENABLED");
@@ -306,6 +328,84 @@ describe("traceability", () => {
   });
 
   it("the dead-letter queue: KMS, 14 days, alarm on depth", () => checkDeadLetterQueues(template, ["ExportDeadLetterQueue"]));
+});
+
+describe('traceability: the day stamper (docs/export.md, "The day index")', () => {
+  const template = templates.traceability;
+  const ids = ["StamperLogGroup", "StamperRole", "StamperFunction", "StamperInvokeConfig", "StamperSchedulerRole", "StamperSchedule"];
+
+  it("exists only with the day index (DayIndex), like dia-index itself", () => {
+    const stamper = Object.entries(template.Resources).filter(([id]) => id.startsWith("Stamper"));
+    expect(stamper.map(([id]) => id)).toEqual(expect.arrayContaining(ids));
+    for (const [id, resource] of stamper) expect(resource.Condition, id).toBe("HasDayIndex");
+  });
+
+  it("the function: packaging, environment, log group, errors alarm, one run at a time, no retries of its own", () => {
+    const [, fn] = checkFunction(template, "stamper");
+    expect(fn.Properties.ReservedConcurrentExecutions).toBe(1);
+    expect(fn.Properties.Environment.Variables).toMatchObject({
+      TABLE_NAME: ref("TrazabilidadTable"),
+      BUCKET_NAME: ref("DataBucketName"),
+      KMS_KEY_ARN: ref("DataKeyArn"),
+      TIME_ZONE: ref("TimeZone"),
+    });
+    // The schedule runs it every minute: a failed run is retried by the next one, never queued behind it.
+    expect(template.Resources.StamperInvokeConfig?.Properties).toMatchObject({ MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 });
+    expect(fn.Properties.Timeout).toBeLessThanOrEqual(60);
+  });
+
+  it("the role reads the table's stream, sets dia on the table, keeps its ledger under index/<table>/, uses the key, writes its logs", () => {
+    const [, fn] = functionNamed(template, "trazabilidad_stamper");
+    const role = functionRole(template, fn);
+    const byAction = (service: string) => Object.fromEntries(actionsFor(role, service).map((a) => [a.action, a.resources]));
+    const stream = [{ "Fn::Sub": "${TrazabilidadTable.Arn}/stream/*" }];
+    const tableArn = [getAtt("TrazabilidadTable", "Arn")];
+    expect(byAction("dynamodb")).toEqual({
+      "dynamodb:DescribeStream": stream,
+      "dynamodb:GetShardIterator": stream,
+      "dynamodb:GetRecords": stream,
+      "dynamodb:DescribeTable": tableArn,
+      "dynamodb:UpdateItem": tableArn,
+      "dynamodb:GetItem": tableArn,
+      "dynamodb:Scan": tableArn,
+    });
+    const ledger = [{ "Fn::Sub": "arn:${AWS::Partition}:s3:::${DataBucketName}/index/${Prefix}TRAZABILIDAD/*" }];
+    expect(byAction("s3")).toEqual({
+      "s3:GetObject": ledger,
+      "s3:PutObject": ledger,
+      "s3:ListBucket": [{ "Fn::Sub": "arn:${AWS::Partition}:s3:::${DataBucketName}" }],
+    });
+    const listing = roleStatements(role).find((s) => s.Action === "s3:ListBucket");
+    expect(listing.Condition).toEqual({ StringEquals: { "s3:prefix": { "Fn::Sub": "index/${Prefix}TRAZABILIDAD/ledger.json" } } });
+    expect(byAction("kms")).toEqual({ "kms:GenerateDataKey": [ref("DataKeyArn")], "kms:Decrypt": [ref("DataKeyArn")] });
+    checkLogsOnlyToOwnGroup(template, role);
+    expect([...new Set(allowedActions(role).map((a) => a.action.split(":")[0]))].sort()).toEqual(["dynamodb", "kms", "logs", "s3"]);
+  });
+
+  it("the schedule runs it every minute with a role of its own that may invoke only it", () => {
+    const schedule = template.Resources.StamperSchedule as Resource;
+    expect(schedule.Properties).toMatchObject({ ScheduleExpression: "rate(1 minute)", State: "ENABLED" });
+    expect(schedule.Properties.Target.Arn).toEqual(getAtt("StamperFunction", "Arn"));
+    expect(schedule.Properties.Target.RoleArn).toEqual(getAtt("StamperSchedulerRole", "Arn"));
+    const role = template.Resources.StamperSchedulerRole as Resource;
+    expect(role.Properties.AssumeRolePolicyDocument.Statement[0].Principal).toEqual({ Service: "scheduler.amazonaws.com" });
+    expect(actionsFor(role, "lambda")).toEqual([{ action: "lambda:InvokeFunction", resources: [getAtt("StamperFunction", "Arn")] }]);
+  });
+
+  it("alarms when it lags past the slack or stops (missing data breaches), when records cannot take dia, when a stamp came late", () => {
+    const alarms = resourcesOfType(template, "AWS::CloudWatch::Alarm")
+      .map(([, a]) => a)
+      .filter((a) => (a.Properties.Dimensions ?? []).some((d: { Value: unknown }) => d.Value === "trazabilidad_stamper"));
+    // Its own metrics (EMF, lambda/shared/metrics.ts), in the stage's namespace; dashboard.test.ts checks they exist.
+    for (const alarm of alarms) {
+      expect(alarm.Properties.Namespace).toEqual({ "Fn::Sub": "trace/${Stage}" });
+      expect(Object.keys(METRICS)).toContain(alarm.Properties.MetricName);
+    }
+    const lag = alarms.find((a) => a.Properties.MetricName === "StamperLagSeconds");
+    expect(lag?.Properties).toMatchObject({ Statistic: "Maximum", Threshold: 900, TreatMissingData: "breaching" });
+    expect(alarms.map((a) => a.Properties.MetricName).sort()).toEqual(["LateStamps", "StamperLagSeconds", "UnstampedRecords"]);
+    expect(alarmOn(template, "AWS/Lambda", "Errors", ref("StamperFunction"))).toBeDefined();
+  });
 });
 
 describe("audit", () => {

@@ -41,13 +41,14 @@ describe("rule 1: every Ref, GetAtt, Sub and condition resolves", () => {
 });
 
 describe("rule 2: every dead-letter and on-failure queue is writable by whoever writes it, key included", () => {
-  it("finds the writers: export function and its two schedules, audit mapping, archiver, both pipes, the archive rule", () => {
+  it("finds the writers: export function and its three schedules, audit mapping, archiver, both pipes, the archive rule", () => {
     const writers = STACKS.flatMap((s) => deadLetterWriters(templates[s]).map((w) => `${w.where}→${w.queue} by ${w.role ?? w.service}`));
     expect(writers.sort()).toEqual(
       [
         "ExportFunction→ExportDeadLetterQueue by ExportRole",
         "ExportSchedule→ExportDeadLetterQueue by SchedulerRole",
         "ExportLateCheckSchedule→ExportDeadLetterQueue by SchedulerRole",
+        "StamperSchedule→ExportDeadLetterQueue by StamperSchedulerRole",
         "ConfigurationStreamMapping→AuditFailureQueue by AuditProducerRole",
         "ArchiverFunction→ArchiveDeadLetterQueue by ArchiverRole",
         "TrazabilidadArchivePipe→ArchiveDeadLetterQueue by PipeRole",

@@ -244,6 +244,8 @@ export const NAME_LIMITS: Record<string, [string, number][]> = {
   "AWS::Backup::BackupPlan": [["BackupPlan.BackupPlanName", 50]],
   "AWS::Backup::BackupSelection": [["BackupSelection.SelectionName", 50]],
   "AWS::Lambda::Alias": [["Name", 128]],
+  // No name of its own (FilterName unset, CloudFormation makes one); its LogGroupName names the group it reads.
+  "AWS::Logs::MetricFilter": [],
 };
 
 /** Name properties of types not in NAME_LIMITS (FunctionName, TableName there are references, not names). */

@@ -66,9 +66,6 @@ export interface NativeStart {
   runId?: string;
 }
 
-/** Default late-write slack of the incremental export: records may arrive this long after the day ends. */
-export const DEFAULT_SLACK_MS = 15 * 60_000;
-
 /** The run's work prefix: `native/<table>/dt=<day>/<runId>`. */
 export const workPrefix = (table: string, day: Day, runId: string) => `native/${table}/dt=${day}/${runId}`;
 

@@ -72,6 +72,7 @@ export async function finishNativeDay(
     location: `s3://${job.bucket}/${objectKey(job.table, job.day)}`,
     spreadsheetSafe: job.spreadsheetSafe,
     readPath: "native",
+    readPathReason: "the native path: DynamoDB's export of the table, read from its data files",
     segments: parts.length,
     itemsRead: parts.reduce((sum, p) => sum + p.itemsRead, 0),
     matched: rows,

@@ -46,16 +46,17 @@ const notFound = () => {
   throw fail("ResourceNotFoundException", 404);
 };
 
-describe("forecast: Lambda concurrency for the export's reserved concurrency 1", () => {
+// The traceability stack reserves concurrency 1 for the export and 1 for the day stamper: 2 in all.
+describe("forecast: Lambda concurrency for the reserved concurrency of the export and the stamper", () => {
   it("fails on a new account's quota of 10, saying which quota to raise and to what", async () => {
     const result = await run((name) => (name === "GetAccountSettings" ? accountSettings(10, 10) : notFound()));
     const check = result.checks.find((c) => c.check === "lambda-concurrency");
     expect(check).toEqual({
       check: "lambda-concurrency",
-      subject: "function dev-trazabilidad_export",
+      subject: "functions dev-trazabilidad_export, dev-trazabilidad_stamper",
       verdict: "fail",
-      detail: expect.stringMatching(/would leave 9 unreserved executions \(account quota 10, unreserved 10\); Lambda keeps at least 100/),
-      fix: expect.stringMatching(/"Concurrent executions" quota \(Service Quotas, code L-B99A9384\) to at least 101/),
+      detail: expect.stringMatching(/would leave 8 unreserved executions \(account quota 10, unreserved 10\); Lambda keeps at least 100/),
+      fix: expect.stringMatching(/"Concurrent executions" quota \(Service Quotas, code L-B99A9384\) to at least 102/),
     });
     expect(result.failed).toBe(1);
   });
@@ -64,20 +65,33 @@ describe("forecast: Lambda concurrency for the export's reserved concurrency 1",
     const result = await run((name) => (name === "GetAccountSettings" ? accountSettings(1000, 1000) : notFound()));
     expect(result.checks.find((c) => c.check === "lambda-concurrency")).toMatchObject({
       verdict: "pass",
-      detail: "reserving 1 leaves 999 of 1000 unreserved executions (≥ 100)",
+      detail: "reserving 2 leaves 998 of 1000 unreserved executions (≥ 100)",
     });
     expect(result.failed).toBe(0);
   });
 
-  it("passes without asking the account when the function already reserves it", async () => {
+  it("passes without asking the account when the functions already reserve it", async () => {
     const asked: string[] = [];
     const result = await run((name, input) => {
-      asked.push(name);
-      expect(input).toEqual({ FunctionName: "dev-trazabilidad_export" });
+      asked.push(`${name} ${input.FunctionName}`);
       return { ReservedConcurrentExecutions: 1 };
     });
-    expect(result.checks.find((c) => c.check === "lambda-concurrency")).toMatchObject({ verdict: "pass", detail: "already reserves 1" });
-    expect(asked).toEqual(["GetFunctionConcurrency"]);
+    expect(result.checks.find((c) => c.check === "lambda-concurrency")).toMatchObject({
+      verdict: "pass",
+      detail: "already reserved (dev-trazabilidad_export: 1, dev-trazabilidad_stamper: 1)",
+    });
+    expect(asked).toEqual(["GetFunctionConcurrency dev-trazabilidad_export", "GetFunctionConcurrency dev-trazabilidad_stamper"]);
+  });
+
+  it("counts only what is not reserved yet: an export that reserves 1 already leaves the stamper's 1 to add", async () => {
+    const result = await run((name, input) => {
+      if (name === "GetAccountSettings") return accountSettings(101, 100);
+      return input.FunctionName === "dev-trazabilidad_export" ? { ReservedConcurrentExecutions: 1 } : notFound();
+    });
+    expect(result.checks.find((c) => c.check === "lambda-concurrency")).toMatchObject({
+      verdict: "fail",
+      detail: expect.stringMatching(/reserved concurrency 1 would leave 99 unreserved/),
+    });
   });
 
   it("warns (does not fail) when the caller may not read the settings", async () => {
