@@ -16,7 +16,7 @@ import { commitDay, commitTargetOf } from "./commit";
 import { type Day, type DayWindow, dayWindow } from "./day-window";
 import { fechaScanFilter } from "./fecha-filter";
 import { dayManifest, type ExportManifest } from "./manifest";
-import { DAY_ATTRIBUTE, queryDays } from "./read-query";
+import { DAY_ATTRIBUTE, indexUnusable, queryDays } from "./read-query";
 import { DEFAULT_SLACK_MS, type ExportClients, type ExportRequest, MAX_DAYS_PER_SCAN, preflight, validateRequest } from "./request";
 import { DayRouter, warnSetAside } from "./route";
 import { type Item, parallelScan } from "./scan";
@@ -24,7 +24,7 @@ import { SpoolWriter } from "./spool";
 import { SpoolSpace } from "./spool-space";
 import { type Ledger, readLedger } from "./stamp/ledger";
 import { UNREADABLE_DAY } from "./stamp/stamp-item";
-import { type IndexTrust, indexUnusable, queryComplete, trustDayIndex } from "./stamp/trust";
+import { type IndexTrust, queryComplete, trustDayIndex } from "./stamp/trust";
 import { locationOf, writeDay } from "./write-day";
 
 export type { ExportClients, ExportRequest } from "./request";

@@ -1,44 +1,42 @@
 /**
- * The query read path: when TRAZABILIDAD has the day index (a GSI keyed on the writer-set `dia`,
- * `YYYY-MM-DD` in the business zone, projecting ALL), the export reads each day's partition
- * instead of scanning the table. Membership is still decided by `fecha`: the caller routes every
- * item read by its fecha, so a record whose `dia` disagrees is never exported in the wrong day.
+ * The query read path: when TRAZABILIDAD has the day index (a GSI keyed on `dia`, `YYYY-MM-DD` in
+ * the business zone, projecting ALL, which the product's stamper derives from `fecha`: stamp/), the
+ * export reads each day's partition instead of scanning the table, once stamp/trust.ts shows the
+ * index complete. Membership is still decided by `fecha`: the caller routes every item read by its
+ * fecha, so a record whose `dia` disagrees is never exported in the wrong day.
  */
 import type { AttributeValue, DescribeTableCommandOutput } from "@aws-sdk/client-dynamodb";
 import { QueryCommand } from "@aws-sdk/client-dynamodb";
-import { addDays, type Day } from "./day-window";
+import type { Day } from "./day-window";
 import type { Item, ScanClient } from "./scan";
 
-/** The writer-set day attribute: `YYYY-MM-DD`, the day `fecha` falls on in the business zone. */
+/** The product's day attribute: `YYYY-MM-DD`, the day `fecha` falls on in the business zone (stamp/stamp-item.ts). */
 export const DAY_ATTRIBUTE = "dia";
 /** The GSI on DAY_ATTRIBUTE, as cloudformation/traceability.yaml names it. */
 export const DAY_INDEX = "dia-index";
 
 export const READ_PATHS = ["scan", "query"] as const;
-export type ReadPath = (typeof READ_PATHS)[number];
+
+type TableDescription = DescribeTableCommandOutput["Table"];
 
 /**
- * True when the table description shows the day index usable: ACTIVE, hash key DAY_ATTRIBUTE
- * (a string) and projection ALL (anything less would drop columns from the CSV).
+ * Why the table's day index cannot be queried, or undefined when it can: it must exist, be ACTIVE
+ * (DynamoDB backfills an index added to a table while it is CREATING), be keyed on DAY_ATTRIBUTE
+ * (a string) and project ALL (anything less would drop columns from the CSV).
  */
-export function hasDayIndex(table: DescribeTableCommandOutput["Table"]): boolean {
+export function indexUnusable(table: TableDescription): string | undefined {
   const index = table?.GlobalSecondaryIndexes?.find((i) => i.IndexName === DAY_INDEX);
-  if (index?.IndexStatus !== "ACTIVE" || index.Projection?.ProjectionType !== "ALL") return false;
+  if (!index) return `table has no ${DAY_INDEX}`;
+  if (index.IndexStatus !== "ACTIVE") return `${DAY_INDEX} is ${index.IndexStatus ?? "not ACTIVE"} (DynamoDB is still building it)`;
+  if (index.Projection?.ProjectionType !== "ALL") return `${DAY_INDEX} projects ${index.Projection?.ProjectionType}, not ALL`;
   const hash = index.KeySchema?.find((k) => k.KeyType === "HASH");
   const type = table?.AttributeDefinitions?.find((a) => a.AttributeName === DAY_ATTRIBUTE)?.AttributeType;
-  return hash?.AttributeName === DAY_ATTRIBUTE && type === "S";
+  if (hash?.AttributeName !== DAY_ATTRIBUTE || type !== "S") return `${DAY_INDEX} is not keyed on ${DAY_ATTRIBUTE} (a string)`;
+  return undefined;
 }
 
-/**
- * The day partitions read for `days`: each day and its neighbours, so a record written with the
- * previous or next day in `dia` (a writer that used UTC instead of the business zone) is still
- * found, and then routed by its fecha.
- */
-export function partitionsFor(days: readonly Day[]): Day[] {
-  const all = new Set<Day>();
-  for (const day of days) for (const d of [addDays(day, -1), day, addDays(day, 1)]) all.add(d);
-  return [...all].sort();
-}
+/** True when the table's day index can be queried (see indexUnusable). */
+export const hasDayIndex = (table: TableDescription): boolean => indexUnusable(table) === undefined;
 
 export interface QueryDaysOptions {
   table: string;

@@ -9,10 +9,11 @@ import type { ResolvedEnvironment } from "../../config";
 import type { Reporter } from "../../reporter";
 import { resolveOutputs } from "../../resources";
 import { addDays, today } from "../day-window";
+import { indexUnusable } from "../read-query";
 import type { Ledger } from "./ledger";
 import { readLedger } from "./ledger";
 import { runStamper, type StamperRunResult } from "./run";
-import { indexUnusable, trustDayIndex } from "./trust";
+import { trustDayIndex } from "./trust";
 
 export interface IndexSettings {
   clients: () => Promise<Pick<AwsClients, "dynamodb" | "s3" | "cloudformation" | "streams" | "loadMore">>;

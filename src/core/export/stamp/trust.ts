@@ -9,7 +9,7 @@
  */
 import type { DescribeTableCommandOutput } from "@aws-sdk/client-dynamodb";
 import { type Day, dayWindow } from "../day-window";
-import { DAY_ATTRIBUTE, DAY_INDEX } from "../read-query";
+import { DAY_ATTRIBUTE, indexUnusable } from "../read-query";
 import type { Ledger } from "./ledger";
 import { UNREADABLE_DAY } from "./stamp-item";
 
@@ -35,18 +35,6 @@ export interface TrustInput {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
-
-/** Why the table's day index cannot be queried at all, or undefined when it is usable. */
-export function indexUnusable(table: TableDescription): string | undefined {
-  const index = table?.GlobalSecondaryIndexes?.find((i) => i.IndexName === DAY_INDEX);
-  if (!index) return `table has no ${DAY_INDEX}`;
-  if (index.IndexStatus !== "ACTIVE") return `${DAY_INDEX} is ${index.IndexStatus ?? "not ACTIVE"} (DynamoDB is still building it)`;
-  if (index.Projection?.ProjectionType !== "ALL") return `${DAY_INDEX} projects ${index.Projection?.ProjectionType}, not ALL`;
-  const hash = index.KeySchema?.find((k) => k.KeyType === "HASH");
-  const type = table?.AttributeDefinitions?.find((a) => a.AttributeName === DAY_ATTRIBUTE)?.AttributeType;
-  if (hash?.AttributeName !== DAY_ATTRIBUTE || type !== "S") return `${DAY_INDEX} is not keyed on ${DAY_ATTRIBUTE} (a string)`;
-  return undefined;
-}
 
 /** The instant the stamping must have passed for an export starting at `now`: now less the slack, whatever the day. */
 export function requiredWatermark(now: number, slackMs: number): number {

@@ -1,7 +1,7 @@
 import type { TableDescription } from "@aws-sdk/client-dynamodb";
 import { describe, expect, it } from "vitest";
 import { dayOfFecha } from "../../../../src/core/export/fecha-day";
-import { hasDayIndex, partitionsFor } from "../../../../src/core/export/read-query";
+import { hasDayIndex } from "../../../../src/core/export/read-query";
 
 const indexed = (overrides: Partial<NonNullable<TableDescription["GlobalSecondaryIndexes"]>[number]> = {}): TableDescription => ({
   AttributeDefinitions: [
@@ -29,15 +29,7 @@ describe("day index detection", () => {
   });
 });
 
-describe("partitions read for days", () => {
-  it("reads each day and its neighbours, once each", () => {
-    expect(partitionsFor(["2026-11-22"])).toEqual(["2026-11-21", "2026-11-22", "2026-11-23"]);
-    expect(partitionsFor(["2026-11-22", "2026-11-23"])).toEqual(["2026-11-21", "2026-11-22", "2026-11-23", "2026-11-24"]);
-    expect(partitionsFor(["2026-12-31"])).toEqual(["2026-12-30", "2026-12-31", "2027-01-01"]);
-  });
-});
-
-describe("dayOfFecha (what writers put in dia)", () => {
+describe("dayOfFecha (what the stamper puts in dia)", () => {
   it("is the business day of the instant, or the plain date as written", () => {
     expect(dayOfFecha({ S: "2026-11-22T23:30:00Z" }, "Europe/Madrid")).toBe("2026-11-23");
     expect(dayOfFecha({ S: "2026-11-22T23:30:00Z" }, "America/Bogota")).toBe("2026-11-22");
