@@ -3,7 +3,8 @@
 // it: `trace --json export --date D --engine scan|query|native --table T --bucket B --kms-key K
 // --segments 1` (the built bin/trace) in a process of its own, against the bench's own moto.
 // - scan: the whole table (the parallel scan, here with one segment: see below);
-// - query: the dia-index GSI, only the day's partition and its two neighbours;
+// - query: the dia-index GSI, only the day's partition (and the one of unreadable fecha), once the
+//   day stamper has given every record its dia (`trace index run`, timed and printed too);
 // - native: ExportTableToPointInTime to S3, then the export's data files formatted in two phases,
 //   in process (the CLI's own runNativeDay, four batches at a time; its status polls included, as
 //   the operator waits them). Its peak RSS is the whole process's, so an upper bound per worker.
@@ -17,7 +18,8 @@
 // The table is TRAZABILIDAD as the stack makes it with DayIndex (key id, GSI dia-index on dia, ALL),
 // point-in-time recovery on (native refuses a table without it); the bucket is versioned; moto does
 // not check the KMS key. 7 days × BENCH_PATHS_ROWS_PER_DAY rows (default 3000) of bench/export-data.ts
-// records, with fecha an ISO string with offset inside its Madrid day and dia that day; time zone
+// records, with fecha an ISO string with offset inside its Madrid day and no dia (as the brief's
+// writers write them: the stamper sets it); time zone
 // Europe/Madrid from a config file. The exported day is the middle one (both neighbours are loaded).
 // Emulator caveats: moto's export is always a FULL export of the whole table (no incremental one),
 // so native reads all 7 days; moto's Scan and Query cost grows with the table (each page restarts
@@ -52,13 +54,13 @@ const n = (x: number) => Math.round(x).toLocaleString("en-US");
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)}MB`;
 const pad = (x: number) => String(x).padStart(2, "0");
 
-/** Record `k` of day `d` of the week: unique id, fecha at a local time on that day (+01:00 in November), dia that day. */
+/** Record `k` of day `d` of the week: unique id, fecha at a local time on that day (+01:00 in November), no dia. */
 function weekItem(d: number, k: number): Item {
   const day = WEEK[d] as string;
   const i = d * ROWS_PER_DAY + k;
   const second = (k * 7_919) % 86_400;
   const local = `${pad(Math.floor(second / 3600))}:${pad(Math.floor(second / 60) % 60)}:${pad(second % 60)}`;
-  return { ...makeItem(i), fecha: { S: `${day}T${local}+01:00` }, dia: { S: day } };
+  return { ...makeItem(i), fecha: { S: `${day}T${local}+01:00` } };
 }
 
 interface Manifest {
@@ -115,6 +117,19 @@ await withEmulator(async (emulator) => {
       `\n${WEEK.length} days × ${n(ROWS_PER_DAY)} rows = ${n(total)} items (moto loaded ${n(rate)} items/s); exporting ${DAY} (${ZONE}), ` +
         `--segments ${SEGMENTS}, medians of ${RUNS} runs`,
     );
+    // The stamper, as the schedule runs it every minute: here once over the whole week's stream.
+    const stamp = await measureNode(
+      [cli, "--config", config, "--json", "index", "run", "--table", table, "--bucket", bucket, "--kms-key", KEY_ARN],
+      awsEnv(emulator.endpoint),
+    );
+    const stamped = JSON.parse(stamp.stdout) as { stamped: number; read: number };
+    printRow("stamper (trace index run)", {
+      "records read": n(stamped.read),
+      stamped: n(stamped.stamped),
+      time: `${(stamp.ms / 1000).toFixed(2)}s`,
+      "stamped/s": n(stamped.stamped / (stamp.ms / 1000)),
+      "peak RSS": mb(stamp.maxRSS),
+    });
     const results = new Map<string, PathFigures>();
     for (const engine of PATHS) {
       const f = await measurePath(engine, emulator.endpoint, config, table, bucket);
