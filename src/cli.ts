@@ -15,6 +15,7 @@ import { registerStatus } from "./commands/status";
 import { ErrorCode, ExitCode, TraceError, toTraceError } from "./core/errors";
 import { version } from "./core/version";
 import { commandExitCode, currentContext, interrupt } from "./ui/context";
+import { refuseEmptyValues } from "./ui/option-values";
 
 export function buildProgram(): Command {
   const program = new Command("trace")
@@ -51,6 +52,7 @@ Examples:
   program.hook("preAction", (_root, command) => {
     const globals = command.optsWithGlobals() as { color?: boolean };
     if (globals.color === false) chalk.level = 0;
+    refuseEmptyValues(command);
   });
 
   registerDeploy(program);

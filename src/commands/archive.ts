@@ -50,6 +50,7 @@ function settings(ctx: CommandContext, options: CommonOptions): ArchiveSettings 
 
 async function parsed(options: CommonOptions) {
   const { parseKeyOption } = await import("../core/archive/object-key");
+  if (options.kmsKey) (await import("../core/aws/kms-key")).checkKmsKeyShape(options.kmsKey);
   return { keys: (options.key ?? []).map(parseKeyOption), ...parseTimeWindow(options) };
 }
 
