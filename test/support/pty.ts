@@ -34,7 +34,13 @@ export function runCliOnPty(args: readonly string[], steps: readonly PtyStep[], 
   return new Promise((resolve, reject) => {
     const child = spawn(
       "python3",
-      [join(projectRoot, "test", "support", "pty-run.py"), JSON.stringify(steps), process.execPath, join(projectRoot, "bin", "trace"), ...args],
+      [
+        join(projectRoot, "test", "support", "pty-run.py"),
+        JSON.stringify(steps),
+        process.execPath,
+        join(projectRoot, "bin", "trace"),
+        ...args,
+      ],
       { cwd: projectRoot, env: childEnv, stdio: ["ignore", "pipe", "pipe"] },
     );
     let stdout = "";

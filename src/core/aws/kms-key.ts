@@ -31,7 +31,12 @@ export function checkKmsKeyShape(value: string, flag = "--kms-key"): void {
  * (S3's SSE-KMS takes symmetric keys only:
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html). Returns its ARN.
  */
-export async function checkKmsKeyUsable(kms: Pick<KMSClient, "send">, keyId: string, signal?: AbortSignal, flag = "--kms-key"): Promise<string> {
+export async function checkKmsKeyUsable(
+  kms: Pick<KMSClient, "send">,
+  keyId: string,
+  signal?: AbortSignal,
+  flag = "--kms-key",
+): Promise<string> {
   let metadata: KeyMetadata | undefined;
   try {
     ({ KeyMetadata: metadata } = await kms.send(new DescribeKeyCommand({ KeyId: keyId }), { abortSignal: signal }));
@@ -52,7 +57,10 @@ export async function checkKmsKeyUsable(kms: Pick<KMSClient, "send">, keyId: str
           ? `is ${metadata.KeySpec}; S3 encrypts with symmetric keys only`
           : undefined;
   if (problem) {
-    throw usageError(`KMS key ${JSON.stringify(keyId)} (${flag}) ${problem}`, `pass another key to ${flag}, or leave it out to use DataKeyArn`);
+    throw usageError(
+      `KMS key ${JSON.stringify(keyId)} (${flag}) ${problem}`,
+      `pass another key to ${flag}, or leave it out to use DataKeyArn`,
+    );
   }
   return metadata?.Arn ?? keyId;
 }
