@@ -6,6 +6,7 @@
  */
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { LambdaClient } from "@aws-sdk/client-lambda";
@@ -28,3 +29,6 @@ export const createLogsClient = (settings: AwsSettings) => new CloudWatchLogsCli
 
 /** IAM is global; the SDK routes it to the partition's IAM endpoint from any region (or to the custom endpoint). */
 export const createIamClient = (settings: AwsSettings) => new IAMClient(commonConfig(settings));
+
+/** EventBridge: local mode removes the bus a deleted stack leaves in the emulator. */
+export const createEventsClient = (settings: AwsSettings) => new EventBridgeClient(commonConfig(settings));
