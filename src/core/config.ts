@@ -232,6 +232,12 @@ export function resolveEnvironment(
 ): ResolvedEnvironment {
   const envs = loaded.file.environments;
   const names = Object.keys(envs);
+  if (overrides.local && overrides.env !== undefined && overrides.env !== LOCAL_ENV_NAME) {
+    throw usageError(
+      `--local and --env ${overrides.env} name two environments`,
+      `drop --env to use the local emulator, or drop --local to use "${overrides.env}"`,
+    );
+  }
   const wanted = overrides.local
     ? LOCAL_ENV_NAME
     : (overrides.env ?? readSettings(env).env ?? loaded.file.defaultEnv ?? (names.length === 1 ? names[0] : undefined));

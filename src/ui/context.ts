@@ -50,6 +50,7 @@ export const commandExitCode = () => lastExitCode;
 
 export function createContext(command: Command, forced: Partial<GlobalOptions> = {}): CommandContext {
   const globals = { ...(command.optsWithGlobals() as GlobalOptions), ...forced };
+  const settings = readSettings();
   const terminal = detectTerminal();
   const reporter = new TerminalReporter({ verbose: Boolean(globals.verbose), yes: Boolean(globals.yes), ...terminal });
   let loaded: LoadedConfig | undefined;
@@ -61,7 +62,7 @@ export function createContext(command: Command, forced: Partial<GlobalOptions> =
     output: createOutput(Boolean(globals.json)),
     signal: interruption.signal,
     interactive: terminal.interactiveInput && !globals.yes,
-    settings: readSettings(),
+    settings,
     config() {
       loaded ??= loadConfig(process.cwd(), globals.config);
       return loaded;
@@ -72,8 +73,11 @@ export function createContext(command: Command, forced: Partial<GlobalOptions> =
         local: globals.local,
         region: globals.region,
         profile: globals.profile,
-        // `--local` follows the emulator that `trace local start` recorded (it may use another port).
-        endpointUrl: globals.endpointUrl ?? (globals.local ? readState(packageRoot())?.endpoint : undefined),
+        // `--local` follows the emulator that `trace local start` recorded (it may use another port),
+        // unless TRACE_LOCAL_ENDPOINT or TRACE_LOCAL_PORT names one (docs/configuration.md).
+        endpointUrl:
+          globals.endpointUrl ??
+          (globals.local && !settings.localEndpoint && !settings.localPort ? readState(packageRoot())?.endpoint : undefined),
       });
       return environment;
     },

@@ -3,7 +3,7 @@
  * outputs; with `detectDrift`, drift detection is run first and its findings attached.
  */
 import type { ResolvedEnvironment } from "../config";
-import { ErrorCode, toTraceError } from "../errors";
+import { toTraceError, unparsedResponse } from "../errors";
 import type { Reporter } from "../reporter";
 import { STACKS, type StackId, stackName } from "../stacks";
 import { detectDrift, type StackDrift } from "./drift";
@@ -63,7 +63,7 @@ export async function stackStatus(
       } catch (error) {
         // One stack the service cannot describe (an emulator's broken stack) must not hide the others.
         const traced = toTraceError(error);
-        if (traced.code !== ErrorCode.failed) throw traced;
+        if (unparsedResponse(traced.cause) === undefined) throw traced;
         return { ...unknownRow(id, name), statusReason: traced.message.replace(`stack ${name}: `, "") };
       }
       const drift = stack?.DriftInformation;
