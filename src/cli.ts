@@ -93,7 +93,8 @@ function reportError(error: unknown, verbose: boolean, json: boolean): number {
     if (traced.requestId) stderr.write(`request id: ${traced.requestId}\n`);
     const cause = traced.cause instanceof Error ? traced.cause : traced;
     if (cause.stack) stderr.write(`${chalk.dim(cause.stack)}\n`);
-  } else if (!(traced instanceof TraceError && traced.code === ErrorCode.usage)) {
+  } else if (traced.requestId !== undefined || traced.cause instanceof Error) {
+    // Only where --verbose adds something: a request id, or the underlying error and its stack.
     stderr.write(chalk.dim("(run with --verbose for details)\n"));
   }
   return traced.exitCode;

@@ -170,6 +170,17 @@ export function toTraceError(error: unknown, what?: string): TraceError {
     );
   }
   const code = (error as { code?: string })?.code;
+  const host = /getaddrinfo (?:ENOTFOUND|EAI_AGAIN) (\S+)/.exec(message)?.[1];
+  if (code === "ENOTFOUND" || host) {
+    return new TraceError(
+      ErrorCode.failed,
+      `${subject}no such host ${host ?? "(unknown)"}: the region or the endpoint does not exist, or DNS is unreachable`,
+      {
+        hint: "check --region / AWS_REGION (e.g. eu-west-1) and --endpoint-url / AWS_ENDPOINT_URL, and the network",
+        cause: error,
+      },
+    );
+  }
   if (code === "ECONNREFUSED" || /ECONNREFUSED/.test(message)) {
     return new TraceError(ErrorCode.failed, `${subject}could not connect to the AWS endpoint (${message})`, {
       hint: "check --endpoint-url / AWS_ENDPOINT_URL; for local mode run `trace local start`",

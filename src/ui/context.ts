@@ -86,6 +86,7 @@ export function createContext(command: Command, forced: Partial<GlobalOptions> =
         // Imported lazily: `trace --help` and config errors never load the AWS SDK.
         const { createAwsClients, EMULATOR_CREDENTIALS } = await import("../core/aws/clients");
         const env = context.environment();
+        if (env.profile) (await import("../core/aws/profiles")).checkProfileExists(env.profile);
         clients = createAwsClients({
           region: env.region,
           profile: env.profile,
