@@ -130,7 +130,10 @@ export async function main(argv: readonly string[]): Promise<void> {
   } catch (error) {
     const context = currentContext();
     const code = reportError(
-      interrupted ? new TraceError(ErrorCode.interrupted, "interrupted", { cause: error }) : error,
+      // An interruption keeps what the command said about it (what finished, how to resume).
+      interrupted && !(error instanceof TraceError && error.code === ErrorCode.interrupted)
+        ? new TraceError(ErrorCode.interrupted, "interrupted", { cause: error })
+        : error,
       context?.globals.verbose ?? verbose,
       context?.globals.json ?? json,
     );

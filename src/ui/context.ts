@@ -1,5 +1,6 @@
 // What every command action receives: resolved environment, clients, reporter, output and
 // the interruption signal. Built from the global options, the same on every command.
+import { setMaxListeners } from "node:events";
 import type { Command } from "commander";
 import type { AwsClients } from "../core/aws/clients";
 import { type LoadedConfig, loadConfig, type ResolvedEnvironment, resolveEnvironment } from "../core/config";
@@ -38,6 +39,10 @@ export interface CommandContext {
 }
 
 const interruption = new AbortController();
+// Every AWS request in flight holds one abort listener on this signal until it settles (the SDK
+// removes it then): a backfill querying a month's day partitions at once passes Node's default
+// warning threshold of 10 without leaking anything. 256 is above any command's concurrency.
+setMaxListeners(256, interruption.signal);
 export const interrupt = () => interruption.abort();
 
 let lastContext: CommandContext | undefined;
