@@ -139,7 +139,8 @@ export async function updateStack(args: UpdateStackArgs): Promise<StackResult> {
   );
   const guarded = holdsData(template.resources);
   if (outcome.kind === "no-changes") {
-    reporter.info(`${name}: no changes`);
+    // A preview (`trace diff`) shows "no changes" once, in its result on stdout.
+    if (execute) reporter.info(`${name}: no changes`);
     if (execute) {
       await ensureTerminationProtection(cf, existing, env.protected, reporter);
       if (guarded && existing.StackId && (await ensureStackPolicy(cf, existing.StackId, stackPolicyBody(), signal))) {

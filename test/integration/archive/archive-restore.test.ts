@@ -123,6 +123,8 @@ describe("archive and restore against the emulator (composite key with # and /, 
     expect(human.stdout).toContain("pk=ORDER#2%x=y sk=LINE#1/../z");
     expect(human.stdout.trim().split("\n")).toHaveLength(2);
     const none = await cli(target, ["list", "--table", table, "--kind", "ttl", "--json"]);
+    // Nothing matched: exit 3 (as `audit show`), the empty result still on stdout for scripts.
+    expect(none.code).toBe(3);
     expect(JSON.parse(none.stdout).count).toBe(0);
   });
 
