@@ -6,6 +6,7 @@ import { readSettings } from "../core/settings";
 import { action } from "../ui/context";
 import { reportBundled } from "../ui/deploy-hooks";
 import { renderLocalStreams } from "../ui/local-streams-render";
+import { traceCommand } from "../ui/trace-command";
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -47,7 +48,7 @@ function registerLocalStart(local: Command): void {
         ctx.output.result(result, (r) =>
           r.alreadyRunning
             ? `emulator already running on ${r.endpoint} (pid ${r.pid}, since ${r.startedAt})`
-            : `emulator running on ${r.endpoint} (pid ${r.pid}); log: ${r.logFile}\nnext: trace --local deploy --yes`,
+            : `emulator running on ${r.endpoint} (pid ${r.pid}); log: ${r.logFile}\nnext: ${traceCommand()} --local deploy --yes`,
         );
       }),
     );
@@ -79,7 +80,7 @@ function registerLocalStatus(local: Command): void {
         ctx.output.result(status, (s) =>
           s.state
             ? `emulator ${s.healthy ? "running" : "NOT ANSWERING"} on ${s.state.endpoint} (pid ${s.state.pid}, since ${s.state.startedAt})`
-            : "emulator not running (start it with `trace local start`)",
+            : `emulator not running (start it with \`${traceCommand()} local start\`)`,
         );
         if (!status.running) return ExitCode.notFound;
         return status.healthy ? ExitCode.ok : ExitCode.failed;
