@@ -20,9 +20,8 @@ export interface PtyResult {
   stepsDone: number;
 }
 
-/** Keystrokes: Enter and Ctrl-C. */
+/** The Enter key. */
 export const ENTER = "\r";
-export const CTRL_C = "\u0003";
 
 export function runCliOnPty(args: readonly string[], steps: readonly PtyStep[], env: NodeJS.ProcessEnv = {}): Promise<PtyResult> {
   const childEnv = { ...process.env };
