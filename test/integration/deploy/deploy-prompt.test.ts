@@ -10,7 +10,7 @@ import { emulatorEndpoint, emulatorEnv, uniqueName } from "../../support/emulato
 import { ENTER, runCliOnPty } from "../../support/pty";
 
 // A region of its own: nothing else in the suite deploys the bootstrap stack here.
-const REGION = "ap-southeast-3";
+const REGION = "mx-central-1";
 const clients = createAwsClients({ region: REGION, endpointUrl: emulatorEndpoint(), credentials: EMULATOR_CREDENTIALS });
 afterAll(() => clients.destroy());
 
