@@ -16,7 +16,8 @@ function awsFiles(): { AWS_CONFIG_FILE: string; AWS_SHARED_CREDENTIALS_FILE: str
   return { AWS_CONFIG_FILE: join(dir, "config"), AWS_SHARED_CREDENTIALS_FILE: join(dir, "credentials") };
 }
 
-describe("errors that name the problem", () => {
+// Each case starts the CLI (up to three times): on a loaded 2-core machine that passes the unit default of 5 s.
+describe("errors that name the problem", { timeout: 30_000 }, () => {
   it("no config file and no region: says there is no config file, and how to make one", async () => {
     const run = await runCli(["status"], { cwd: emptyDir() });
     expect(run.code).toBe(2);
