@@ -32,7 +32,7 @@ import { UpdateContinuousBackupsCommand } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, PutBucketVersioningCommand } from "@aws-sdk/client-s3";
 import { createAwsClients, EMULATOR_CREDENTIALS } from "../src/core/aws/clients";
 import { daysBetween } from "../src/core/export/day-window";
-import { createStreamTable, dayIndexedTrazabilidad } from "../test/support/fixtures";
+import { createKmsKey, createStreamTable, dayIndexedTrazabilidad } from "../test/support/fixtures";
 import { type Item, load, makeItem } from "./export-data";
 import { awsEnv, measureNode } from "./export-process";
 import { median, printRow, root, withEmulator } from "./support";
@@ -46,8 +46,8 @@ const WEEK = daysBetween("2026-11-17", "2026-11-23");
 const DAY = "2026-11-20";
 /** BENCH_PATHS_ENGINES=native (say) measures some paths only; the ratios and the CSV check need all three. */
 const PATHS = (process.env.BENCH_PATHS_ENGINES ?? "scan,query,native").split(",");
-/** moto does not check that an SSE-KMS key exists: any ARN-shaped id is accepted. */
-const KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555";
+/** A key made in the bench's moto: `export --kms-key` checks it with DescribeKey before reading. */
+let KEY_ARN = "";
 
 const cli = join(root, "bin", "trace");
 const n = (x: number) => Math.round(x).toLocaleString("en-US");
@@ -109,6 +109,7 @@ await withEmulator(async (emulator) => {
       new UpdateContinuousBackupsCommand({ TableName: table, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }),
     );
     const bucket = "trace-bench-paths";
+    KEY_ARN = await createKmsKey(clients);
     await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
     await clients.s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: "Enabled" } }));
     const total = WEEK.length * ROWS_PER_DAY;

@@ -18,6 +18,7 @@ import { registerStatus } from "./commands/status";
 import { ErrorCode, ExitCode, TraceError, toTraceError } from "./core/errors";
 import { version } from "./core/version";
 import { commandExitCode, currentContext, interrupt } from "./ui/context";
+import { refuseEmptyValues } from "./ui/option-values";
 
 export function buildProgram(): Command {
   const program = new Command("trace")
@@ -54,6 +55,7 @@ Examples:
   program.hook("preAction", (_root, command) => {
     const globals = command.optsWithGlobals() as { color?: boolean };
     if (globals.color === false) chalk.level = 0;
+    refuseEmptyValues(command);
   });
 
   registerDeploy(program);
@@ -97,7 +99,8 @@ function reportError(error: unknown, verbose: boolean, json: boolean): number {
     if (traced.requestId) stderr.write(`request id: ${traced.requestId}\n`);
     const cause = traced.cause instanceof Error ? traced.cause : traced;
     if (cause.stack) stderr.write(`${chalk.dim(cause.stack)}\n`);
-  } else if (!(traced instanceof TraceError && traced.code === ErrorCode.usage)) {
+  } else if (traced.requestId !== undefined || traced.cause instanceof Error) {
+    // Only where --verbose adds something: a request id, or the underlying error and its stack.
     stderr.write(chalk.dim("(run with --verbose for details)\n"));
   }
   return traced.exitCode;
@@ -133,7 +136,10 @@ export async function main(argv: readonly string[]): Promise<void> {
   } catch (error) {
     const context = currentContext();
     const code = reportError(
-      interrupted ? new TraceError(ErrorCode.interrupted, "interrupted", { cause: error }) : error,
+      // An interruption keeps what the command said about it (what finished, how to resume).
+      interrupted && !(error instanceof TraceError && error.code === ErrorCode.interrupted)
+        ? new TraceError(ErrorCode.interrupted, "interrupted", { cause: error })
+        : error,
       context?.globals.verbose ?? verbose,
       context?.globals.json ?? json,
     );

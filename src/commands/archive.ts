@@ -50,6 +50,7 @@ function settings(ctx: CommandContext, options: CommonOptions): ArchiveSettings 
 
 async function parsed(options: CommonOptions) {
   const { parseKeyOption } = await import("../core/archive/object-key");
+  if (options.kmsKey) (await import("../core/aws/kms-key")).checkKmsKeyShape(options.kmsKey);
   return { keys: (options.key ?? []).map(parseKeyOption), ...parseTimeWindow(options) };
 }
 
@@ -88,6 +89,7 @@ export function registerArchive(program: Command): void {
     .addHelpText(
       "after",
       `
+Exit code 3 when nothing matches (list), or nothing is archived for the item (restore, purge).
 Examples:
   trace archive list --table TRAZABILIDAD --since 2026-11-01
   trace archive restore --table TRAZABILIDAD --key id=A-1 --dry-run
@@ -112,6 +114,7 @@ function registerArchiveList(archive: Command): void {
       const { archiveList } = await import("../core/archive/operations");
       const p = await parsed(options);
       const result = await archiveList(settings(ctx, options), { table: options.table, ...p, kind: options.kind });
+      // One rule for every read (audit show, audit keys, archive list): nothing matched is exit 3.
       if (result.count === 0) ctx.reporter.info(`no archived versions in s3://${result.bucket}/archive/${result.table}/ match`);
       ctx.output.result(result, (r) =>
         r.count === 0
@@ -121,6 +124,7 @@ function registerArchiveList(archive: Command): void {
               r.versions.map((v) => [v.deletedAt, v.deletionKind ?? "?", keysText(v.keys), v.versionId]),
             ),
       );
+      return result.count === 0 ? ExitCode.notFound : ExitCode.ok;
     }),
   );
 }

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import type { AuditSettings, AuditShowRequest, AuditTableFlags } from "../core/audit/operations";
+import { ExitCode } from "../core/errors";
 import { renderTimeline } from "../ui/audit-render";
 import { action, type CommandContext } from "../ui/context";
 import { renderTable } from "../ui/output";
@@ -52,6 +53,8 @@ export function registerAudit(program: Command): void {
             )
           : undefined,
       );
+      // Nothing matched is exit 3, as for `audit show` and `archive list`.
+      return keys.length === 0 ? ExitCode.notFound : ExitCode.ok;
     }),
   );
 }

@@ -1,4 +1,5 @@
 import { type Command, Option } from "commander";
+import { LOCAL_ENV_NAME } from "../core/config";
 import { packageRoot } from "../core/package-root";
 import { action } from "../ui/context";
 import { deployHooks } from "../ui/deploy-hooks";
@@ -75,6 +76,11 @@ Examples:
           forecast: forecastClients,
           hooks: deployHooks(ctx),
         }).finally(() => forecastClients?.destroy());
+        if (env.name === LOCAL_ENV_NAME) {
+          // The emulator ignores some template settings (PITR): put them in place the way AWS would have.
+          const { applyIgnoredTableSettings } = await import("../local/template-gaps");
+          await applyIgnoredTableSettings(clients, templatesDir(options.templates ?? ctx.settings.templatesDir), result.stacks);
+        }
         const changed = result.stacks.filter((s) => s.outcome !== "no-changes").length;
         ctx.reporter.info(
           `deployed ${result.environment} (${result.region}): ${changed} stack${changed === 1 ? "" : "s"} changed, ${result.stacks.length - changed} unchanged; ${result.uploaded} artifact${result.uploaded === 1 ? "" : "s"} uploaded`,

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { LOCAL_ENV_NAME } from "../core/config";
 import { action } from "../ui/context";
 import { renderEvent } from "../ui/deploy-render";
 import { renderTable } from "../ui/output";
@@ -12,7 +13,8 @@ export function registerDestroy(program: Command): void {
       "after",
       `
 You confirm by typing the environment's name (or pass --yes). Tables, the data bucket and the
-KMS key are retained by their templates and listed at the end. Protected environments are refused:
+KMS key are retained by their templates and listed at the end (with --local they are removed
+too, with whatever the emulator keeps of a deleted stack, so that a deploy can follow). Protected environments are refused:
 set \`protected: false\`, run \`trace deploy\` (lifts termination protection), then destroy.`,
     )
     .action(
@@ -21,14 +23,21 @@ set \`protected: false\`, run \`trace deploy\` (lifts termination protection), t
         const { selectStacks } = await import("../core/deploy/deploy");
         const selected = stacks.length === 0 ? [] : selectStacks(stacks);
         const clients = await ctx.clients();
+        const env = ctx.environment();
+        const { removeLeftovers } = env.name === LOCAL_ENV_NAME ? await import("../local/leftovers") : { removeLeftovers: undefined };
         const result = await destroy({
-          env: ctx.environment(),
+          env,
           cloudformation: clients.cloudformation,
           stacks: selected,
           reporter: ctx.reporter,
           signal: ctx.signal,
           onEvent: (stackName, event) => ctx.reporter.info(renderEvent(stackName, event)),
+          ...(removeLeftovers ? { removeLeftovers: (_name, resources) => removeLeftovers(clients, resources, ctx.reporter) } : {}),
         });
+        if (result.removed.length > 0)
+          ctx.reporter.info(
+            `local mode: removed ${result.removed.length} resource(s) the emulator kept after deleting the stacks, the tables, bucket and key included (on AWS those are retained), so a deploy can follow`,
+          );
         ctx.output.result(result, (r) =>
           r.retained.length === 0
             ? undefined

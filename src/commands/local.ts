@@ -2,9 +2,11 @@ import type { Command } from "commander";
 import { DEFAULT_LOCAL_PORT } from "../core/config";
 import { ExitCode, usageError } from "../core/errors";
 import { packageRoot } from "../core/package-root";
+import { readSettings } from "../core/settings";
 import { action } from "../ui/context";
 import { reportBundled } from "../ui/deploy-hooks";
 import { renderLocalStreams } from "../ui/local-streams-render";
+import { traceCommand } from "../ui/trace-command";
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -41,11 +43,12 @@ function registerLocalStart(local: Command): void {
       action<{ port?: string }>(async (ctx, options) => {
         const { startLocalEmulator } = await import("../local/manage");
         const port = parsePort(options.port ?? ctx.settings.localPort ?? String(DEFAULT_LOCAL_PORT));
-        const result = await startLocalEmulator(packageRoot(), port, ctx.reporter, ctx.signal);
+        const requested = options.port !== undefined || ctx.settings.localPort !== undefined;
+        const result = await startLocalEmulator(packageRoot(), port, ctx.reporter, ctx.signal, requested);
         ctx.output.result(result, (r) =>
           r.alreadyRunning
             ? `emulator already running on ${r.endpoint} (pid ${r.pid}, since ${r.startedAt})`
-            : `emulator running on ${r.endpoint} (pid ${r.pid}); log: ${r.logFile}\nnext: trace --local deploy --yes`,
+            : `emulator running on ${r.endpoint} (pid ${r.pid}); log: ${r.logFile}\nnext: ${traceCommand()} --local deploy --yes`,
         );
       }),
     );
@@ -77,7 +80,7 @@ function registerLocalStatus(local: Command): void {
         ctx.output.result(status, (s) =>
           s.state
             ? `emulator ${s.healthy ? "running" : "NOT ANSWERING"} on ${s.state.endpoint} (pid ${s.state.pid}, since ${s.state.startedAt})`
-            : "emulator not running (start it with `trace local start`)",
+            : `emulator not running (start it with \`${traceCommand()} local start\`)`,
         );
         if (!status.running) return ExitCode.notFound;
         return status.healthy ? ExitCode.ok : ExitCode.failed;
@@ -105,31 +108,37 @@ deployed, with the delivery settings of the templates (cloudformation/audit.yaml
                   function's dead-letter queue (ArchiveDeadLetterQueue), and the shard moves on.
 Checkpoints (.trace/local/checkpoints-<stage>.json) make a rerun neither skip nor repeat.
 Exit 1 when this run gave up on a record (the table and --json "failures" say which, and where its
-failure message went) or a shard stopped at a record to retry. Works against any environment
-with --env, but is meant for --local.`,
+failure message went) or a shard stopped at a record to retry. Runs against the local emulator
+unless --env (or TRACE_ENV) names another environment.`,
     )
-    .action(
-      action<{ follow?: boolean; interval: string }>(async (ctx, options) => {
-        const interval = Number(options.interval);
-        if (!Number.isFinite(interval) || interval <= 0)
-          throw usageError(`--interval ${options.interval} is not a positive number of seconds`);
-        const { runLocalStreams } = await import("../local/streams-run");
-        const { localHandlers } = await import("../local/local-handlers");
-        const clients = await ctx.clients();
-        const result = await runLocalStreams({
-          clients,
-          env: ctx.environment(),
-          root: packageRoot(),
-          reporter: ctx.reporter,
-          signal: ctx.signal,
-          follow: Boolean(options.follow),
-          intervalMs: interval * 1000,
-          handlers: localHandlers(clients, ctx.reporter),
-        });
-        ctx.output.result(result, renderLocalStreams);
-        return result.consumers.some((c) => c.failed > 0 || c.discarded > 0) ? ExitCode.failed : ExitCode.ok;
-      }),
-    );
+    .action((...received: unknown[]) => {
+      // The local environment unless another is named: `trace local streams` works as the help's example says.
+      const globals = (received[received.length - 1] as Command).optsWithGlobals();
+      const named = globals.env !== undefined || readSettings().env !== undefined;
+      return streamsAction(named ? {} : { local: true })(...received);
+    });
+}
+
+function streamsAction(forced: { local?: boolean }) {
+  return action<{ follow?: boolean; interval: string }>(async (ctx, options) => {
+    const interval = Number(options.interval);
+    if (!Number.isFinite(interval) || interval <= 0) throw usageError(`--interval ${options.interval} is not a positive number of seconds`);
+    const { runLocalStreams } = await import("../local/streams-run");
+    const { localHandlers } = await import("../local/local-handlers");
+    const clients = await ctx.clients();
+    const result = await runLocalStreams({
+      clients,
+      env: ctx.environment(),
+      root: packageRoot(),
+      reporter: ctx.reporter,
+      signal: ctx.signal,
+      follow: Boolean(options.follow),
+      intervalMs: interval * 1000,
+      handlers: localHandlers(clients, ctx.reporter),
+    });
+    ctx.output.result(result, renderLocalStreams);
+    return result.consumers.some((c) => c.failed > 0 || c.discarded > 0) ? ExitCode.failed : ExitCode.ok;
+  }, forced);
 }
 
 function registerLocalDemo(local: Command): void {
@@ -158,7 +167,13 @@ each result is. Safe to re-run. Stop the emulator (and drop its data) with: trac
           const { templatesDir } = await import("../core/deploy/templates");
           const { localHandlers } = await import("../local/local-handlers");
           const port = parsePort(options.port ?? ctx.settings.localPort ?? String(DEFAULT_LOCAL_PORT));
-          await startLocalEmulator(packageRoot(), port, ctx.reporter, ctx.signal);
+          await startLocalEmulator(
+            packageRoot(),
+            port,
+            ctx.reporter,
+            ctx.signal,
+            options.port !== undefined || ctx.settings.localPort !== undefined,
+          );
           const clients = await ctx.clients();
           const result = await runDemo({
             clients,

@@ -20,7 +20,7 @@ Exit 1 when detection could not run on some stack (e.g. the local emulator has n
     )
     .action(
       action<{ detectDrift?: boolean }>(async (ctx, options) => {
-        const { stackStatus, stackStatusWithDrift } = await import("../core/deploy/status");
+        const { stackStatus, stackStatusWithDrift, UNKNOWN_STATUS } = await import("../core/deploy/status");
         const clients = await ctx.clients();
         const result = options.detectDrift
           ? await stackStatusWithDrift(clients.cloudformation, ctx.environment(), { reporter: ctx.reporter, signal: ctx.signal })
@@ -42,6 +42,11 @@ Exit 1 when detection could not run on some stack (e.g. the local emulator has n
           const outputs = renderOutputs(r.stacks);
           return [table, reasons.join("\n"), drift, outputs].filter((part) => part !== "").join("\n\n");
         });
+        const unread = result.stacks.filter((s) => s.status === UNKNOWN_STATUS);
+        if (unread.length > 0) {
+          ctx.reporter.warn(`could not read ${unread.map((s) => s.stackName).join(", ")} (status UNKNOWN, the reason is above)`);
+          return ExitCode.failed;
+        }
         const failed = result.stacks.filter((s) => s.detected?.error);
         if (failed.length > 0) {
           ctx.reporter.warn(`drift detection did not run on ${failed.map((s) => s.stackName).join(", ")}`);

@@ -2,8 +2,8 @@
  * The config file (`trace.config.yaml|yml|json`): named environments, validated with zod.
  * Resolution order for every value: flag > standard AWS variable > config file > default.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { ErrorCode, TraceError, usageError } from "./errors";
@@ -18,6 +18,9 @@ export const CONFIG_FILE_NAMES = ["trace.config.yaml", "trace.config.yml", "trac
 /** The built-in environment used by `--local`: the emulator on loopback with dummy credentials. */
 export const LOCAL_ENV_NAME = "local";
 export const DEFAULT_LOCAL_PORT = 4599;
+
+/** The shape of an AWS region name (eu-west-1, us-gov-west-1, ap-southeast-3). */
+const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 
 const ianaZone = z.string().refine(
   (zone) => {
@@ -34,10 +37,7 @@ const ianaZone = z.string().refine(
 export const environmentSchema = z
   .object({
     stage: z.string().regex(/^[a-z][a-z0-9-]{0,19}$/, "lower-case letters, digits and dashes, 1-20 chars, starting with a letter"),
-    region: z
-      .string()
-      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "an AWS region such as eu-west-1")
-      .optional(),
+    region: z.string().regex(REGION_PATTERN, "an AWS region such as eu-west-1").optional(),
     profile: z.string().min(1).optional(),
     endpointUrl: z.url().optional(),
     prefix: z
@@ -130,6 +130,11 @@ export function findConfigFile(cwd: string, explicit?: string, env: NodeJS.Proce
   const chosen = explicit ?? readSettings(env).config;
   if (chosen) {
     const path = resolve(cwd, chosen);
+    if (existsSync(path) && statSync(path).isDirectory()) {
+      throw new TraceError(ErrorCode.config, `config file ${path} is a directory`, {
+        hint: `name the file itself, e.g. --config ${join(chosen, CONFIG_FILE_NAMES[0])}`,
+      });
+    }
     if (!existsSync(path)) {
       throw new TraceError(ErrorCode.config, `config file ${path} does not exist`, {
         hint: "check --config / TRACE_CONFIG, or copy trace.config.example.yaml to trace.config.yaml",
@@ -179,23 +184,38 @@ export function parseConfig(text: string, path: string): ConfigFile {
   }
   const result = configFileSchema.safeParse(raw ?? {}, { reportInput: true });
   if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  if (!issue) throw new TraceError(ErrorCode.config, `${path}: invalid config`);
-  const keyPath = formatPath(issue.path);
-  let expected = issue.message;
-  let found = describeFound((issue as { input?: unknown }).input);
-  if (issue.code === "unrecognized_keys") {
-    expected = "only the documented keys";
-    found = `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
-  }
-  expected = expected.replace(/^Invalid input: expected /, "").replace(/, received \w+$/, "");
-  const more =
-    result.error.issues.length > 1
-      ? ` (and ${result.error.issues.length - 1} more problem${result.error.issues.length > 2 ? "s" : ""})`
-      : "";
-  throw new TraceError(ErrorCode.config, `${path}: ${keyPath}: expected ${expected}, found ${found}${more}`, {
+  const problems = result.error.issues.map(describeIssue);
+  if (problems.length === 0) throw new TraceError(ErrorCode.config, `${path}: invalid config`);
+  const listed = problems.length === 1 ? ` ${problems[0]}` : ` ${problems.length} problems:\n${problems.map((p) => `  - ${p}`).join("\n")}`;
+  throw new TraceError(ErrorCode.config, `${path}:${listed}`, {
     hint: "see trace.config.example.yaml for every key with its meaning",
   });
+}
+
+/** One validation problem as `key.path: expected …, found …`, in words (never zod's own text). */
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const keyPath = formatPath(issue.path);
+  const found = describeFound((issue as { input?: unknown }).input);
+  const bound = issue as { maximum?: unknown; minimum?: unknown; inclusive?: boolean };
+  switch (issue.code) {
+    case "unrecognized_keys":
+      return `${keyPath}: unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")} (only the documented keys are allowed)`;
+    case "too_big":
+      return `${keyPath}: expected ${issue.origin === "array" ? "at most " : "a number at most "}${String(bound.maximum)}${bound.inclusive === false ? " (exclusive)" : ""}, found ${found}`;
+    case "too_small":
+      return `${keyPath}: expected ${issue.origin === "array" ? "at least " : "a number at least "}${String(bound.minimum)}${issue.origin === "array" ? " item(s)" : ""}, found ${found}`;
+    case "invalid_type":
+      return `${keyPath}: expected ${issue.expected === "int" ? "a whole number" : `a ${issue.expected}`}, found ${found}`;
+    case "invalid_value":
+      return `${keyPath}: expected one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}, found ${found}`;
+    case "invalid_union": {
+      const values = issue.errors.flat().flatMap((e) => (e.code === "invalid_value" ? e.values : []));
+      const expected = values.length > 0 ? values.map((v) => JSON.stringify(v)).join(", ") : "the documented values";
+      return `${keyPath}: expected one of ${expected}, found ${found}`;
+    }
+    default:
+      return `${keyPath}: expected ${issue.message.replace(/^Invalid input: expected /, "").replace(/, received \w+$/, "")}, found ${found}`;
+  }
 }
 
 export function loadConfig(cwd: string, explicit?: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
@@ -237,6 +257,12 @@ export function resolveEnvironment(
 ): ResolvedEnvironment {
   const envs = loaded.file.environments;
   const names = Object.keys(envs);
+  if (overrides.local && overrides.env !== undefined && overrides.env !== LOCAL_ENV_NAME) {
+    throw usageError(
+      `--local and --env ${overrides.env} name two environments`,
+      `drop --env to use the local emulator, or drop --local to use "${overrides.env}"`,
+    );
+  }
   const wanted = overrides.local
     ? LOCAL_ENV_NAME
     : (overrides.env ?? readSettings(env).env ?? loaded.file.defaultEnv ?? (names.length === 1 ? names[0] : undefined));
@@ -275,14 +301,40 @@ export function resolveEnvironment(
   const isLocal = name === LOCAL_ENV_NAME;
   const region = overrides.region ?? (isLocal ? base.region : (env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? base.region));
   if (!region) {
+    if (!loaded.path) {
+      throw usageError(
+        "no config file (trace.config.yaml, .yml or .json in this directory, or --config / TRACE_CONFIG) and no AWS region",
+        "copy trace.config.example.yaml to trace.config.yaml and edit it, or pass --region / set AWS_REGION; for the local emulator use --local",
+      );
+    }
     throw usageError(
       `no AWS region for environment "${name}"`,
       "pass --region, set AWS_REGION, or set `region` for the environment in the config file",
     );
   }
+  const regionFrom = overrides.region !== undefined ? "--region" : region === base.region ? `region of "${name}"` : "AWS_REGION";
+  if (!REGION_PATTERN.test(region)) {
+    throw usageError(`${regionFrom} ${JSON.stringify(region)} is not an AWS region name`, "pass one such as eu-west-1 or us-east-1");
+  }
   const profile = isLocal ? undefined : (overrides.profile ?? env.AWS_PROFILE ?? base.profile);
   const endpointUrl = overrides.endpointUrl ?? (isLocal ? base.endpointUrl : (env.AWS_ENDPOINT_URL ?? base.endpointUrl));
+  if (endpointUrl !== undefined) checkEndpoint(endpointUrl, overrides.endpointUrl !== undefined ? "--endpoint-url" : "AWS_ENDPOINT_URL");
   return { ...base, name, source, region, profile, endpointUrl };
+}
+
+function checkEndpoint(url: string, from: string): void {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) {
+    throw usageError(
+      `${from} ${JSON.stringify(url)} is not an http(s) URL`,
+      "pass e.g. --endpoint-url http://127.0.0.1:4599 (or --local for the emulator)",
+    );
+  }
 }
 
 /** The physical name of a seed resource: `<prefix><name>`. */

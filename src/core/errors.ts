@@ -157,7 +157,32 @@ export function toTraceError(error: unknown, what?: string): TraceError {
   if (name === "ConditionalCheckFailedException") {
     return new TraceError(ErrorCode.conflict, `${subject}${message}`, { cause: error, requestId });
   }
+  const unparsed = unparsedResponse(error);
+  if (unparsed !== undefined) {
+    // An emulator may answer an AWS call with another service's error (moto, on a stack whose
+    // creation failed half-way): the SDK can only say "XML parse error". Show what was said.
+    return new TraceError(
+      ErrorCode.failed,
+      `${subject}the endpoint sent no valid AWS response (HTTP ${e.$metadata?.httpStatusCode ?? "?"}): ${unparsed}`,
+      {
+        hint: "against the local emulator, `trace --local destroy` removes the broken stack; `trace local stop` throws all its data away",
+        cause: error,
+        requestId,
+      },
+    );
+  }
   const code = (error as { code?: string })?.code;
+  const host = /getaddrinfo (?:ENOTFOUND|EAI_AGAIN) (\S+)/.exec(message)?.[1];
+  if (code === "ENOTFOUND" || host) {
+    return new TraceError(
+      ErrorCode.failed,
+      `${subject}no such host ${host ?? "(unknown)"}: the region or the endpoint does not exist, or DNS is unreachable`,
+      {
+        hint: "check --region / AWS_REGION (e.g. eu-west-1) and --endpoint-url / AWS_ENDPOINT_URL, and the network",
+        cause: error,
+      },
+    );
+  }
   if (code === "ECONNREFUSED" || /ECONNREFUSED/.test(message)) {
     return new TraceError(ErrorCode.failed, `${subject}could not connect to the AWS endpoint (${message})`, {
       hint: "check --endpoint-url / AWS_ENDPOINT_URL; for local mode run `trace local start`",
@@ -165,4 +190,23 @@ export function toTraceError(error: unknown, what?: string): TraceError {
     });
   }
   return new TraceError(ErrorCode.failed, `${subject}${message}`, { cause: error, requestId });
+}
+
+/**
+ * The body of a response the SDK could not parse (its "Deserialization error"), as text: the
+ * emulator's own message. Undefined for any other error.
+ */
+export function unparsedResponse(error: unknown): string | undefined {
+  const e = error as { message?: string; $response?: { body?: unknown } };
+  if (!/Deserialization error|XML parse error/.test(e?.message ?? "")) return undefined;
+  const body = e.$response?.body;
+  const text = typeof body === "string" ? body : "";
+  try {
+    const parsed = JSON.parse(text) as { message?: string; Message?: string; __type?: string };
+    const message = parsed.message ?? parsed.Message;
+    if (message) return parsed.__type ? `${parsed.__type.replace(/^.*#/, "")}: ${message}` : message;
+  } catch {
+    // not JSON: the text as it came
+  }
+  return text.trim().slice(0, 300) || "(empty body)";
 }

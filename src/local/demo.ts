@@ -29,6 +29,7 @@ import { resolveOutputs } from "../core/resources";
 import { sleep } from "../core/sleep";
 import { demoConfigurationChanges, demoTraceabilityRecords } from "./demo-data";
 import { type LocalHandlers, runLocalStreams } from "./streams-run";
+import { applyIgnoredTableSettings } from "./template-gaps";
 
 export interface DemoOptions {
   clients: AwsClients;
@@ -85,7 +86,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const quiet = unattended(reporter);
 
   reporter.info("1/7 deploying every stack to the emulator…");
-  await deploy({
+  const deployed = await deploy({
     env,
     cloudformation: clients.cloudformation,
     s3: clients.s3,
@@ -98,6 +99,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     // Change sets and stack events are `trace deploy`'s business; the demo only says it deployed.
     hooks: { changeSet: () => {}, event: () => {}, bundled: options.bundled },
   });
+  await applyIgnoredTableSettings(clients, options.templatesDir, deployed.stacks);
   const outputs = await resolveOutputs(clients.cloudformation, env, [
     "TrazabilidadTableName",
     "ConfigurationTableName",

@@ -73,9 +73,26 @@ export interface StartResult extends EmulatorState {
   alreadyRunning: boolean;
 }
 
-/** Starts the emulator in the background (or reports the one already running). */
-export async function startLocalEmulator(root: string, port: number, reporter: Reporter, signal?: AbortSignal): Promise<StartResult> {
+/**
+ * Starts the emulator in the background (or reports the one already running). `portRequested`:
+ * the port was asked for (--port, TRACE_LOCAL_PORT), so one running on another port is a conflict
+ * (exit 4), not success: this checkout records one emulator.
+ */
+export async function startLocalEmulator(
+  root: string,
+  port: number,
+  reporter: Reporter,
+  signal?: AbortSignal,
+  portRequested = false,
+): Promise<StartResult> {
   const current = await emulatorStatus(root);
+  if (current.running && current.state && portRequested && current.state.port !== port) {
+    throw new TraceError(
+      ErrorCode.conflict,
+      `an emulator already runs on ${current.state.endpoint} (pid ${current.state.pid}); port ${port} was asked for`,
+      { hint: `use that one (drop --port / TRACE_LOCAL_PORT, or pass --port ${current.state.port}), or \`trace local stop\` it first` },
+    );
+  }
   if (current.running && current.state) {
     if (!current.healthy) {
       throw new TraceError(

@@ -1,5 +1,6 @@
 // What every command action receives: resolved environment, clients, reporter, output and
 // the interruption signal. Built from the global options, the same on every command.
+import { setMaxListeners } from "node:events";
 import type { Command } from "commander";
 import type { AwsClients } from "../core/aws/clients";
 import { type LoadedConfig, loadConfig, type ResolvedEnvironment, resolveEnvironment } from "../core/config";
@@ -38,6 +39,10 @@ export interface CommandContext {
 }
 
 const interruption = new AbortController();
+// Every AWS request in flight holds one abort listener on this signal until it settles (the SDK
+// removes it then): a backfill querying a month's day partitions at once passes Node's default
+// warning threshold of 10 without leaking anything. 256 is above any command's concurrency.
+setMaxListeners(256, interruption.signal);
 export const interrupt = () => interruption.abort();
 
 let lastContext: CommandContext | undefined;
@@ -50,6 +55,7 @@ export const commandExitCode = () => lastExitCode;
 
 export function createContext(command: Command, forced: Partial<GlobalOptions> = {}): CommandContext {
   const globals = { ...(command.optsWithGlobals() as GlobalOptions), ...forced };
+  const settings = readSettings();
   const terminal = detectTerminal();
   const reporter = new TerminalReporter({ verbose: Boolean(globals.verbose), yes: Boolean(globals.yes), ...terminal });
   let loaded: LoadedConfig | undefined;
@@ -61,7 +67,7 @@ export function createContext(command: Command, forced: Partial<GlobalOptions> =
     output: createOutput(Boolean(globals.json)),
     signal: interruption.signal,
     interactive: terminal.interactiveInput && !globals.yes,
-    settings: readSettings(),
+    settings,
     config() {
       loaded ??= loadConfig(process.cwd(), globals.config);
       return loaded;
@@ -72,8 +78,11 @@ export function createContext(command: Command, forced: Partial<GlobalOptions> =
         local: globals.local,
         region: globals.region,
         profile: globals.profile,
-        // `--local` follows the emulator that `trace local start` recorded (it may use another port).
-        endpointUrl: globals.endpointUrl ?? (globals.local ? readState(packageRoot())?.endpoint : undefined),
+        // `--local` follows the emulator that `trace local start` recorded (it may use another port),
+        // unless TRACE_LOCAL_ENDPOINT or TRACE_LOCAL_PORT names one (docs/configuration.md).
+        endpointUrl:
+          globals.endpointUrl ??
+          (globals.local && !settings.localEndpoint && !settings.localPort ? readState(packageRoot())?.endpoint : undefined),
       });
       return environment;
     },
@@ -82,6 +91,7 @@ export function createContext(command: Command, forced: Partial<GlobalOptions> =
         // Imported lazily: `trace --help` and config errors never load the AWS SDK.
         const { createAwsClients, EMULATOR_CREDENTIALS } = await import("../core/aws/clients");
         const env = context.environment();
+        if (env.profile) (await import("../core/aws/profiles")).checkProfileExists(env.profile);
         clients = createAwsClients({
           region: env.region,
           profile: env.profile,

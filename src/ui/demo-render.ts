@@ -4,10 +4,12 @@ import { describeEntry } from "../core/audit/present";
 import type { DemoResult } from "../local/demo";
 import { renderTimeline } from "./audit-render";
 import { formatBytes } from "./output";
+import { traceCommand } from "./trace-command";
 
 export function renderDemo(r: DemoResult): string {
   const m = r.export;
-  const local = "trace --local";
+  const trace = traceCommand();
+  const local = `${trace} --local`;
   return [
     "",
     chalk.bold("Everything ran on the local emulator") + (r.endpoint ? ` (${r.endpoint})` : ""),
@@ -30,6 +32,6 @@ export function renderDemo(r: DemoResult): string {
     `  restored version ${r.restore.versionId}: ${r.restoredEqual ? chalk.green("identical to the item before deletion") : chalk.red("DIFFERENT from the item before deletion")}`,
     `  see it:   ${local} archive list --table ${r.restore.table}`,
     "",
-    "The emulator keeps running for you to explore with --local; stop it (its data is in memory only) with: trace local stop",
+    `The emulator keeps running for you to explore with --local; stop it (its data is in memory only) with: ${trace} local stop`,
   ].join("\n");
 }

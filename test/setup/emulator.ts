@@ -3,12 +3,16 @@
 // points the tests at an emulator that is already running instead.
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
+import { EMULATOR_CREDENTIALS } from "../../src/core/aws/clients";
 import { startEmulator } from "../../src/local/emulator";
+import { createKmsKey } from "../support/fixtures";
 import { projectRoot } from "../support/paths";
 
 declare module "vitest" {
   export interface ProvidedContext {
     emulatorEndpoint: string;
+    /** A KMS key made in the emulator (us-east-1): `--kms-key` is checked with DescribeKey before an export reads. */
+    testKeyArn: string;
   }
 }
 
@@ -16,9 +20,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const existing = process.env.TRACE_TEST_ENDPOINT;
   if (existing) {
     project.provide("emulatorEndpoint", existing);
+    project.provide("testKeyArn", await testKey(existing));
     return async () => {};
   }
   const emulator = await startEmulator({ root: projectRoot, logFile: join(projectRoot, ".trace", "moto-test.log") });
   project.provide("emulatorEndpoint", emulator.endpoint);
+  project.provide("testKeyArn", await testKey(emulator.endpoint));
   return () => emulator.stop();
 }
+
+const testKey = (endpoint: string) =>
+  createKmsKey({ settings: { region: "us-east-1", endpointUrl: endpoint, credentials: EMULATOR_CREDENTIALS } });

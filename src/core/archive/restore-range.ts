@@ -3,10 +3,21 @@
  * concurrency, a progress line and a summary.
  */
 import { mapLimit } from "../concurrency";
-import { toTraceError } from "../errors";
+import { ErrorCode, TraceError, toTraceError } from "../errors";
 import type { DeletionKind } from "./archive-object";
 import { type ArchiveVersion, itemIdentity, listArchive } from "./lister";
-import { describeTarget, isLive, keyRecord, type PutOutcome, prepare, putItem, type RestoreDeps, type RestoreTarget } from "./restore";
+import {
+  describeKeys,
+  describeTarget,
+  isLive,
+  keyRecord,
+  type PutOutcome,
+  prepare,
+  putItem,
+  type RestoreDeps,
+  type RestoreTarget,
+  type TargetInfo,
+} from "./restore";
 
 export interface RangeRestoreResult {
   table: string;
@@ -61,6 +72,7 @@ export async function restoreRange(
     failures: [],
   };
   const now = deps.now?.() ?? new Date();
+  if (!options.dryRun && latest.size > 0) await confirmRange(deps, target, [...latest.values()], { ...options, toTable }, now, concurrency);
   const progress = deps.reporter.progress(`restoring 0/${latest.size} into ${toTable}`);
   let done = 0;
   try {
@@ -97,4 +109,55 @@ export async function restoreRange(
   if (result.failed > 0) progress.fail(summary);
   else progress.succeed(summary);
   return result;
+}
+
+/** Live items named before the question; the rest are counted. */
+const SHOWN_LIVE = 10;
+
+/**
+ * Before a range restore writes: finds which items are live in the target, says how many will be
+ * restored and which live ones are skipped (or, with --force, overwritten), and asks. Without a
+ * terminal the question needs --yes (the reporter refuses, exit 2). Nothing to write: no question.
+ */
+async function confirmRange(
+  deps: RestoreDeps,
+  target: TargetInfo,
+  versions: ArchiveVersion[],
+  options: RestoreTarget & { toTable: string },
+  now: Date,
+  concurrency: number,
+): Promise<void> {
+  const checking = deps.reporter.progress(`checking which of ${versions.length} items are live in ${options.toTable}…`);
+  const live: ArchiveVersion[] = [];
+  try {
+    await mapLimit(
+      versions,
+      concurrency,
+      async (version) => {
+        let prepared: ReturnType<typeof prepare>;
+        try {
+          prepared = prepare(version, target, options, now);
+        } catch {
+          return; // counted as a failure by the restore itself
+        }
+        if (await isLive(deps, target, prepared.key)) live.push(version);
+      },
+      deps.signal,
+    );
+    checking.stop();
+  } catch (error) {
+    checking.fail();
+    throw error;
+  }
+  const writes = options.force ? versions.length : versions.length - live.length;
+  if (writes === 0) return;
+  const liveText =
+    live.length === 0 ? "" : options.force ? ` and OVERWRITE ${live.length} live item(s)` : ` (${live.length} live item(s) skipped)`;
+  deps.reporter.info(`will restore ${versions.length - live.length} item(s) into ${options.toTable}${liveText}`);
+  for (const v of live.slice(0, SHOWN_LIVE)) deps.reporter.info(`  live: ${describeKeys(v.keys)}`);
+  if (live.length > SHOWN_LIVE) deps.reporter.info(`  … and ${live.length - SHOWN_LIVE} more live`);
+  const question = `Write ${writes} item(s) into ${options.toTable}${options.force && live.length > 0 ? `, ${live.length} of them over live items` : ""}?`;
+  if (!(await deps.reporter.confirm(question, { default: false }))) {
+    throw new TraceError(ErrorCode.declined, `range restore declined; nothing was written to table "${options.toTable}"`);
+  }
 }

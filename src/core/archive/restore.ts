@@ -136,7 +136,7 @@ export async function isLive(deps: RestoreDeps, target: TargetInfo, key: SdkItem
 }
 
 export const keyRecord = (keys: readonly KeyPart[]) => Object.fromEntries(keys.map((k) => [k.name, k.value]));
-const describeKeys = (keys: readonly KeyPart[]) => keys.map((k) => `${k.name}=${JSON.stringify(k.value)}`).join(", ");
+export const describeKeys = (keys: readonly KeyPart[]) => keys.map((k) => `${k.name}=${JSON.stringify(k.value)}`).join(", ");
 
 /** Picks the version: `--version` (version id or event id), a prompt on a TTY, else the latest. */
 async function pickVersion(deps: RestoreDeps, versions: ArchiveVersion[], wanted: string | undefined): Promise<ArchiveVersion> {
@@ -199,6 +199,15 @@ export async function restoreItem(
   if (options.dryRun) {
     const live = await isLive(deps, target, prepared.key);
     return { ...base, action: !live ? "would-restore" : options.force ? "would-overwrite" : "would-refuse-live" };
+  }
+  if (options.force && (await isLive(deps, target, prepared.key))) {
+    // --force overwrites data: say what, and ask (without a terminal, --yes is the answer).
+    deps.reporter.info(
+      `a live item with ${describeKeys(version.keys)} exists in table "${toTable}"; --force overwrites it with version ${version.versionId} (deleted ${version.deletedAt})`,
+    );
+    if (!(await deps.reporter.confirm(`Overwrite the live item in ${toTable}?`, { default: false }))) {
+      throw new TraceError(ErrorCode.declined, `restore declined; the live item in table "${toTable}" was not changed`);
+    }
   }
   const outcome = await putItem(deps, target, prepared, Boolean(options.force));
   if (outcome === "live") {

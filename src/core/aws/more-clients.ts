@@ -7,6 +7,7 @@
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { LambdaClient } from "@aws-sdk/client-lambda";
@@ -36,3 +37,6 @@ export const createCloudWatchClient = (settings: AwsSettings) => new CloudWatchC
 
 /** EventBridge Pipes (`trace health`: each archive Pipe's state). */
 export const createPipesClient = (settings: AwsSettings) => new PipesClient(commonConfig(settings));
+
+/** EventBridge: local mode removes the bus a deleted stack leaves in the emulator. */
+export const createEventsClient = (settings: AwsSettings) => new EventBridgeClient(commonConfig(settings));

@@ -3,6 +3,7 @@
  * fill its parameters, then create it (new stack) or preview and apply a change set.
  */
 import type { Stack } from "@aws-sdk/client-cloudformation";
+import { awsCli } from "../aws/cli-hint";
 import { ErrorCode, TraceError } from "../errors";
 import { FUNCTIONS, STACK_OUTPUTS, STACKS, type StackId, stackName } from "../stacks";
 import { type Artifact, functionsOfTemplate, publishArtifacts } from "./artifacts";
@@ -107,7 +108,7 @@ async function settleState(step: StackStep): Promise<{ existing: Stack | undefin
         ErrorCode.conflict,
         `${name} is in UPDATE_ROLLBACK_FAILED: an update failed and so did its rollback; it cannot be updated`,
         {
-          hint: `fix what blocks the rollback (see the stack's events), run \`aws cloudformation continue-update-rollback --stack-name ${name}\` (add --resources-to-skip for resources that cannot roll back), then deploy again`,
+          hint: `fix what blocks the rollback (see the stack's events), run \`${awsCli(options.env, `cloudformation continue-update-rollback --stack-name ${name}`)}\` (add --resources-to-skip for resources that cannot roll back), then deploy again`,
         },
       );
     default:

@@ -7,6 +7,7 @@ import { GetPolicyCommand } from "@aws-sdk/client-iam";
 import { DescribeKeyCommand } from "@aws-sdk/client-kms";
 import { GetAccountSettingsCommand, GetFunctionConcurrencyCommand } from "@aws-sdk/client-lambda";
 import { GetBucketLocationCommand } from "@aws-sdk/client-s3";
+import { awsCli } from "../aws/cli-hint";
 import { couldNotCheck, type ForecastCheck, type ForecastContext } from "./forecast-checks";
 import { outputsOf } from "./stack-state";
 import { evaluate, type Json, resourceIncluded } from "./template-values";
@@ -178,7 +179,7 @@ async function keyCheck(context: ForecastContext): Promise<ForecastCheck> {
       subject,
       verdict: "fail",
       detail: `is scheduled for deletion${deletion ? ` on ${deletion.toISOString().slice(0, 10)}` : ""}: tables, bucket, queues and logs encrypted with it fail, and its data becomes unreadable once it is deleted`,
-      fix: `aws kms cancel-key-deletion --key-id ${key} && aws kms enable-key --key-id ${key}`,
+      fix: `${awsCli(context.env, `kms cancel-key-deletion --key-id ${key}`)} && ${awsCli(context.env, `kms enable-key --key-id ${key}`)}`,
     };
   }
   return {
@@ -186,7 +187,10 @@ async function keyCheck(context: ForecastContext): Promise<ForecastCheck> {
     subject,
     verdict: "fail",
     detail: `is ${state ?? "in an unknown state"}: nothing can encrypt or decrypt with it`,
-    fix: state === "Disabled" ? `aws kms enable-key --key-id ${key}` : "make the key usable again (see its state in the KMS console)",
+    fix:
+      state === "Disabled"
+        ? awsCli(context.env, `kms enable-key --key-id ${key}`)
+        : "make the key usable again (see its state in the KMS console)",
   };
 }
 

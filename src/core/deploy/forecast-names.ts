@@ -6,6 +6,7 @@
 import { DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { DescribeContinuousBackupsCommand, DescribeTableCommand } from "@aws-sdk/client-dynamodb";
 import { HeadBucketCommand } from "@aws-sdk/client-s3";
+import { awsCli } from "../aws/cli-hint";
 import { physicalName } from "../config";
 import { couldNotCheck, type ForecastCheck, type ForecastContext, type ForecastStack } from "./forecast-checks";
 import { evaluate, type Json, resourceIncluded } from "./template-values";
@@ -70,7 +71,7 @@ async function tableCheck(context: ForecastContext, resource: NamedResource): Pr
   if (await ownedByStack(context, resource, name)) {
     return { check: "existing-name", subject, verdict: "pass", detail: `belongs to ${resource.stack.name}` };
   }
-  return taken(resource, name, "table", `aws dynamodb delete-table --table-name ${name}`);
+  return taken(resource, name, "table", awsCli(context.env, `dynamodb delete-table --table-name ${name}`));
 }
 
 async function bucketCheck(context: ForecastContext, resource: NamedResource): Promise<ForecastCheck> {
@@ -105,7 +106,7 @@ async function bucketCheck(context: ForecastContext, resource: NamedResource): P
   if (await ownedByStack(context, resource, name)) {
     return { check: "existing-name", subject, verdict: "pass", detail: `belongs to ${resource.stack.name}` };
   }
-  return taken(resource, name, "bucket", `aws s3 rb s3://${name} --force`);
+  return taken(resource, name, "bucket", awsCli(context.env, `s3 rb s3://${name} --force`));
 }
 
 async function logGroupCheck(context: ForecastContext, resource: NamedResource): Promise<ForecastCheck> {
@@ -132,7 +133,7 @@ async function logGroupCheck(context: ForecastContext, resource: NamedResource):
   if (await ownedByStack(context, resource, name)) {
     return { check: "log-group", subject, verdict: "pass", detail: `belongs to ${resource.stack.name}` };
   }
-  return taken(resource, name, "log group", `aws logs delete-log-group --log-group-name ${name}`);
+  return taken(resource, name, "log group", awsCli(context.env, `logs delete-log-group --log-group-name ${name}`));
 }
 
 /** Point-in-time recovery on each archived table that exists: off means a bad delete cannot be undone from backups. */
@@ -162,7 +163,10 @@ async function pitrCheck(context: ForecastContext, seedName: string): Promise<Fo
     subject,
     verdict: "warn",
     detail: `point-in-time recovery is ${status ?? "unknown"} on an archived table (the template wants it on; a deploy does not turn it back on unless the template changes)`,
-    fix: `aws dynamodb update-continuous-backups --table-name ${name} --point-in-time-recovery-specification PointInTimeRecoveryEnabled=true`,
+    fix: awsCli(
+      context.env,
+      `dynamodb update-continuous-backups --table-name ${name} --point-in-time-recovery-specification PointInTimeRecoveryEnabled=true`,
+    ),
   };
 }
 

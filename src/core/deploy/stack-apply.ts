@@ -88,7 +88,7 @@ export async function createStack(args: CreateStackArgs): Promise<StackResult> {
   args.showPreview(preview);
   const base = { stack: id, stackName: name, changes: preview.changes, parameters: [], dataLoss: [] };
   if (!args.execute) return { ...base, outcome: "would-create", status: args.status, outputs: {} };
-  if (!(await reporter.confirm(`Create ${name} with these ${preview.changes.length} resources?`, { default: true }))) {
+  if (!(await reporter.confirm(`Create ${name} with these ${preview.changes.length} resources?`, { default: false }))) {
     throw new TraceError(ErrorCode.declined, `creation of ${name} declined; nothing was created`);
   }
   // An empty stack left in REVIEW_IN_PROGRESS by an unexecuted change set blocks the name: remove it.
@@ -139,7 +139,8 @@ export async function updateStack(args: UpdateStackArgs): Promise<StackResult> {
   );
   const guarded = holdsData(template.resources);
   if (outcome.kind === "no-changes") {
-    reporter.info(`${name}: no changes`);
+    // A preview (`trace diff`) shows "no changes" once, in its result on stdout.
+    if (execute) reporter.info(`${name}: no changes`);
     if (execute) {
       await ensureTerminationProtection(cf, existing, env.protected, reporter);
       if (guarded && existing.StackId && (await ensureStackPolicy(cf, existing.StackId, stackPolicyBody(), signal))) {
@@ -212,7 +213,8 @@ async function confirmUpdate(
   try {
     confirmed = await reporter.confirm(
       `Update ${name} with ${changes.length === 1 ? "this change" : `these ${changes.length} changes`}${dangerous.length ? ` (${dangerous.length} destructive)` : ""}?`,
-      { default: dangerous.length === 0 },
+      // Infrastructure changes default to No, as SAM's `deploy --confirm-changeset` does.
+      { default: false },
     );
   } catch (error) {
     // Nobody to ask (no TTY, no --yes) or Ctrl-C at the prompt: leave nothing behind.

@@ -3,6 +3,7 @@
  * outputs; with `detectDrift`, drift detection is run first and its findings attached.
  */
 import type { ResolvedEnvironment } from "../config";
+import { toTraceError, unparsedResponse } from "../errors";
 import type { Reporter } from "../reporter";
 import { STACKS, type StackId, stackName } from "../stacks";
 import { detectDrift, type StackDrift } from "./drift";
@@ -26,6 +27,20 @@ export interface StackStatusRow {
 
 /** The status shown for a stack that does not exist. */
 const NOT_DEPLOYED = "NOT_DEPLOYED";
+/** The status shown for a stack that could not be read (the reason says why). */
+export const UNKNOWN_STATUS = "UNKNOWN";
+
+const unknownRow = (stack: StackId, name: string): StackStatusRow => ({
+  stack,
+  stackName: name,
+  status: UNKNOWN_STATUS,
+  lastUpdated: undefined,
+  drift: undefined,
+  driftCheckedAt: undefined,
+  terminationProtection: false,
+  statusReason: undefined,
+  outputs: {},
+});
 
 export interface StatusResult {
   environment: string;
@@ -42,7 +57,15 @@ export async function stackStatus(
   const stacks = await Promise.all(
     STACKS.map(async (id): Promise<StackStatusRow> => {
       const name = stackName(env, id);
-      const stack = await describeStack(cf, name, signal);
+      let stack: Awaited<ReturnType<typeof describeStack>>;
+      try {
+        stack = await describeStack(cf, name, signal);
+      } catch (error) {
+        // One stack the service cannot describe (an emulator's broken stack) must not hide the others.
+        const traced = toTraceError(error);
+        if (unparsedResponse(traced.cause) === undefined) throw traced;
+        return { ...unknownRow(id, name), statusReason: traced.message.replace(`stack ${name}: `, "") };
+      }
       const drift = stack?.DriftInformation;
       return {
         stack: id,
@@ -79,7 +102,7 @@ export async function stackStatusWithDrift(
   // Drift is detected on stacks that hold resources and are not busy.
   const checkable = result.stacks.filter((s) => {
     const state = stackState(s.status === NOT_DEPLOYED ? undefined : s.status);
-    return state !== "absent" && state !== "busy";
+    return state !== "absent" && state !== "busy" && s.status !== UNKNOWN_STATUS;
   });
   const found = await detectDrift(
     cf,

@@ -9,7 +9,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { S3Client } from "@aws-sdk/client-s3";
-import { ErrorCode, interruptedError, isAbortError, TraceError, toTraceError, usageError } from "../errors";
+import { ErrorCode, isAbortError, TraceError, toTraceError, usageError } from "../errors";
 import type { Reporter } from "../reporter";
 import { headerColumns, RowShaper } from "./columns";
 import { commitDay, commitTargetOf } from "./commit";
@@ -29,9 +29,19 @@ import { locationOf, writeDay } from "./write-day";
 
 export type { ExportClients, ExportRequest } from "./request";
 
-function interruptedMessage(committed: readonly ExportManifest[]): string {
-  if (committed.length === 0) return "export interrupted; nothing of the unfinished day was written";
-  return `export interrupted after committing ${committed.map((m) => m.date).join(", ")} (CSV and manifest complete); nothing of an unfinished day was written`;
+/** What an interrupted export finished, and the command that does the rest (the days not committed). */
+function interrupted(days: readonly Day[], committed: readonly ExportManifest[]): TraceError {
+  const done = new Set(committed.map((m) => m.date));
+  const left = days.filter((d) => !done.has(d));
+  const dates = committed.map((m) => m.date);
+  const list = dates.length <= 5 ? dates.join(", ") : `${dates.length} days (${dates[0]} … ${dates[dates.length - 1]})`;
+  const message =
+    committed.length === 0
+      ? "export interrupted; nothing of the unfinished day was written"
+      : `export interrupted after committing ${list} (CSV and manifest complete); nothing of an unfinished day was written`;
+  const resume =
+    left.length === 0 ? undefined : left.length === 1 ? `--date ${left[0]}` : `--from ${left[0]} --to ${left[left.length - 1]}`;
+  return new TraceError(ErrorCode.interrupted, message, resume ? { hint: `resume with: trace export ${resume}` } : {});
 }
 
 /**
@@ -57,7 +67,7 @@ export async function exportDays(
     manifests.push(...(await exportGroup(clients, request, days, itemCount, reporter, signal, manifests, read)));
   }
   // An interrupt that arrived while the last day was being committed is honoured now.
-  if (signal.aborted) throw interruptedError(interruptedMessage(manifests));
+  if (signal.aborted) throw interrupted(request.days, manifests);
   return manifests;
 }
 
@@ -286,7 +296,7 @@ async function exportGroup(
   } catch (error) {
     // A commit that failed says what it left; an interrupt honoured after it does not hide that.
     if (error === commitFailure) throw error;
-    if (signal.aborted || isAbortError(error)) throw interruptedError(interruptedMessage([...committedBefore, ...manifests]));
+    if (signal.aborted || isAbortError(error)) throw interrupted(request.days, [...committedBefore, ...manifests]);
     throw toTraceError(error, `export of ${request.table}`);
   } finally {
     progress.stop();

@@ -6,8 +6,10 @@
  */
 import type { Writable } from "node:stream";
 import type { AwsClients } from "../aws/clients";
+import { checkKmsKeyShape, checkKmsKeyUsable } from "../aws/kms-key";
 import type { ResolvedEnvironment } from "../config";
 import { usageError } from "../errors";
+import { checkOutFile } from "../out-file";
 import type { Reporter } from "../reporter";
 import { resolveOutputs } from "../resources";
 import { daysBetween, parseDay, today } from "./day-window";
@@ -22,7 +24,7 @@ export type ExportEnv = Pick<
 
 export interface ExportSettings {
   /** Called once the request is validated, so a usage error never waits for AWS settings. */
-  clients: () => Promise<Pick<AwsClients, "dynamodb" | "s3" | "cloudformation" | "sfn" | "loadMore">>;
+  clients: () => Promise<Pick<AwsClients, "dynamodb" | "s3" | "cloudformation" | "sfn" | "kms" | "loadMore">>;
   env: () => ExportEnv;
   reporter: Reporter;
   signal: AbortSignal;
@@ -138,6 +140,9 @@ export interface ExportResult {
 /** `trace export`: plans, resolves the table (and for S3 the bucket and key), exports the days. */
 export async function runExport(settings: ExportSettings, request: ExportRawRequest): Promise<ExportResult> {
   checkFlags(request, settings.stdoutTaken === true);
+  // Option values that AWS (or the file system) would refuse only after the whole read.
+  if (request.kmsKey) checkKmsKeyShape(request.kmsKey);
+  if (request.out && request.out !== "-") checkOutFile(request.out);
   const env = settings.env();
   const plan = planChecked(request, env);
   const { exportDays } = await import("./export-days");
@@ -151,6 +156,10 @@ export async function runExport(settings: ExportSettings, request: ExportRawRequ
     { TrazabilidadTableName: request.table, DataBucketName: request.bucket, DataKeyArn: request.kmsKey },
     { TrazabilidadTableName: "--table", DataBucketName: "--bucket", DataKeyArn: "--kms-key" },
   );
+  if (toS3 && request.kmsKey) {
+    await clients.loadMore(); // KMS
+    await checkKmsKeyUsable(clients.kms, request.kmsKey, settings.signal);
+  }
   const target = targetOf(plan, request, names, settings.stdout);
   // The stamper's ledger (which shows the day index complete) lives in the data bucket, which a
   // local or dry run need not name: looked up when it can be, else the export scans and says why.

@@ -5,6 +5,8 @@
  * index complete. Membership is still decided by `fecha`: the caller routes every item read by its
  * fecha, so a record whose `dia` disagrees is never exported in the wrong day.
  */
+
+import { setMaxListeners } from "node:events";
 import type { AttributeValue, DescribeTableCommandOutput } from "@aws-sdk/client-dynamodb";
 import { QueryCommand } from "@aws-sdk/client-dynamodb";
 import type { Day } from "./day-window";
@@ -50,6 +52,8 @@ export interface QueryDaysOptions {
 export async function queryDays(dynamodb: ScanClient, options: QueryDaysOptions): Promise<void> {
   const stop = new AbortController();
   const signal = AbortSignal.any([options.signal, stop.signal]);
+  // One abort listener per request in flight (the SDK removes it when the request settles).
+  setMaxListeners(options.partitions.length + 10, signal);
   const partition = async (day: Day) => {
     let startKey: Record<string, AttributeValue> | undefined;
     do {

@@ -123,6 +123,8 @@ describe("archive and restore against the emulator (composite key with # and /, 
     expect(human.stdout).toContain("pk=ORDER#2%x=y sk=LINE#1/../z");
     expect(human.stdout.trim().split("\n")).toHaveLength(2);
     const none = await cli(target, ["list", "--table", table, "--kind", "ttl", "--json"]);
+    // Nothing matched: exit 3 (as `audit show`), the empty result still on stdout for scripts.
+    expect(none.code).toBe(3);
     expect(JSON.parse(none.stdout).count).toBe(0);
   });
 
@@ -153,7 +155,15 @@ describe("archive and restore against the emulator (composite key with # and /, 
     const unchanged = await clients.dynamodb.send(new GetItemCommand({ TableName: table, Key: key, ConsistentRead: true }));
     expect(unchanged.Item).toEqual({ ...key, s: { S: "live and changed" } });
 
-    const forced = await cli(target, ["restore", "--table", table, "--key", `pk=${k.pk}`, "--key", `sk=${k.sk}`, "--force"]);
+    // --force overwrites data: without a terminal it needs --yes (exit 2, nothing written).
+    const unasked = await cli(target, ["restore", "--table", table, "--key", `pk=${k.pk}`, "--key", `sk=${k.sk}`, "--force"]);
+    expect(unasked.code, unasked.stderr).toBe(2);
+    expect(unasked.stderr).toMatch(/live item .* exists .*--force overwrites it/);
+    expect(unasked.stderr).toContain("--yes");
+    const stillLive = await clients.dynamodb.send(new GetItemCommand({ TableName: table, Key: key, ConsistentRead: true }));
+    expect(stillLive.Item).toEqual({ ...key, s: { S: "live and changed" } });
+
+    const forced = await cli(target, ["restore", "--table", table, "--key", `pk=${k.pk}`, "--key", `sk=${k.sk}`, "--force", "--yes"]);
     expect(forced.code, forced.stderr).toBe(0);
     expect(forced.stdout).toContain("overwrote the live item");
     const back = await clients.dynamodb.send(new GetItemCommand({ TableName: table, Key: key, ConsistentRead: true }));
@@ -220,6 +230,7 @@ describe("versions, TTL and purge", () => {
       "--version",
       older?.eventId ?? "",
       "--force",
+      "--yes",
       "--json",
     ]);
     expect(old.code, old.stderr).toBe(0);
@@ -239,6 +250,7 @@ describe("versions, TTL and purge", () => {
       "--version-id",
       older?.versionId ?? "",
       "--force",
+      "--yes",
       "--keep-ttl",
     ]);
     expect(kept.code, kept.stderr).toBe(0);

@@ -198,7 +198,7 @@ describe("composite keys at their limits: string and binary", () => {
     const one = await cli(target, ["restore", "--table", stringTable, ...keyArgs({ pk: first.pk, sk: first.sk }), "--json"]);
     expect(one.code, one.stderr).toBe(0);
     expect(JSON.parse(one.stdout)).toMatchObject({ action: "restored", keys: { pk: first.pk, sk: first.sk } });
-    const ranged = await cli(target, ["restore", "--table", stringTable, "--since", since, "--json"]);
+    const ranged = await cli(target, ["restore", "--table", stringTable, "--since", since, "--yes", "--json"]);
     expect(ranged.code, ranged.stderr).toBe(0);
     expect(JSON.parse(ranged.stdout)).toMatchObject({ mode: "range", items: 3, restored: 2, skippedLive: 1, failed: 0 });
     for (const k of stringKeys) {

@@ -16,8 +16,10 @@ const stringTable = uniqueName("archive-str");
 type Listed = { versions: { keys: Record<string, string> }[] };
 const list = async (table: string, key: string): Promise<Listed> => {
   const result = await cli(target, ["list", "--table", table, "--key", key, "--json"]);
-  expect(result.code, result.stderr).toBe(0);
-  return JSON.parse(result.stdout) as Listed;
+  const listed = JSON.parse(result.stdout) as Listed;
+  // Nothing matched is exit 3 (the empty result still on stdout).
+  expect(result.code, result.stderr).toBe(listed.versions.length === 0 ? 3 : 0);
+  return listed;
 };
 
 beforeAll(async () => {

@@ -1,4 +1,4 @@
-import { BatchWriteItemCommand, PutItemCommand, type WriteRequest } from "@aws-sdk/client-dynamodb";
+import { BatchWriteItemCommand, PutItemCommand, ScanCommand, type WriteRequest } from "@aws-sdk/client-dynamodb";
 import { afterAll, describe, expect, it } from "vitest";
 import { mapLimit } from "../../../src/core/concurrency";
 import { emulatorClients, uniqueName } from "../../support/emulator";
@@ -47,7 +47,15 @@ describe("range restore", () => {
       await clients.dynamodb.send(new PutItemCommand({ TableName: table, Item: { id: { S: id }, estado: { S: "NUEVO" } } }));
     }
 
-    const first = await cli(target, ["restore", "--table", table, "--since", since, "--until", until, "--json"]);
+    // A range restore writes many items: without a terminal it needs --yes (exit 2, nothing written).
+    const unasked = await cli(target, ["restore", "--table", table, "--since", since, "--until", until]);
+    expect(unasked.code, unasked.stderr).toBe(2);
+    expect(unasked.stderr).toContain(`will restore ${COUNT - LIVE} item(s) into ${table} (${LIVE} live item(s) skipped)`);
+    expect(unasked.stderr).toContain("--yes");
+    const none = await clients.dynamodb.send(new ScanCommand({ TableName: table, Select: "COUNT" }));
+    expect(none.Count).toBe(LIVE);
+
+    const first = await cli(target, ["restore", "--table", table, "--since", since, "--until", until, "--yes", "--json"]);
     expect(first.code, first.stderr).toBe(0);
     expect(JSON.parse(first.stdout)).toMatchObject({ mode: "range", items: COUNT, restored: COUNT - LIVE, skippedLive: LIVE, failed: 0 });
     expect(first.stderr).toContain(`restored ${COUNT - LIVE}, skipped ${LIVE} live, failed 0`);

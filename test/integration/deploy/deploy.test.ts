@@ -220,6 +220,11 @@ describe("trace deploy, diff, status and destroy against the emulator", () => {
     expect(traceability?.replacements).toEqual([]);
     expect(plan.stacks.filter((s) => s.stack !== "traceability").map((s) => s.action)).toEqual(["none", "none", "none", "none"]);
 
+    // "no changes" once per stack, in the result on stdout (not again on stderr).
+    const unchanged = await trace(["diff", "base"]);
+    expect(unchanged.stdout.trim()).toBe(`${stackName(env, "base")}: no changes`);
+    expect(unchanged.stderr).not.toContain("no changes");
+
     const human = await trace(["diff", "traceability"]);
     expect(human.code, human.stderr).toBe(0);
     expect(human.stdout).toMatch(/Modify\s+ExportHour\s+Parameter\s+19 → 7/);
@@ -383,6 +388,7 @@ describe("trace deploy, diff, status and destroy against the emulator", () => {
     expect(bucket).toBeDefined();
     await expect(clients.s3.send(new HeadBucketCommand({ Bucket: bucket }))).resolves.toBeDefined();
     expect(json.retained.map((r) => r.type)).toContain("AWS::KMS::Key");
-    expect(result.stderr).toMatch(/retained \(still exists, delete by hand if unwanted\): AWS::DynamoDB::Table/);
+    // Listed once: in the result (here --json), not again on stderr.
+    expect(result.stderr).not.toMatch(/retained/i);
   });
 });

@@ -120,7 +120,9 @@ describe("trace forecast and the deploy gate against the emulator", () => {
     expect(only(checks, "existing-name", `table ${table}`)).toMatchObject({
       verdict: "fail",
       detail: expect.stringMatching(/already exists outside trace-g-[0-9a-f]+-audit \(AuditTable\)/),
-      fix: expect.stringContaining(`aws dynamodb delete-table --table-name ${table}`),
+      fix: expect.stringContaining(
+        `aws --endpoint-url ${emulatorEndpoint()} --region ${REGION} dynamodb delete-table --table-name ${table}`,
+      ),
     });
 
     const human = await trace(["forecast"]);
@@ -145,7 +147,9 @@ describe("trace forecast and the deploy gate against the emulator", () => {
     expect(code).toBe(4);
     expect(only(checks, "log-group", `log group ${group}`)).toMatchObject({
       verdict: "fail",
-      fix: expect.stringContaining(`aws logs delete-log-group --log-group-name ${group}`),
+      fix: expect.stringContaining(
+        `aws --endpoint-url ${emulatorEndpoint()} --region ${REGION} logs delete-log-group --log-group-name ${group}`,
+      ),
     });
     await clients.logs.send(new DeleteLogGroupCommand({ logGroupName: group }));
     expect(only((await forecastJson()).checks, "log-group", `log group ${group}`).verdict).toBe("pass");
@@ -199,7 +203,7 @@ describe("trace forecast and the deploy gate against the emulator", () => {
     const table = `${prefix}TRAZABILIDAD`;
     expect(only(checks, "point-in-time-recovery", `table ${table}`)).toMatchObject({
       verdict: "warn",
-      fix: `aws dynamodb update-continuous-backups --table-name ${table} --point-in-time-recovery-specification PointInTimeRecoveryEnabled=true`,
+      fix: `aws --endpoint-url ${emulatorEndpoint()} --region ${REGION} dynamodb update-continuous-backups --table-name ${table} --point-in-time-recovery-specification PointInTimeRecoveryEnabled=true`,
     });
     expect(only(checks, "point-in-time-recovery", `table ${prefix}Configuration`).verdict).toBe("pass");
     await clients.dynamodb.send(
@@ -230,7 +234,7 @@ describe("trace forecast and the deploy gate against the emulator", () => {
     expect(found).toMatchObject({
       verdict: "fail",
       detail: expect.stringMatching(/is Disabled/),
-      fix: `aws kms enable-key --key-id ${key}`,
+      fix: `aws --endpoint-url ${emulatorEndpoint()} --region ${REGION} kms enable-key --key-id ${key}`,
     });
 
     await clients.kms.send(new EnableKeyCommand({ KeyId: keyId }));
@@ -241,7 +245,7 @@ describe("trace forecast and the deploy gate against the emulator", () => {
     expect(found).toMatchObject({
       verdict: "fail",
       detail: expect.stringMatching(/is scheduled for deletion on \d{4}-\d{2}-\d{2}/),
-      fix: `aws kms cancel-key-deletion --key-id ${key} && aws kms enable-key --key-id ${key}`,
+      fix: `aws --endpoint-url ${emulatorEndpoint()} --region ${REGION} kms cancel-key-deletion --key-id ${key} && aws --endpoint-url ${emulatorEndpoint()} --region ${REGION} kms enable-key --key-id ${key}`,
     });
     await clients.kms.send(new CancelKeyDeletionCommand({ KeyId: keyId }));
     await clients.kms.send(new EnableKeyCommand({ KeyId: keyId }));

@@ -150,11 +150,64 @@ describe("trace export (CLI)", () => {
       expect(run.stderr).toContain("--table");
     });
 
-    it("a file in a missing directory → fails with no file left", async () => {
-      const path = join(tmpdir(), uniqueName("no-such-dir"), "day.csv");
+    it("a file in a missing directory → 2 before reading, naming the directory, no file left", async () => {
+      const dir = join(tmpdir(), uniqueName("no-such-dir"));
+      const path = join(dir, "day.csv");
       const run = await runCli(["--config", madrid, "export", "--date", DAY, "--out", path, ...target()], { env });
-      expect(run.code).toBe(1);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(`directory ${dir} does not exist`);
+      expect(run.stderr).not.toContain(".partial");
       expect(existsSync(path)).toBe(false);
+    });
+
+    it("--out to a directory or a place nothing can be created → 2 before reading, nothing written", async () => {
+      const dir = mkdtempSync(join(tmpdir(), "trace-out-dir-"));
+      const toDir = await runCli(["--config", madrid, "export", "--date", DAY, "--out", dir, ...target()], { env });
+      expect(toDir.code).toBe(2);
+      expect(toDir.stderr).toContain(`--out ${dir} is a directory`);
+      expect(readdirSync(dir)).toEqual([]);
+      // /proc takes no new files, even from root (who passes every permission check).
+      const nowhere = await runCli(["--config", madrid, "export", "--date", DAY, "--out", "/proc/day.csv", ...target()], { env });
+      expect(nowhere.code).toBe(2);
+      expect(nowhere.stderr).toMatch(/--out \/proc\/day\.csv: cannot create a file in \/proc/);
+    });
+
+    it("an empty flag value is refused (exit 2), never taken for the default: nothing uploaded", async () => {
+      const before = await objects();
+      for (const args of [
+        ["--date", DAY, "--out", ""],
+        ["--date", ""],
+        ["--date", DAY, "--kms-key", ""],
+        ["--date=", "--bucket", bucket],
+      ]) {
+        const run = await runCli(["--config", madrid, "export", ...args, "--table", table, "--bucket", bucket], { env });
+        expect(run.code, args.join(" ")).toBe(2);
+        expect(run.stderr).toMatch(/error: --(out|date|kms-key) was given an empty value/);
+      }
+      expect(await objects()).toEqual(before);
+    });
+
+    it("--kms-key: a value of no KMS shape → 2, a key that does not exist → 3; both before reading, nothing uploaded", async () => {
+      const before = await objects();
+      const bogus = await runCli(
+        ["--config", madrid, "export", "--date", DAY, "--table", table, "--bucket", bucket, "--kms-key", "bogus"],
+        {
+          env,
+        },
+      );
+      expect(bogus.code).toBe(2);
+      expect(bogus.stderr).toContain('--kms-key "bogus" is not a KMS key');
+      const absent = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555";
+      const missing = await runCli(
+        ["--config", madrid, "export", "--date", DAY, "--table", table, "--bucket", bucket, "--kms-key", absent],
+        {
+          env,
+        },
+      );
+      expect(missing.code).toBe(3);
+      expect(missing.stderr).toContain(`KMS key "${absent}" (--kms-key) does not exist`);
+      expect(missing.stderr).not.toMatch(/scanned|queried/);
+      expect(await objects()).toEqual(before);
     });
   });
 });

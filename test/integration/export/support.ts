@@ -5,12 +5,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type AttributeValue, BatchWriteItemCommand } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, GetObjectCommand, PutBucketVersioningCommand } from "@aws-sdk/client-s3";
+import { inject } from "vitest";
 import type { AwsClients } from "../../../src/core/aws/clients";
 import { uniqueName } from "../../support/emulator";
 import { createStreamTable, stringKey } from "../../support/fixtures";
 
-/** moto does not check that an SSE-KMS key exists, and the project has no KMS client: any ARN-shaped id is accepted and recorded. */
-export const TEST_KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555";
+/**
+ * A real key in the emulator (made by test/setup/emulator.ts): moto would accept any ARN-shaped id for
+ * SSE-KMS, but `export --kms-key` checks the key with DescribeKey before it reads, as AWS would refuse it.
+ */
+export const TEST_KEY_ARN = inject("testKeyArn");
 
 export type Item = Record<string, AttributeValue>;
 

@@ -68,7 +68,7 @@ describe("trace local streams with a poison record", () => {
     await put("GOOD_3", "3");
     await put("GOOD_4", "4");
 
-    const first = await trace(["local", "streams", "--json"]);
+    const first = await trace(["--env", "dev", "local", "streams", "--json"]);
     expect(first.code, first.stderr).toBe(1);
     const result = JSON.parse(first.stdout);
     const audit = result.consumers.find((c: { name: string }) => c.name === "audit_producer");
@@ -122,7 +122,7 @@ describe("trace local streams with a poison record", () => {
     });
 
     // A rerun reads nothing again and sends nothing again.
-    const again = await trace(["local", "streams", "--json"]);
+    const again = await trace(["--env", "dev", "local", "streams", "--json"]);
     expect(again.code, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout).consumers.find((c: { name: string }) => c.name === "audit_producer")).toMatchObject({
       read: 0,
@@ -135,7 +135,7 @@ describe("trace local streams with a poison record", () => {
 
     // The human table says the same.
     await put("GOOD_5", "5");
-    const human = await trace(["local", "streams"]);
+    const human = await trace(["--env", "dev", "local", "streams"]);
     expect(human.code, human.stderr).toBe(0);
     expect(human.stdout).toMatch(/audit_producer\s+1\s+1\s+0\s+0/);
   }, 180_000);

@@ -39,7 +39,7 @@ describe("parseConfig", () => {
   it("names the file, key path, expectation and found value", () => {
     const error = configError(yaml.replace("exportHour: 20", 'exportHour: "7pm"'));
     expect(error.exitCode).toBe(2);
-    expect(error.message).toContain("trace.config.yaml: environments.prod.exportHour: expected number");
+    expect(error.message).toContain("trace.config.yaml: environments.prod.exportHour: expected a number");
     expect(error.message).toContain('found "7pm"');
   });
 

@@ -118,7 +118,9 @@ describe("deploying over stacks in a bad state", () => {
     const error = (await run(cf, reporter(true).reporter).catch((e: unknown) => e)) as TraceError;
     expect(error.exitCode).toBe(4);
     expect(error.message).toMatch(/trace-bootstrap is in UPDATE_ROLLBACK_FAILED/);
-    expect(error.hint).toMatch(/aws cloudformation continue-update-rollback --stack-name trace-bootstrap/);
+    expect(error.hint).toMatch(
+      /aws (--endpoint-url \S+ )?--region [a-z0-9-]+ cloudformation continue-update-rollback --stack-name trace-bootstrap/,
+    );
     expect(calls).toEqual(["DescribeStacks"]);
   });
 

@@ -1,0 +1,26 @@
+// A long backfill on the query path reads a month's day partitions at once: every request in flight
+// holds an abort listener, which once printed Node's MaxListenersExceededWarning (129 times over a
+// quarter) into the progress line. None may appear now.
+import { afterAll, describe, expect, it } from "vitest";
+import { runCli } from "../../support/cli";
+import { emulatorClients, emulatorEnv, uniqueName } from "../../support/emulator";
+import { createStreamTable, dayIndexedTrazabilidad } from "../../support/fixtures";
+import { configFile } from "./support";
+
+describe("a long backfill", () => {
+  const clients = emulatorClients();
+  afterAll(() => clients.destroy());
+
+  it("queries 61 days of partitions with no MaxListenersExceededWarning", async () => {
+    const table = uniqueName("TRAZABILIDAD-backfill");
+    await createStreamTable(clients.dynamodb, { TableName: table, ...dayIndexedTrazabilidad() });
+    const run = await runCli(
+      ["--config", configFile("Europe/Madrid", 2), "export", "--from", "2026-09-01", "--to", "2026-10-31", "--dry-run", "--table", table],
+      { env: emulatorEnv() },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain("61 day(s)");
+    expect(run.stdout).toContain("queried the day index");
+    expect(run.stderr).not.toContain("MaxListenersExceededWarning");
+  });
+});
