@@ -160,7 +160,7 @@ export function alarmOn(template: Template, namespace: string, metric: string, d
       (alarm) =>
         alarm.Properties.Namespace === namespace &&
         alarm.Properties.MetricName === metric &&
-        (alarm.Properties.Dimensions as Json[]).some((d) => JSON.stringify(d.Value) === JSON.stringify(dimensionValue)),
+        ((alarm.Properties.Dimensions ?? []) as Json[]).some((d) => JSON.stringify(d.Value) === JSON.stringify(dimensionValue)),
     );
 }
 
@@ -176,6 +176,8 @@ const SEED_FUNCTION_NAMES: Record<FunctionId, string> = {
   exportNative: "trazabilidad_native",
   auditProducer: "audit_producer",
   archiver: "archiver",
+  archiveClaims: "archive_claims",
+  archiveRedrive: "archive_redrive",
 };
 
 const FUNCTION_ENV: Record<FunctionId, string[]> = {
@@ -200,6 +202,8 @@ const FUNCTION_ENV: Record<FunctionId, string[]> = {
   ],
   auditProducer: [LAMBDA_ENV.auditTableName],
   archiver: [LAMBDA_ENV.bucketName, LAMBDA_ENV.kmsKeyArn, LAMBDA_ENV.retentionDays],
+  archiveClaims: [LAMBDA_ENV.bucketName, LAMBDA_ENV.kmsKeyArn],
+  archiveRedrive: [LAMBDA_ENV.bucketName, LAMBDA_ENV.kmsKeyArn, LAMBDA_ENV.parkingQueueUrl],
 };
 
 /** The function, its packaging, its environment names, and its log group with retention. */
