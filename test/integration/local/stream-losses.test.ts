@@ -40,7 +40,8 @@ function faultyClients(fails: (command: string, input: Record<string, unknown>) 
     { region: REGION, endpointUrl: emulatorEndpoint(), credentials: EMULATOR_CREDENTIALS, maxAttempts: 1 },
     more,
   );
-  for (const client of [built.s3, built.dynamodb]) {
+  // biome-ignore lint/suspicious/noExplicitAny: two clients' middleware stacks, one generic signature
+  for (const client of [built.s3, built.dynamodb] as { middlewareStack: { add: (...args: any[]) => void } }[]) {
     client.middlewareStack.add(
       // biome-ignore lint/suspicious/noExplicitAny: the SDK's generic middleware signature
       (next: any, context: any) => async (args: any) => {

@@ -171,7 +171,7 @@ export function checkRuleDeadLetterFailuresAlarm(template: Template): void {
     "Fn::Select": [1, { "Fn::Split": ["|", { Ref: "ArchiveRule" }] }],
   });
   expect(alarm, "an InvocationsFailedToBeSentToDlq alarm on ArchiveRule").toBeDefined();
-  expect((alarm?.Properties.Dimensions as Json[]).map((d) => d.Name).sort()).toEqual(["EventBusName", "RuleName"]);
+  expect(((alarm?.Properties.Dimensions ?? []) as Json[]).map((d) => d.Name).sort()).toEqual(["EventBusName", "RuleName"]);
   expect(alarm?.Properties).toMatchObject({ Threshold: 1, ComparisonOperator: "GreaterThanOrEqualToThreshold" });
 }
 
