@@ -46,6 +46,7 @@ const EMULATOR_UNIMPLEMENTED_TYPES = [
   "AWS::Lambda::Alias",
   "AWS::SQS::QueuePolicy",
   "AWS::Pipes::Pipe",
+  "AWS::Logs::MetricFilter",
 ] as const;
 
 /** Properties moto's CloudFormation accepts but does not apply. */
@@ -149,7 +150,7 @@ describe("the stacks in the emulator's CloudFormation", () => {
     expect(made).toEqual(expected.sort());
   });
 
-  it("the export (and its native worker), audit and archive functions exist with the seed names", async () => {
+  it("the export (and its native worker), audit and archive functions (and the archive's enrichment and redrive) exist with the seed names", async () => {
     const physical = new Map<string, string>();
     for (const stack of ["traceability", "audit", "archive"] as const) {
       const { StackResourceSummaries = [] } = await clients.cloudformation.send(new ListStackResourcesCommand({ StackName: names[stack] }));
@@ -161,6 +162,8 @@ describe("the stacks in the emulator's CloudFormation", () => {
       NativeExportFunction: `${stage}-trazabilidad_native`,
       AuditProducerFunction: `${stage}-audit_producer`,
       ArchiverFunction: `${stage}-archiver`,
+      ClaimCheckFunction: `${stage}-archive_claims`,
+      RedriveFunction: `${stage}-archive_redrive`,
     });
   });
 
