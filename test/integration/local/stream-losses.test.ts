@@ -133,7 +133,7 @@ afterAll(() => clients?.destroy());
 
 describe("large deletions (PutEvents takes less than 256 KB, an item is up to 400 KB)", () => {
   it("a 400 KB deletion is archived through a claim check and restores byte-identical", async () => {
-    await put(bigItem("BIG-1", 390_000));
+    await put(bigItem("BIG-1", 399_000));
     const before = await read("BIG-1");
     expect(JSON.stringify(before).length).toBeGreaterThan(256_000);
     await remove("BIG-1");
