@@ -43,7 +43,7 @@ export const METRICS = {
   UnstampedRecords: { unit: MetricUnit.Count, dimensions: [] },
   /** Records stamped although created before the watermark published then (their day's export may lack them). */
   LateStamps: { unit: MetricUnit.Count, dimensions: [] },
-  /** Messages a redrive put back from a dead-letter or failure queue (for the redrive function to emit). */
+  /** Pipe dead-letter pointers whose records archive_redrive read back from the stream and archived. */
   Redrives: { unit: MetricUnit.Count, dimensions: [] },
 } as const;
 export type MetricName = keyof typeof METRICS;

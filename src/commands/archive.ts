@@ -1,5 +1,6 @@
 import { type Command, Option } from "commander";
 import type { ArchiveRestoreResult, ArchiveSettings } from "../core/archive/operations";
+import type { RedriveReport } from "../core/archive/redrive-queues";
 import { ExitCode } from "../core/errors";
 import { parseTimeWindow } from "../core/time-bounds";
 import { action, type CommandContext } from "../ui/context";
@@ -94,12 +95,14 @@ Examples:
   trace archive list --table TRAZABILIDAD --since 2026-11-01
   trace archive restore --table TRAZABILIDAD --key id=A-1 --dry-run
   trace archive restore --table TRAZABILIDAD --since 2026-11-20 --until 2026-11-21
-  trace archive purge --table Configuration --key key=CACHE_TTL_SEC`,
+  trace archive purge --table Configuration --key key=CACHE_TTL_SEC
+  trace archive redrive`,
     );
 
   registerArchiveList(archive);
   registerArchiveRestore(archive);
   registerArchivePurge(archive);
+  registerArchiveRedrive(archive);
 }
 
 function registerArchiveList(archive: Command): void {
@@ -188,4 +191,73 @@ function registerArchivePurge(archive: Command): void {
       );
     }),
   );
+}
+
+/** "21 h 03 min" left, or how long ago the stream dropped it. */
+function timeLeft(ms: number | undefined): string {
+  if (ms === undefined) return "-";
+  const minutes = Math.floor(Math.abs(ms) / 60_000);
+  const text = `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, "0")} min`;
+  return ms >= 0 ? text : `past, ${text} ago`;
+}
+
+function redriveText(r: RedriveReport): string {
+  const rows = r.messages.flatMap((m) => {
+    if (m.records.length > 0) {
+      return m.records.map((rec) => [
+        m.queue,
+        rec.table,
+        keysText(rec.keys),
+        rec.status === "failed" ? `failed: ${rec.error ?? "?"}` : rec.status,
+        m.kind === "pointer" ? timeLeft(rec.timeLeftMs) : "-",
+      ]);
+    }
+    const where = m.pointer ? `${m.pointer.shardId} ${m.pointer.startSequenceNumber}..${m.pointer.endSequenceNumber}` : m.messageId;
+    const what = m.lost ? `lost: ${m.lost.reason}` : `not recovered: ${m.error ?? "nothing to archive"}`;
+    return [[m.queue, "?", where, what, timeLeft(m.lost?.timeLeftMs)]];
+  });
+  const summary = `archived ${r.archived}, already archived ${r.alreadyArchived}, failed ${r.failed}, lost ${r.lost}, unrecognised ${r.unknown}`;
+  if (rows.length === 0) return `nothing to redrive: the dead-letter queues are empty\n${summary}`;
+  return `${renderTable(["queue", "table", "keys", "result", "stream keeps it"], rows)}\n${summary}`;
+}
+
+function registerArchiveRedrive(archive: Command): void {
+  archive
+    .command("redrive")
+    .description("archive the deletions the dead-letter queues name: pipe pointers from the stream (24 h), whole events as they are")
+    .option("--bucket <name>", "data bucket (default: DataBucketName of the base stack)")
+    .option("--pipe-queue <url>", "the pipes' dead-letter queue (default: PipeDeadLetterQueueUrl of the archive stack)")
+    .option("--archive-queue <url>", "the archive dead-letter queue (default: ArchiveDeadLetterQueueUrl of the archive stack)")
+    .addHelpText(
+      "after",
+      `
+A pipe's dead letter is a pointer (shard, sequence numbers): its records are read back from the
+table's stream, which keeps them 24 hours after they were written; past that they are reported
+lost and left in the queue. The rule's and the archiver's dead letters are whole events (large
+items as a claim check) and keep 14 days. Archiving is idempotent: a second run changes nothing.
+Exit 1 when something is left (lost, failed or unrecognised).
+Example:
+  trace archive redrive --json`,
+    )
+    .action(
+      action<{ bucket?: string; pipeQueue?: string; archiveQueue?: string }>(async (ctx, options) => {
+        const { archiveRedrive } = await import("../core/archive/operations");
+        const progress = ctx.reporter.progress("redriving the archive's dead letters");
+        let seen = 0;
+        const result = await archiveRedrive(
+          {
+            clients: () => ctx.clients(),
+            env: () => ctx.environment(),
+            reporter: ctx.reporter,
+            signal: ctx.signal,
+            bucket: options.bucket,
+            pipeQueue: options.pipeQueue,
+            archiveQueue: options.archiveQueue,
+          },
+          () => progress.update(`redriving the archive's dead letters: ${++seen} message(s)`),
+        ).finally(() => progress.stop());
+        ctx.output.result(result, redriveText);
+        return result.failed + result.lost + result.unknown > 0 ? ExitCode.failed : ExitCode.ok;
+      }),
+    );
 }

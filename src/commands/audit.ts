@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import type { AuditSettings, AuditShowRequest, AuditTableFlags } from "../core/audit/operations";
+import type { AuditRedriveReport } from "../core/audit/redrive";
 import { ExitCode } from "../core/errors";
 import { renderTimeline } from "../ui/audit-render";
 import { action, type CommandContext } from "../ui/context";
@@ -40,6 +41,8 @@ export function registerAudit(program: Command): void {
       }),
     );
 
+  registerAuditRedrive(audit);
+
   tableFlags(audit.command("keys").description("every audited key with its number of changes and its last change")).action(
     action<AuditTableFlags>(async (ctx, options) => {
       const { auditKeys } = await import("../core/audit/operations");
@@ -57,4 +60,53 @@ export function registerAudit(program: Command): void {
       return keys.length === 0 ? ExitCode.notFound : ExitCode.ok;
     }),
   );
+}
+
+function redriveText(r: AuditRedriveReport): string {
+  const rows = r.objects.flatMap((o) =>
+    o.records.length > 0
+      ? o.records.map((rec) => [
+          rec.itemKey,
+          rec.eventName,
+          rec.status === "failed" ? `failed: ${rec.error ?? "?"}` : `${rec.status} (${rec.written}/${rec.entries} entries written)`,
+          o.from,
+        ])
+      : [["?", "?", o.lost ? `lost: ${o.lost.reason}` : `not redriven: ${o.error ?? "no records"}`, o.key]],
+  );
+  const summary = `entries written ${r.written}, records already audited ${r.alreadyAudited}, failed ${r.failed}, lost ${r.lost}`;
+  if (rows.length === 0) return `nothing to redrive: no failed Configuration batch in s3://${r.bucket}/aws/lambda/\n${summary}`;
+  return `${renderTable(["key", "change", "result", "records from"], rows)}\n${summary}`;
+}
+
+function registerAuditRedrive(audit: Command): void {
+  audit
+    .command("redrive")
+    .description("write the audit entries of the Configuration batches the stream mapping gave up on (kept whole in the data bucket)")
+    .option("--bucket <name>", "the mapping's on-failure bucket (default: DataBucketName of the base stack)")
+    .option("--audit-table <name>", "Audit table (default: the audit stack's AuditTableName output)")
+    .addHelpText(
+      "after",
+      `
+The mapping keeps each failed batch whole in s3://<data bucket>/aws/lambda/<mapping>/<shard>/...;
+each record's entries are written (idempotent: a second run writes nothing), and an object whose
+records are all audited is deleted (a noncurrent version stays 90 days). No deadline: the records
+are in the object, not only in the stream. Exit 1 when a record still fails.
+Example:
+  trace audit redrive --json`,
+    )
+    .action(
+      action<{ bucket?: string; auditTable?: string }>(async (ctx, options) => {
+        const { auditRedrive } = await import("../core/audit/operations");
+        const result = await auditRedrive({
+          clients: () => ctx.clients(),
+          env: () => ctx.environment(),
+          reporter: ctx.reporter,
+          signal: ctx.signal,
+          bucket: options.bucket,
+          auditTable: options.auditTable,
+        });
+        ctx.output.result(result, redriveText);
+        return result.failed + result.lost > 0 ? ExitCode.failed : ExitCode.ok;
+      }),
+    );
 }

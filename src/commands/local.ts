@@ -101,11 +101,13 @@ The emulator runs no Lambda and no EventBridge Pipe. This reads the real stream 
 deployed Configuration and TRAZABILIDAD tables and hands them to the same handler code that is
 deployed, with the delivery settings of the templates (cloudformation/audit.yaml, archive.yaml):
   audit_producer  as its event source mapping: BatchSize, partial batch responses, bisect on error,
-                  MaximumRetryAttempts; then the batch's position goes to the on-failure queue
-                  (AuditFailureQueue) as Lambda's invocation record, and the shard moves on.
-  archiver        as Pipe → bus → rule: the Pipe's filter and the rule's pattern; a failed event is
-                  retried as Lambda retries an asynchronous event, then sent as is to the
-                  function's dead-letter queue (ArchiveDeadLetterQueue), and the shard moves on.
+                  MaximumRetryAttempts; then the whole batch is kept in the data bucket under
+                  aws/lambda/ (the on-failure destination), and the shard moves on.
+  archiver        as Pipe → bus → rule: the Pipe's filter, BatchSize and enrichment (archive_claims),
+                  PutEvents' 256 KB limit (a failed execution is retried, then its position goes
+                  to PipeDeadLetterQueue), the rule's pattern; a failed event is retried as Lambda
+                  retries an asynchronous event, then sent as is to ArchiveDeadLetterQueue.
+                  \`trace archive redrive\` then recovers what the queues name.
 Checkpoints (.trace/local/checkpoints-<stage>.json) make a rerun neither skip nor repeat.
 Exit 1 when this run gave up on a record (the table and --json "failures" say which, and where its
 failure message went) or a shard stopped at a record to retry. Runs against the local emulator
@@ -125,12 +127,15 @@ function streamsAction(forced: { local?: boolean }) {
     if (!Number.isFinite(interval) || interval <= 0) throw usageError(`--interval ${options.interval} is not a positive number of seconds`);
     const { runLocalStreams } = await import("../local/streams-run");
     const { localHandlers } = await import("../local/local-handlers");
+    const { templatesDir } = await import("../core/deploy/templates");
     const clients = await ctx.clients();
     const result = await runLocalStreams({
       clients,
       env: ctx.environment(),
       root: packageRoot(),
       reporter: ctx.reporter,
+      // The delivery settings come from the templates deploy uses (TRACE_TEMPLATES_DIR too).
+      templatesDir: templatesDir(ctx.settings.templatesDir),
       signal: ctx.signal,
       follow: Boolean(options.follow),
       intervalMs: interval * 1000,

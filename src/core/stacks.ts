@@ -35,9 +35,8 @@ export const STACK_OUTPUTS = {
     "AuditHistoryIndexName",
     "AuditProducerFunctionName",
     "AuditProducerAliasArn",
-    "AuditFailureQueueUrl",
   ],
-  archive: ["ArchiveBusName", "ArchiverFunctionName", "ArchiveDeadLetterQueueUrl"],
+  archive: ["ArchiveBusName", "ArchiverFunctionName", "ArchiveDeadLetterQueueUrl", "PipeDeadLetterQueueUrl"],
 } as const satisfies Record<StackId, readonly string[]>;
 
 export type OutputKey = (typeof STACK_OUTPUTS)[StackId][number];
@@ -49,6 +48,8 @@ export const FUNCTIONS = {
   stamper: { source: "lambda/stamper.ts", codeKeyParameter: "StamperCodeKey", stack: "traceability" },
   auditProducer: { source: "lambda/audit-producer.ts", codeKeyParameter: "AuditProducerCodeKey", stack: "audit" },
   archiver: { source: "lambda/archiver.ts", codeKeyParameter: "ArchiverCodeKey", stack: "archive" },
+  archiveClaims: { source: "lambda/archive-claims.ts", codeKeyParameter: "ArchiveClaimsCodeKey", stack: "archive" },
+  archiveRedrive: { source: "lambda/archive-redrive.ts", codeKeyParameter: "ArchiveRedriveCodeKey", stack: "archive" },
 } as const;
 export type FunctionId = keyof typeof FUNCTIONS;
 
@@ -76,6 +77,8 @@ export const LAMBDA_ENV = {
   auditTableName: "AUDIT_TABLE_NAME",
   /** archiver (bucket and key as above) */
   retentionDays: "RETENTION_DAYS",
+  /** archive_redrive (bucket and key as above): where pointers it cannot recover are kept */
+  parkingQueueUrl: "PARKING_QUEUE_URL",
 } as const;
 
 /**

@@ -1,28 +1,22 @@
 /**
- * Adapters from stream records to the deployed entry points, with the delivery semantics the
- * templates configure (see delivery-settings.ts), so a record the handler cannot process fails
- * as it would on AWS and the shard moves on:
- * - audit_producer behind a Lambda event source mapping: batches of BatchSize, partial batch
- *   responses, bisect on a thrown invocation, MaximumRetryAttempts retries, then the batch's
- *   position goes to the on-failure queue as Lambda's invocation record and the shard continues;
- * - the archiver behind Pipe → bus → rule: the Pipe's filter and the rule's pattern decide what
- *   reaches it; EventBridge invokes it asynchronously, so a failure is retried by Lambda (the
- *   function's retry attempts) and then the event goes to the function's dead-letter queue.
+ * The stream consumer behind a Lambda event source mapping (audit_producer), with the delivery
+ * semantics the template configures (see delivery-settings.ts), so a record the handler cannot
+ * process fails as it would on AWS and the shard moves on: batches of BatchSize, partial batch
+ * responses, bisect on a thrown invocation, MaximumRetryAttempts retries, then the batch goes to
+ * the on-failure destination (an SQS queue gets Lambda's invocation record, its position only; an
+ * S3 bucket gets that record and the whole batch) and the shard continues. The archive pipes'
+ * consumer is in pipe-consumer.ts.
  */
-import { randomUUID } from "node:crypto";
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
-import { toPipeBusEvent } from "../core/archive/pipe-event";
-import type { ArchiveTargetSettings, PipeSettings, StreamMappingSettings } from "./delivery-settings";
-import { passesFilters } from "./event-pattern";
-import { deadLetterAttributes, type FailureSink, streamInvocationRecord } from "./failure-records";
-import type { DiscardedRecords, ShardOutcome, StreamConsumer } from "./pump";
+import type { StreamMappingSettings } from "./delivery-settings";
+import { type BucketFailureSink, type FailureSink, s3FailureObjectKey, streamInvocationRecord } from "./failure-records";
+import type { DiscardedRecords, StreamConsumer } from "./pump";
 
 export type StreamBatchHandler = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>;
-export type BusEventHandler = (event: unknown) => Promise<unknown>;
 
 type Invocation = { kind: "ok" } | { kind: "partial"; from: number } | { kind: "error"; message: string };
 
-const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
+export const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 export interface MappingConsumerOptions {
   name: string;
@@ -31,9 +25,11 @@ export interface MappingConsumerOptions {
   functionArn: string;
   settings: StreamMappingSettings;
   handle: StreamBatchHandler;
-  /** The on-failure queue's URL; absent when the mapping has no destination (records are dropped). */
-  onFailureQueueUrl?: string;
+  /** The on-failure destination; absent when the mapping has none (records are dropped). */
+  onFailure?: { type: "sqs"; queueUrl: string } | { type: "s3"; bucket: string; mappingUuid: string };
   sendFailure: FailureSink;
+  putFailure: BucketFailureSink;
+  now?: () => Date;
 }
 
 /** Feeds a stream-triggered handler as a Lambda event source mapping with the given settings does. */
@@ -102,8 +98,9 @@ export function mappingConsumer(options: MappingConsumerOptions): StreamConsumer
 }
 
 /**
- * A batch that used up its retries: Lambda's invocation record goes to the on-failure queue (when
- * there is one) and the shard moves on; says what was discarded and where its record went.
+ * A batch that used up its retries: Lambda's invocation record goes to the on-failure destination
+ * (when there is one; a bucket also gets the whole batch) and the shard moves on; says what was
+ * discarded and where its record went.
  */
 async function discard(
   options: MappingConsumerOptions,
@@ -113,16 +110,17 @@ async function discard(
   outcome: Exclude<Invocation, { kind: "ok" }>,
 ): Promise<DiscardedRecords> {
   const functionError = outcome.kind === "error" ? "Unhandled" : undefined;
+  const now = options.now?.() ?? new Date();
   const record = streamInvocationRecord({
     batch,
     shardId,
     streamArn: options.streamArn,
     functionArn: options.functionArn,
     invokeCount: invokes,
+    now,
     ...(functionError ? { functionError } : {}),
   });
-  const messageId = options.onFailureQueueUrl ? await options.sendFailure(options.onFailureQueueUrl, record) : undefined;
-  return {
+  const discarded: DiscardedRecords = {
     consumer: options.name,
     records: batch.length,
     firstEventId: batch[0]?.eventID ?? "",
@@ -130,66 +128,16 @@ async function discard(
     endSequenceNumber: record.DDBStreamBatchInfo.endSequenceNumber,
     attempts: invokes,
     reason: outcome.kind === "error" ? outcome.message : "the handler reported the record as failed",
-    ...(options.onFailureQueueUrl ? { queueUrl: options.onFailureQueueUrl } : {}),
-    ...(messageId ? { messageId } : {}),
   };
-}
-
-export interface ArchiveConsumerOptions {
-  name: string;
-  streamArn: string;
-  pipe: Pick<PipeSettings, "filterPatterns">;
-  target: ArchiveTargetSettings;
-  handle: BusEventHandler;
-  /** The function's dead-letter queue URL; absent when it has none (failed events are dropped). */
-  deadLetterQueueUrl?: string;
-  sendFailure: FailureSink;
-}
-
-/**
- * Feeds the archiver as Pipe → bus → rule → Lambda (asynchronous) does: records that pass the
- * Pipe's filter become bus events; those matching the rule's pattern are handed over, retried
- * on error as many times as Lambda retries an asynchronous event, then dead-lettered as is.
- */
-export function archiveConsumer(options: ArchiveConsumerOptions): StreamConsumer {
-  const { target } = options;
-  return {
-    name: options.name,
-    streamArn: options.streamArn,
-    async handle(records): Promise<ShardOutcome> {
-      const discarded: DiscardedRecords[] = [];
-      for (const record of records) {
-        const event = toPipeBusEvent(record);
-        if (!passesFilters(options.pipe.filterPatterns, event.detail) || !passesFilters([target.rulePattern], event)) continue;
-        let attempts = 0;
-        for (;;) {
-          attempts++;
-          try {
-            await options.handle(event);
-            break;
-          } catch (error) {
-            if (attempts <= target.functionRetryAttempts) continue;
-            const requestId = randomUUID();
-            const messageId = options.deadLetterQueueUrl
-              ? await options.sendFailure(options.deadLetterQueueUrl, event, deadLetterAttributes(requestId, error))
-              : undefined;
-            const sequence = record.dynamodb?.SequenceNumber ?? "";
-            discarded.push({
-              consumer: options.name,
-              records: 1,
-              firstEventId: record.eventID ?? "",
-              startSequenceNumber: sequence,
-              endSequenceNumber: sequence,
-              attempts,
-              reason: errorText(error),
-              ...(options.deadLetterQueueUrl ? { queueUrl: options.deadLetterQueueUrl } : {}),
-              ...(messageId ? { messageId } : {}),
-            });
-            break;
-          }
-        }
-      }
-      return { done: records.length, discarded };
-    },
-  };
+  const destination = options.onFailure;
+  if (destination?.type === "sqs") {
+    const messageId = await options.sendFailure(destination.queueUrl, record);
+    return { ...discarded, queueUrl: destination.queueUrl, ...(messageId ? { messageId } : {}) };
+  }
+  if (destination?.type === "s3") {
+    const key = s3FailureObjectKey(destination.mappingUuid, shardId, now);
+    await options.putFailure(destination.bucket, key, { ...record, payload: { Records: [...batch] } });
+    return { ...discarded, object: `s3://${destination.bucket}/${key}` };
+  }
+  return discarded;
 }

@@ -2,17 +2,20 @@
  * How the deployed system delivers stream records, read from the CloudFormation templates (the
  * single source of truth), so the local pump fails and moves on exactly as configured there:
  * - audit.yaml's `AWS::Lambda::EventSourceMapping`: batch size, ReportBatchItemFailures, bisect on
- *   function error, MaximumRetryAttempts, MaximumRecordAgeInSeconds and the on-failure queue;
- * - archive.yaml's `AWS::Pipes::Pipe` per table (filter, batch size, retries, dead-letter queue),
- *   the bus rule's EventPattern, and the archiver function's dead-letter queue and asynchronous
- *   retry attempts (an `AWS::Lambda::EventInvokeConfig`, or Lambda's documented default of 2).
- * Queues are named by the stack output whose value is `!Ref <queue>`, so the local run finds the
- * deployed queue's URL the same way every other command finds a resource.
+ *   function error, MaximumRetryAttempts, MaximumRecordAgeInSeconds and the on-failure destination
+ *   (an SQS queue, or an S3 bucket that keeps the whole batch);
+ * - archive.yaml's `AWS::Pipes::Pipe` per table (name, filter, batch size, retries, enrichment,
+ *   target parameters, dead-letter queue), the bus rule's EventPattern, and the archiver function's
+ *   dead-letter queue and asynchronous retry attempts (an `AWS::Lambda::EventInvokeConfig`, or
+ *   Lambda's documented default of 2).
+ * Queues are named by the stack output whose value is `!Ref <queue>`, a bucket by the parameter in
+ * its ARN (earlier stacks' outputs arrive as parameters of the same name), so the local run finds
+ * the deployed resource the same way every other command does.
  */
 import { parse as parseYaml, type Tags, type YAMLMap, type YAMLSeq } from "yaml";
 import { readTemplate } from "../core/deploy/templates";
 import { ErrorCode, TraceError } from "../core/errors";
-import { type OutputKey, STACK_OUTPUTS } from "../core/stacks";
+import { FUNCTIONS, type FunctionId, type OutputKey, STACK_OUTPUTS } from "../core/stacks";
 
 /** Lambda's retry attempts for an asynchronous invocation when no EventInvokeConfig sets them. */
 export const LAMBDA_ASYNC_DEFAULT_RETRIES = 2;
@@ -27,13 +30,18 @@ export interface StreamMappingSettings {
   maximumRetryAttempts: number;
   /** -1: no age limit. */
   maximumRecordAgeInSeconds: number;
-  /** The stack output holding the on-failure queue's URL; absent when the mapping has none. */
-  onFailureQueueOutput?: OutputKey;
+  /** Where a discarded batch goes; absent when the mapping has no destination (it is dropped). */
+  onFailure?: FailureDestination;
 }
+
+/** An on-failure destination: a queue (its URL's output) or a bucket (its name's output). */
+export type FailureDestination = { type: "sqs"; output: OutputKey } | { type: "s3"; output: OutputKey };
 
 /** An EventBridge Pipe from a table stream to the archive bus. */
 export interface PipeSettings {
   logicalId: string;
+  /** The pipe's Name, `${Stage}` still in it (pipeName() fills it in). */
+  name: string;
   /** The stack parameter naming the source stream (e.g. TrazabilidadStreamArn). */
   sourceParameter: string;
   batchSize: number;
@@ -41,8 +49,16 @@ export interface PipeSettings {
   maximumRecordAgeInSeconds: number;
   /** FilterCriteria patterns, applied to the stream record; none means every record. */
   filterPatterns: unknown[];
+  /** The Lambda enrichment, by the handler its code key names; absent: records go on as they are. */
+  enrichment?: FunctionId;
+  /** EventBridgeEventBusParameters: the entries' Source and DetailType. */
+  source: string;
+  detailType: string;
   deadLetterQueueOutput?: OutputKey;
 }
+
+/** The pipe's physical name for a stage. */
+export const pipeName = (pipe: Pick<PipeSettings, "name">, stage: string) => pipe.name.replaceAll(`\${Stage}`, stage);
 
 /** The archive rule and its Lambda target, invoked asynchronously by EventBridge. */
 export interface ArchiveTargetSettings {
@@ -128,6 +144,42 @@ function queueUrlOutput(template: Template & { path: string }, target: unknown, 
   return output[0] as OutputKey;
 }
 
+/** `!Sub "arn:${AWS::Partition}:s3:::${Name}"`: the bucket's name is the output `Name`. */
+function bucketOutput(template: Template & { path: string }, target: unknown, what: string): OutputKey {
+  const sub = (target as { "Fn::Sub"?: unknown } | undefined)?.["Fn::Sub"];
+  const name = typeof sub === "string" ? /^arn:\$\{AWS::Partition\}:s3:::\$\{([A-Za-z0-9]+)\}$/.exec(sub)?.[1] : undefined;
+  const declared = Object.values(STACK_OUTPUTS).flat() as string[];
+  if (!name || !declared.includes(name)) {
+    throw new TraceError(ErrorCode.config, `${template.path}: ${what} sends to a bucket local mode cannot find`, {
+      hint: `write the destination as !Sub "arn:\${AWS::Partition}:s3:::\${<Output>}" with an output of an earlier stack`,
+    });
+  }
+  return name as OutputKey;
+}
+
+/** The on-failure destination of a mapping: an SQS queue of this template or a bucket. */
+function failureDestination(template: Template & { path: string }, target: unknown, what: string): FailureDestination | undefined {
+  if (target === undefined) return undefined;
+  if (referenced(target)) {
+    const output = queueUrlOutput(template, target, what);
+    return output ? { type: "sqs", output } : undefined;
+  }
+  return { type: "s3", output: bucketOutput(template, target, what) };
+}
+
+/** The handler behind `!GetAtt <Function>.Arn`: the FUNCTIONS entry whose code key the function uses. */
+function functionOf(template: Template & { path: string }, target: unknown, what: string): FunctionId {
+  const fn = template.Resources[referenced(target) ?? ""];
+  const codeKey = referenced(((fn?.Properties ?? {}) as { Code?: { S3Key?: unknown } }).Code?.S3Key);
+  const id = (Object.keys(FUNCTIONS) as FunctionId[]).find((f) => FUNCTIONS[f].codeKeyParameter === codeKey);
+  if (fn?.Type !== "AWS::Lambda::Function" || !id) {
+    throw new TraceError(ErrorCode.config, `${template.path}: ${what} is not a function of this template with a known code key`, {
+      hint: "point it at !GetAtt <Function>.Arn whose Code.S3Key is a code-key parameter listed in src/core/stacks.ts FUNCTIONS",
+    });
+  }
+  return id;
+}
+
 function only(template: Template & { path: string }, type: string): [string, Json] {
   const found = Object.entries(template.Resources).filter(([, r]) => r.Type === type);
   if (found.length !== 1) throw new TraceError(ErrorCode.config, `${template.path}: expected one ${type}, found ${found.length}`);
@@ -144,7 +196,7 @@ export function readDeliverySettings(dir: string): DeliverySettings {
   const audit = load(dir, "audit");
   const [mappingId, mapping] = only(audit, "AWS::Lambda::EventSourceMapping");
   const onFailure = (mapping.DestinationConfig as { OnFailure?: { Destination?: unknown } } | undefined)?.OnFailure?.Destination;
-  const auditQueue = queueUrlOutput(audit, onFailure, `event source mapping ${mappingId}`);
+  const auditFailures = failureDestination(audit, onFailure, `event source mapping ${mappingId}`);
 
   const archive = load(dir, "archive");
   const pipes = Object.entries(archive.Resources)
@@ -157,13 +209,19 @@ export function readDeliverySettings(dir: string): DeliverySettings {
       const filters = ((props.SourceParameters as Json | undefined)?.FilterCriteria as { Filters?: { Pattern: unknown }[] } | undefined)
         ?.Filters;
       const dlq = queueUrlOutput(archive, (params.DeadLetterConfig as { Arn?: unknown } | undefined)?.Arn, `pipe ${logicalId}`);
+      const bus = ((props.TargetParameters as Json | undefined)?.EventBridgeEventBusParameters ?? {}) as Json;
+      const name = (props.Name as { "Fn::Sub"?: unknown } | string | undefined) ?? logicalId;
       return {
         logicalId,
+        name: typeof name === "string" ? name : String(name["Fn::Sub"] ?? logicalId),
         sourceParameter: source,
         batchSize: num(params.BatchSize, 100),
         maximumRetryAttempts: num(params.MaximumRetryAttempts, -1),
         maximumRecordAgeInSeconds: num(params.MaximumRecordAgeInSeconds, -1),
         filterPatterns: (filters ?? []).map((f) => patternOf(f.Pattern)),
+        ...(props.Enrichment ? { enrichment: functionOf(archive, props.Enrichment, `pipe ${logicalId}'s Enrichment`) } : {}),
+        source: String(bus.Source ?? ""),
+        detailType: String(bus.DetailType ?? ""),
         ...(dlq ? { deadLetterQueueOutput: dlq } : {}),
       };
     });
@@ -190,7 +248,7 @@ export function readDeliverySettings(dir: string): DeliverySettings {
       bisectBatchOnFunctionError: bool(mapping.BisectBatchOnFunctionError),
       maximumRetryAttempts: num(mapping.MaximumRetryAttempts, -1),
       maximumRecordAgeInSeconds: num(mapping.MaximumRecordAgeInSeconds, -1),
-      ...(auditQueue ? { onFailureQueueOutput: auditQueue } : {}),
+      ...(auditFailures ? { onFailure: auditFailures } : {}),
     },
     pipes,
     archive: {

@@ -34,9 +34,10 @@ export interface DiscardedRecords {
   /** Invocations made before giving up. */
   attempts: number;
   reason: string;
-  /** The failure queue written to; absent when none is configured (the records are dropped). */
+  /** The failure queue written to, or the object the batch was kept as (`s3://bucket/key`); neither: dropped. */
   queueUrl?: string;
   messageId?: string;
+  object?: string;
 }
 
 export interface ShardOutcome {
@@ -95,7 +96,11 @@ export async function pumpStreams(options: {
         result.failures.push(d);
         options.reporter.warn(
           `${consumer.name}: gave up on ${d.records} record(s) from ${d.firstEventId} after ${d.attempts} attempt(s) (${d.reason}); ${
-            d.queueUrl ? `failure sent to ${d.queueUrl}` : "no failure queue configured, dropped"
+            d.queueUrl
+              ? `failure sent to ${d.queueUrl}`
+              : d.object
+                ? `batch kept whole as ${d.object}`
+                : "no failure destination configured, dropped"
           }`,
         );
       }

@@ -6,21 +6,24 @@
 import { join } from "node:path";
 import type { AwsClients } from "../core/aws/clients";
 import type { EnvironmentConfig } from "../core/config";
-import { isAbortError } from "../core/errors";
+import { ErrorCode, isAbortError, TraceError } from "../core/errors";
 import { runStamper } from "../core/export/stamp/run";
 import type { Reporter } from "../core/reporter";
 import { resolveOutputs } from "../core/resources";
 import { sleep } from "../core/sleep";
 import type { OutputKey } from "../core/stacks";
-import { archiveConsumer, type BusEventHandler, mappingConsumer, type StreamBatchHandler } from "./consumers";
-import { readDeliverySettings } from "./delivery-settings";
-import { sqsFailureSink } from "./failure-records";
+import { mappingConsumer, type StreamBatchHandler } from "./consumers";
+import { type PipeSettings, pipeName, readDeliverySettings, type StreamMappingSettings } from "./delivery-settings";
+import { localMappingUuid, s3FailureSink, sqsFailureSink } from "./failure-records";
+import { type BusEventHandler, type EnrichmentHandler, pipeConsumer } from "./pipe-consumer";
 import { type ConsumerResult, pumpStreams, type StreamConsumer } from "./pump";
 import { stateDir } from "./state";
 
 export interface LocalHandlers {
   audit(deps: { auditTableName: string }): StreamBatchHandler;
   archive(deps: { bucket: string; kmsKeyArn: string }): BusEventHandler;
+  /** archive_claims, the archive pipes' enrichment. */
+  claims(deps: { bucket: string; kmsKeyArn: string }): EnrichmentHandler;
 }
 
 export interface LocalStreamsOptions {
@@ -52,9 +55,21 @@ const ARCHIVED_STREAMS: Record<string, "TrazabilidadStreamArn" | "ConfigurationS
   Configuration: "ConfigurationStreamArn",
 };
 
+/** The outputs an on-failure destination, a dead-letter queue or the pipes need. */
+function neededOutputs(audit: StreamMappingSettings, pipes: PipeSettings[], functionDlq: OutputKey | undefined): OutputKey[] {
+  const keys: (OutputKey | undefined)[] = [audit.onFailure?.output, functionDlq, ...pipes.map((p) => p.deadLetterQueueOutput)];
+  return [...new Set(keys.filter((k): k is OutputKey => k !== undefined))];
+}
+
+/** `arn:aws:pipes:<region>:<account>:pipe/<name>`, in the stream's region and account. */
+const pipeArnFor = (streamArn: string, name: string) => {
+  const [, partition = "aws", , region = "", account = ""] = streamArn.split(":");
+  return `arn:${partition}:pipes:${region}:${account}:pipe/${name}`;
+};
+
 /**
  * Builds the consumers from the deployed stacks' outputs and the delivery settings in the
- * templates (batch size, retries, bisect, filters, failure queues).
+ * templates (batch size, retries, bisect, filters, enrichment, failure destinations).
  */
 export async function localConsumers(
   options: Pick<LocalStreamsOptions, "clients" | "env" | "handlers" | "root" | "templatesDir" | "signal">,
@@ -62,9 +77,6 @@ export async function localConsumers(
   const { clients, env, handlers } = options;
   await clients.loadMore(); // streams and SQS
   const settings = readDeliverySettings(options.templatesDir ?? join(options.root, "cloudformation"));
-  const queues = [settings.audit.onFailureQueueOutput, settings.archive.functionDeadLetterQueueOutput].filter(
-    (k): k is OutputKey => k !== undefined,
-  );
   const outputs: Record<string, string> = await resolveOutputs(clients.cloudformation, env, [
     "ConfigurationStreamArn",
     "TrazabilidadStreamArn",
@@ -72,34 +84,50 @@ export async function localConsumers(
     "AuditProducerAliasArn",
     "DataBucketName",
     "DataKeyArn",
-    ...queues,
+    ...neededOutputs(settings.audit, settings.pipes, settings.archive.functionDeadLetterQueueOutput),
   ]);
   const sendFailure = sqsFailureSink(clients.sqs, options.signal);
-  const onFailure = settings.audit.onFailureQueueOutput ? outputs[settings.audit.onFailureQueueOutput] : undefined;
-  const deadLetter = settings.archive.functionDeadLetterQueueOutput ? outputs[settings.archive.functionDeadLetterQueueOutput] : undefined;
+  const at = (key: OutputKey | undefined) => (key ? outputs[key] : undefined);
+  const streamArn = outputs.ConfigurationStreamArn ?? "";
+  const functionArn = outputs.AuditProducerAliasArn ?? "";
+  const failure = settings.audit.onFailure;
+  const onFailure =
+    failure?.type === "sqs"
+      ? { type: "sqs" as const, queueUrl: at(failure.output) ?? "" }
+      : failure?.type === "s3"
+        ? { type: "s3" as const, bucket: at(failure.output) ?? "", mappingUuid: localMappingUuid(functionArn, streamArn) }
+        : undefined;
   const consumers: StreamConsumer[] = [
     mappingConsumer({
       name: "audit_producer",
-      streamArn: outputs.ConfigurationStreamArn ?? "",
-      functionArn: outputs.AuditProducerAliasArn ?? "",
+      streamArn,
+      functionArn,
       settings: settings.audit,
       handle: handlers.audit({ auditTableName: outputs.AuditTableName ?? "" }),
-      ...(onFailure ? { onFailureQueueUrl: onFailure } : {}),
+      ...(onFailure ? { onFailure } : {}),
       sendFailure,
+      putFailure: s3FailureSink(clients.s3, options.signal),
     }),
   ];
-  const archive = handlers.archive({ bucket: outputs.DataBucketName ?? "", kmsKeyArn: outputs.DataKeyArn ?? "" });
+  const data = { bucket: outputs.DataBucketName ?? "", kmsKeyArn: outputs.DataKeyArn ?? "" };
+  const archive = handlers.archive(data);
+  const deadLetter = at(settings.archive.functionDeadLetterQueueOutput);
   for (const table of env.archivedTables) {
     const parameter = ARCHIVED_STREAMS[table];
     const pipe = settings.pipes.find((p) => p.sourceParameter === parameter);
     if (!parameter || !pipe) continue;
+    const source = outputs[parameter] ?? "";
+    const pipeDeadLetter = at(pipe.deadLetterQueueOutput);
     consumers.push(
-      archiveConsumer({
+      pipeConsumer({
         name: `archiver:${table}`,
-        streamArn: outputs[parameter] ?? "",
+        streamArn: source,
         pipe,
+        pipeArn: pipeArnFor(source, pipeName(pipe, env.stage)),
         target: settings.archive,
+        ...(pipe.enrichment ? { enrich: enrichmentHandler(handlers, pipe, data) } : {}),
         handle: archive,
+        ...(pipeDeadLetter ? { pipeDeadLetterQueueUrl: pipeDeadLetter } : {}),
         ...(deadLetter ? { deadLetterQueueUrl: deadLetter } : {}),
         sendFailure,
       }),
@@ -122,6 +150,14 @@ async function localStamper(options: LocalStreamsOptions): Promise<(() => Promis
     const r = await runStamper(clients, config, { reporter: options.reporter, signal: options.signal });
     return { name: "stamper", read: r.read, handled: r.read, failed: r.retry ? 1 : 0, discarded: r.failed, failures: [] };
   };
+}
+
+/** The local handler of a pipe's enrichment function. */
+function enrichmentHandler(handlers: LocalHandlers, pipe: PipeSettings, data: { bucket: string; kmsKeyArn: string }): EnrichmentHandler {
+  if (pipe.enrichment === "archiveClaims") return handlers.claims(data);
+  throw new TraceError(ErrorCode.config, `pipe ${pipe.logicalId}'s enrichment ${pipe.enrichment} has no local handler`, {
+    hint: "add it to LocalHandlers (src/local/streams-run.ts, local-handlers.ts)",
+  });
 }
 
 /** Runs the consumers once (or until interrupted with `follow`), summing what each handled. */

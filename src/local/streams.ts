@@ -9,9 +9,9 @@ import {
   type DynamoDBStreamsClient,
   GetRecordsCommand,
   GetShardIteratorCommand,
-  type _Record as StreamRecord,
 } from "@aws-sdk/client-dynamodb-streams";
 import type { DynamoDBRecord } from "aws-lambda";
+import { toLambdaRecord } from "../core/streams/records";
 
 /** Last sequence number processed, per shard id. */
 export type StreamCheckpoint = Record<string, string>;
@@ -27,33 +27,6 @@ export interface ReadStreamResult {
   /** The same records grouped by shard, for consumers that checkpoint per shard. */
   shards: ShardRecords[];
   checkpoint: StreamCheckpoint;
-}
-
-/**
- * Converts a record from the Streams API to Lambda's event record. The wire shapes match
- * except the creation time (a Date here, epoch seconds for Lambda) and the event source fields.
- */
-export function toLambdaRecord(record: StreamRecord, streamArn: string, region: string): DynamoDBRecord {
-  const d = record.dynamodb ?? {};
-  const created = d.ApproximateCreationDateTime;
-  return {
-    eventID: record.eventID,
-    eventName: record.eventName as DynamoDBRecord["eventName"],
-    eventVersion: record.eventVersion ?? "1.1",
-    eventSource: "aws:dynamodb",
-    awsRegion: record.awsRegion ?? region,
-    eventSourceARN: streamArn,
-    dynamodb: {
-      ...(created ? { ApproximateCreationDateTime: Math.floor(new Date(created).getTime() / 1000) } : {}),
-      Keys: d.Keys as never,
-      ...(d.NewImage ? { NewImage: d.NewImage as never } : {}),
-      ...(d.OldImage ? { OldImage: d.OldImage as never } : {}),
-      SequenceNumber: d.SequenceNumber,
-      SizeBytes: d.SizeBytes,
-      StreamViewType: d.StreamViewType as never,
-    },
-    ...(record.userIdentity ? { userIdentity: { type: record.userIdentity.Type, principalId: record.userIdentity.PrincipalId } } : {}),
-  };
 }
 
 /**

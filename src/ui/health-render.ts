@@ -71,12 +71,16 @@ function renderConsumers(r: HealthReport): string[] {
         : `  stream mapping: ${m.map((x) => `${x.state}${x.lastProcessingResult ? ` (last: ${x.lastProcessingResult})` : ""}`).join(", ")}`,
   );
   lines.push(`  iterator age: ${r.audit.iteratorAgeSeconds === null ? "no metric" : `${r.audit.iteratorAgeSeconds} s`}`);
-  lines.push(queueLine("failure queue", r.audit.queue));
+  const f = r.audit.failures;
+  lines.push(
+    `  failed batches kept: ${f === null ? "not checked" : f.objects === 0 ? chalk.green("none") : chalk.red(`${f.objects} under ${f.location} (trace audit redrive)`)}`,
+  );
   lines.push(chalk.bold("Archive of deletions"));
   const pipes = r.archive.pipes;
   lines.push(
     `  pipes: ${pipes === null ? "unknown" : pipes.map((p) => `${p.name} ${p.state === "RUNNING" ? chalk.green(p.state) : p.state}`).join(", ")}`,
   );
+  lines.push(queueLine("pipes' dead-letter queue", r.archive.pipeQueue));
   lines.push(queueLine("dead-letter queue", r.archive.queue));
   return lines;
 }

@@ -2,7 +2,7 @@
 (the project has no IAM or SQS client in its dependencies): the AWS SDK for Python against the
 same moto server, not an imitation of IAM. Reads one JSON request on stdin, prints one JSON answer.
 
-{"endpoint", "credentials": {...} | null, "op": "admin" | "role" | "queue" | "send" | "assume", ...}
+{"endpoint", "credentials": {...} | null, "op": "admin" | "role" | "queue" | "send" | "receive" | "consume" | "assume", ...}
 """
 import json
 import sys
@@ -61,6 +61,14 @@ def main():
         elif op == "receive":
             sqs = client(req, "sqs")
             messages = sqs.receive_message(QueueUrl=req["url"], MaxNumberOfMessages=10).get("Messages", [])
+            out = {"bodies": [m["Body"] for m in messages]}
+        elif op == "consume":
+            # What a Lambda event source mapping does on a queue with the function's role.
+            sqs = client(req, "sqs")
+            sqs.get_queue_attributes(QueueUrl=req["url"], AttributeNames=["QueueArn"])
+            messages = sqs.receive_message(QueueUrl=req["url"], MaxNumberOfMessages=1).get("Messages", [])
+            for m in messages:
+                sqs.delete_message(QueueUrl=req["url"], ReceiptHandle=m["ReceiptHandle"])
             out = {"bodies": [m["Body"] for m in messages]}
         else:
             raise ValueError(f"unknown op {op}")

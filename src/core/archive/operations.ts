@@ -8,9 +8,11 @@ import { usageError } from "../errors";
 import type { Reporter } from "../reporter";
 import { resolveOutputs } from "../resources";
 import type { DeletionKind } from "./archive-object";
+import { keySchemaCache } from "./key-schema";
 import { type ArchiveStore, listArchive } from "./lister";
 import type { KeyPart } from "./object-key";
 import { type PurgeResult, purgeItem } from "./purge";
+import { type RedriveReport, redriveQueues } from "./redrive-queues";
 import { type RestoreResult, restoreItem } from "./restore";
 import { type RangeRestoreResult, restoreRange } from "./restore-range";
 
@@ -136,4 +138,52 @@ export async function archivePurge(
     { table: archivedTableName(settings.env(), options.table), keys: options.keys },
   );
   return { ...result, bucket: s.bucket };
+}
+
+export interface RedriveSettings extends Omit<ArchiveSettings, "clients"> {
+  clients: () => Promise<Pick<AwsClients, "s3" | "dynamodb" | "cloudformation" | "sqs" | "streams" | "loadMore">>;
+  /** Overrides of the archive stack's queue outputs. */
+  pipeQueue?: string | undefined;
+  archiveQueue?: string | undefined;
+  now?: () => Date;
+}
+
+/**
+ * `trace archive redrive`: recovers every message of the pipes' dead-letter queue and of the
+ * archive's, archiving what the stream or the event still holds (redrive.ts).
+ */
+export async function archiveRedrive(
+  settings: RedriveSettings,
+  onMessage?: Parameters<typeof redriveQueues>[0]["onMessage"],
+): Promise<RedriveReport & { bucket: string }> {
+  const clients = await settings.clients();
+  await clients.loadMore();
+  const outputs = await resolveOutputs(
+    clients.cloudformation,
+    settings.env(),
+    ["DataBucketName", "DataKeyArn", "PipeDeadLetterQueueUrl", "ArchiveDeadLetterQueueUrl"],
+    { DataBucketName: settings.bucket, PipeDeadLetterQueueUrl: settings.pipeQueue, ArchiveDeadLetterQueueUrl: settings.archiveQueue },
+    { DataBucketName: "--bucket", PipeDeadLetterQueueUrl: "--pipe-queue", ArchiveDeadLetterQueueUrl: "--archive-queue" },
+  );
+  const report = await redriveQueues(
+    {
+      sqs: clients.sqs,
+      streams: clients.streams,
+      archiver: {
+        s3: clients.s3,
+        keySchema: keySchemaCache(clients.dynamodb),
+        bucket: outputs.DataBucketName,
+        kmsKeyArn: outputs.DataKeyArn,
+        reporter: settings.reporter,
+      },
+      ...(settings.now ? { now: settings.now } : {}),
+      ...(settings.signal ? { signal: settings.signal } : {}),
+      ...(onMessage ? { onMessage } : {}),
+    },
+    [
+      { name: "pipes", url: outputs.PipeDeadLetterQueueUrl },
+      { name: "archive", url: outputs.ArchiveDeadLetterQueueUrl },
+    ],
+  );
+  return { ...report, bucket: outputs.DataBucketName };
 }

@@ -1,13 +1,15 @@
 /**
- * The archiver's core: one EventBridge event (a REMOVE stream record forwarded by the Pipe) →
- * one encrypted object in the data bucket. Failures throw, so EventBridge retries the invocation
- * and finally sends the event to the dead-letter queue: nothing is dropped silently.
+ * The archiver's core: one EventBridge event (a REMOVE stream record forwarded by the Pipe, whole
+ * or as a claim check) → one encrypted object in the data bucket. Failures throw, so Lambda
+ * retries the invocation and finally sends the event to the dead-letter queue: nothing is dropped
+ * silently. The redrive archives records read back from the stream with the same function.
  */
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { DynamoDBRecord } from "aws-lambda";
 import { ErrorCode, TraceError, toTraceError } from "../errors";
 import type { Reporter } from "../reporter";
 import { tableFromStreamArn, toArchiveObject } from "./archive-object";
+import { type BusRecord, claimedRecord } from "./claim-check";
 import type { KeySchema } from "./key-schema";
 import { PIPE_EVENT_SOURCE } from "./pipe-event";
 
@@ -41,7 +43,7 @@ function isPreconditionFailed(error: unknown): boolean {
  * ignored with a warning (the rule should never send them).
  */
 export async function archiveRemoveEvent(deps: ArchiverDeps, event: unknown): Promise<ArchiveOutcome> {
-  const e = event as { source?: unknown; detail?: DynamoDBRecord } | undefined;
+  const e = event as { source?: unknown; detail?: BusRecord } | undefined;
   if (!e || e.source !== PIPE_EVENT_SOURCE || typeof e.detail !== "object" || e.detail === null) {
     throw new TraceError(
       ErrorCode.failed,
@@ -51,7 +53,15 @@ export async function archiveRemoveEvent(deps: ArchiverDeps, event: unknown): Pr
       },
     );
   }
-  const record = e.detail;
+  if (e.detail.eventName !== "REMOVE") return archiveStreamRecord(deps, e.detail);
+  return archiveStreamRecord(deps, await claimedRecord(deps.s3, e.detail));
+}
+
+/**
+ * Archives one stream record (JSON form: binary as base64), as the Pipe delivered it or as the
+ * redrive read it back. Records that are not REMOVE are ignored with a warning.
+ */
+export async function archiveStreamRecord(deps: ArchiverDeps, record: DynamoDBRecord): Promise<ArchiveOutcome> {
   if (record.eventName !== "REMOVE") {
     deps.reporter.warn("ignored a stream record that is not a deletion", { eventId: record.eventID, eventName: record.eventName });
     return { status: "ignored", ...(record.eventID ? { eventId: record.eventID } : {}) };

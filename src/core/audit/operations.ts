@@ -12,6 +12,7 @@ import { resolveOutputs } from "../resources";
 import { isoWindow, parseTimeWindow } from "../time-bounds";
 import type { AuditEntry } from "./entries";
 import { type AuditedKey, type AuditTables, listAuditedKeys, readAuditHistory } from "./history";
+import { type AuditRedriveReport, redriveAuditFailures } from "./redrive";
 
 export interface AuditSettings {
   /** Called once the request is validated, so a usage error never waits for AWS settings. */
@@ -68,4 +69,34 @@ export async function auditShow(settings: AuditSettings, request: AuditShowReque
 export async function auditKeys(settings: AuditSettings, flags: AuditTableFlags): Promise<{ tableName: string; keys: AuditedKey[] }> {
   const { clients, tables } = await auditTables(settings, flags);
   return { tableName: tables.tableName, keys: await listAuditedKeys(clients.dynamodb, tables, settings.reporter, settings.signal) };
+}
+
+export interface AuditRedriveSettings extends Omit<AuditSettings, "clients"> {
+  clients: () => Promise<Pick<AwsClients, "dynamodb" | "cloudformation" | "s3" | "streams" | "loadMore">>;
+  /** `--bucket`: overrides the base stack's DataBucketName (the mapping's on-failure bucket). */
+  bucket?: string | undefined;
+  auditTable?: string | undefined;
+}
+
+/** `trace audit redrive`: the entries of the Configuration batches kept in the on-failure bucket. */
+export async function auditRedrive(settings: AuditRedriveSettings): Promise<AuditRedriveReport> {
+  const clients = await settings.clients();
+  await clients.loadMore();
+  const outputs = await resolveOutputs(
+    clients.cloudformation,
+    settings.env(),
+    ["DataBucketName", "AuditTableName", "ConfigurationStreamArn"],
+    { DataBucketName: settings.bucket, AuditTableName: settings.auditTable },
+    { DataBucketName: "--bucket", AuditTableName: "--audit-table" },
+  );
+  return redriveAuditFailures({
+    s3: clients.s3,
+    dynamodb: clients.dynamodb,
+    streams: clients.streams,
+    bucket: outputs.DataBucketName,
+    auditTableName: outputs.AuditTableName,
+    streamArn: outputs.ConfigurationStreamArn,
+    reporter: settings.reporter,
+    signal: settings.signal,
+  });
 }

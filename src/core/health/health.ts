@@ -5,6 +5,8 @@
  */
 
 import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
+import { ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { FAILURE_PREFIX } from "../audit/redrive";
 import type { AwsClients } from "../aws/clients";
 import type { ResolvedEnvironment } from "../config";
 import { addDays, type Day, today } from "../export/day-window";
@@ -67,6 +69,12 @@ export interface DayManifest {
   readPath: string | null;
 }
 
+export interface AuditFailures {
+  location: string;
+  /** Failure objects found (at most 1,000 counted). */
+  objects: number;
+}
+
 export interface DayIndexHealth {
   readPath: "query" | "scan";
   reason: string;
@@ -96,8 +104,10 @@ export interface HealthReport {
     /** The day index the stamper keeps (null on a table without it): whether an export now may query it. */
     dayIndex: DayIndexHealth | null;
   };
-  audit: { mappings: MappingSummary[] | null; iteratorAgeSeconds: number | null; queue: QueueHealth | null };
-  archive: { pipes: PipeSummary[] | null; queue: QueueHealth | null };
+  /** `failures`: the batches the stream mapping gave up on, kept whole in the data bucket (`trace audit redrive`). */
+  audit: { mappings: MappingSummary[] | null; iteratorAgeSeconds: number | null; failures: AuditFailures | null };
+  /** `pipeQueue`: the pipes' dead-letter queue (pointers into the stream); `queue`: the archive's own (events, parked pointers). */
+  archive: { pipes: PipeSummary[] | null; pipeQueue: QueueHealth | null; queue: QueueHealth | null };
   alarms: { total: number | null; inAlarm: AlarmSummary[] };
 }
 
@@ -188,12 +198,13 @@ export async function checkHealth(options: HealthOptions): Promise<HealthReport>
       nativeExecutions: null,
       dayIndex: null,
     },
-    audit: { mappings: null, iteratorAgeSeconds: null, queue: null },
-    archive: { pipes: null, queue: null },
+    audit: { mappings: null, iteratorAgeSeconds: null, failures: null },
+    archive: { pipes: null, pipeQueue: null, queue: null },
     alarms: { total: null, inAlarm: [] },
   };
   await checkExport(options, report, outputs, runs.judged, now);
   await checkQueuesAndAges(options, report, outputs, now);
+  await checkAuditFailures(options, report, outputs);
   await checkConsumers(options, report, outputs);
   await checkAlarms(options, report);
   report.healthy = problems.length === 0;
@@ -281,22 +292,36 @@ async function checkQueuesAndAges(
       url: outputs.traceability?.ExportDeadLetterQueueUrl,
       stream: false,
       what: "a scheduled export could not be delivered or failed",
+      keep: (h: QueueHealth) => {
+        report.export.queue = h;
+      },
     },
     {
-      job: "audit" as const,
-      url: outputs.audit?.AuditFailureQueueUrl,
+      job: "archive" as const,
+      url: outputs.archive?.PipeDeadLetterQueueUrl,
       stream: true,
-      what: "Configuration changes were not audited; the messages point at stream records",
+      what: "a pipe could not deliver deletions; the messages point at stream records (archive_redrive or `trace archive redrive` recovers them)",
+      keep: (h: QueueHealth) => {
+        report.archive.pipeQueue = h;
+      },
     },
-    { job: "archive" as const, url: outputs.archive?.ArchiveDeadLetterQueueUrl, stream: true, what: "deletions were not archived" },
+    {
+      job: "archive" as const,
+      url: outputs.archive?.ArchiveDeadLetterQueueUrl,
+      stream: false,
+      what: "deletions were not archived (`trace archive redrive`)",
+      keep: (h: QueueHealth) => {
+        report.archive.queue = h;
+      },
+    },
   ].filter((q): q is typeof q & { url: string } => Boolean(q.url));
   const auditFunction = outputs.audit?.AuditProducerFunctionName;
   const ages = await probe("CloudWatch GetMetricData", () =>
     newestMaxima(
       clients.cloudwatch,
       [
-        ...queues.map((q) => ({
-          id: `q_${q.job}`,
+        ...queues.map((q, i) => ({
+          id: `q${i}`,
           namespace: "AWS/SQS",
           metricName: "ApproximateAgeOfOldestMessage",
           dimensions: { QueueName: queueName(q.url) },
@@ -311,9 +336,9 @@ async function checkQueuesAndAges(
   );
   if (!ages.ok) report.notes.push(ages.message);
   const age = (id: string) => (ages.ok ? (ages.value[id] ?? null) : null);
-  for (const q of queues) {
-    const health = queueHealth(q.url, await queueDepth(clients.sqs, q.url, signal), age(`q_${q.job}`), q.stream);
-    report[q.job].queue = health;
+  for (const [i, q] of queues.entries()) {
+    const health = queueHealth(q.url, await queueDepth(clients.sqs, q.url, signal), age(`q${i}`), q.stream);
+    q.keep(health);
     if (health.depth + health.inFlight > 0) {
       const left =
         health.secondsLeft !== null ? `; under ${Math.floor(health.secondsLeft / 3600)} h left before the stream drops the records` : "";
@@ -328,6 +353,22 @@ async function checkQueuesAndAges(
       cause: `audit_producer is ${report.audit.iteratorAgeSeconds} s behind the Configuration stream (limit ${ITERATOR_AGE_LIMIT_SECONDS} s)`,
     });
   }
+}
+
+/** The audit mapping's failed batches, kept whole by its S3 on-failure destination (core/audit/redrive.ts). */
+async function checkAuditFailures(options: HealthOptions, report: HealthReport, outputs: Partial<Record<StackId, Record<string, string>>>) {
+  const bucket = outputs.base?.DataBucketName;
+  if (!bucket || !outputs.audit) return;
+  const listed = await options.clients.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: FAILURE_PREFIX, MaxKeys: 1000 }), {
+    abortSignal: options.signal,
+  });
+  const objects = listed.KeyCount ?? listed.Contents?.length ?? 0;
+  report.audit.failures = { location: `s3://${bucket}/${FAILURE_PREFIX}`, objects };
+  if (objects > 0)
+    report.problems.push({
+      job: "audit",
+      cause: `${objects}${listed.IsTruncated ? "+" : ""} failed Configuration batch(es) kept in s3://${bucket}/${FAILURE_PREFIX}: their audit entries are not written (trace audit redrive)`,
+    });
 }
 
 const HEALTHY_MAPPING_STATES = new Set(["Enabled", "Enabling", "Creating", "Updating"]);

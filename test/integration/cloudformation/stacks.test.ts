@@ -47,6 +47,7 @@ const EMULATOR_UNIMPLEMENTED_TYPES = [
   "AWS::SQS::QueuePolicy",
   "AWS::Pipes::Pipe",
   "AWS::Lambda::EventInvokeConfig",
+  "AWS::Logs::MetricFilter",
 ] as const;
 
 /** Properties moto's CloudFormation accepts but does not apply. */
@@ -150,7 +151,7 @@ describe("the stacks in the emulator's CloudFormation", () => {
     expect(made).toEqual(expected.sort());
   });
 
-  it("the export (its native worker and the day stamper), audit and archive functions exist with the seed names", async () => {
+  it("the export (its native worker and the day stamper), audit and archive functions (and the archive's enrichment and redrive) exist with the seed names", async () => {
     const physical = new Map<string, string>();
     for (const stack of ["traceability", "audit", "archive"] as const) {
       const { StackResourceSummaries = [] } = await clients.cloudformation.send(new ListStackResourcesCommand({ StackName: names[stack] }));
@@ -163,6 +164,8 @@ describe("the stacks in the emulator's CloudFormation", () => {
       StamperFunction: `${stage}-trazabilidad_stamper`,
       AuditProducerFunction: `${stage}-audit_producer`,
       ArchiverFunction: `${stage}-archiver`,
+      ClaimCheckFunction: `${stage}-archive_claims`,
+      RedriveFunction: `${stage}-archive_redrive`,
     });
   });
 

@@ -121,7 +121,7 @@ describe("trace deploy, diff, status and destroy against the emulator", () => {
     expect(await allStacks()).toEqual([undefined, undefined, undefined, undefined, undefined]);
   });
 
-  it("creates every stack on the first deploy, bootstrap first, publishing the four bundles; --json streams NDJSON", async () => {
+  it("creates every stack on the first deploy, bootstrap first, publishing the seven bundles; --json streams NDJSON", async () => {
     const result = await trace(["deploy", "--yes", "--json"]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toContain(`first deploy to ${REGION}: creating trace-bootstrap`);
@@ -133,7 +133,7 @@ describe("trace deploy, diff, status and destroy against the emulator", () => {
     for (const e of events) expect(e).toMatchObject({ type: "event", stack: expect.stringMatching(/^trace-/), status: expect.any(String) });
     expect(events.map((e) => e.stack)).toContain(stackName(env, "audit"));
     expect(json.stacks.map((s) => [s.stack, s.outcome])).toEqual(STACKS.map((s) => [s, "created"]));
-    expect(json.uploaded).toBe(4);
+    expect(json.uploaded).toBe(7);
     expect(json.stacks.find((s) => s.stack === "traceability")?.outputs.TrazabilidadTableName).toBe(`${prefix}TRAZABILIDAD`);
     const stacks = await allStacks();
     expect(stacks.map((s) => s?.StackStatus)).toEqual(STACKS.map(() => "CREATE_COMPLETE"));
@@ -145,8 +145,9 @@ describe("trace deploy, diff, status and destroy against the emulator", () => {
     );
     expect(stacks.map((s) => s?.EnableTerminationProtection)).toEqual(STACKS.map(() => false));
     const versions = await artifactVersions();
-    expect(versions).toHaveLength(4);
-    for (const v of versions) expect(v).toMatch(/^lambda\/(export|export-native|audit-producer|archiver)\/[0-9a-f]{64}\.zip@/);
+    expect(versions).toHaveLength(6);
+    for (const v of versions)
+      expect(v).toMatch(/^lambda\/(export|export-native|audit-producer|archiver|archive-claims|archive-redrive)\/[0-9a-f]{64}\.zip@/);
   });
 
   it("gives the stacks that hold data a stack policy denying Update:Replace and Update:Delete on tables, buckets and the key", async () => {
@@ -180,7 +181,7 @@ describe("trace deploy, diff, status and destroy against the emulator", () => {
     expect(lines).toHaveLength(1);
     expect(json.stacks.map((s) => s.outcome)).toEqual(STACKS.map(() => "no-changes"));
     expect(json.uploaded).toBe(0);
-    expect(json.artifacts).toHaveLength(4);
+    expect(json.artifacts).toHaveLength(6);
     for (const s of STACKS) expect(result.stderr).toContain(`${stackName(env, s)}: no changes`);
     expect(await artifactVersions()).toEqual(before);
   });

@@ -18,6 +18,8 @@ const FUNCTIONS: Record<string, string> = {
   NativeExportRole: "trazabilidad_native",
   AuditProducerRole: "audit_producer",
   ArchiverRole: "archiver",
+  ClaimCheckRole: "archive_claims",
+  RedriveRole: "archive_redrive",
 };
 
 /**
@@ -44,6 +46,12 @@ export function modelledCalls(ctx: ResolveContext, where: Where): RecordedCall[]
       implied: "the stamper's schedule, every minute",
     },
     { principal: "PipeRole", action: "events:PutEvents", resource: ctx.arns.ArchiveBus as string, implied: "the Pipe's target" },
+    {
+      principal: "PipeRole",
+      action: "lambda:InvokeFunction",
+      resource: ctx.arns.ClaimCheckFunction as string,
+      implied: "the Pipe's enrichment (archive_claims)",
+    },
     ...nativeExportCalls(ctx, where),
     ...Object.entries(FUNCTIONS).flatMap(([role, fn]) =>
       ["logs:CreateLogStream", "logs:PutLogEvents"].map((action) => ({
@@ -143,6 +151,7 @@ export const DOCUMENTED_UNUSED: Record<string, string> = {
   "PipeRole dynamodb:ListStreams": "listed by AWS for a Pipe with a DynamoDB stream source",
   // The archiver reads the key schema only for items with a sort key: test/integration/archive covers it.
   "ArchiverRole dynamodb:DescribeTable": "called only for tables with a sort key (test/integration/archive drives it)",
+  "RedriveRole dynamodb:DescribeTable": "called only for tables with a sort key (the archiver's code; test/integration/archive drives it)",
 };
 
 const isRole = (principal: string, policies: Record<string, PolicyDocument>) => principal in policies;

@@ -52,7 +52,7 @@ describe("every role under IAM enforcement (separate moto server)", () => {
       delete process.env.INITIAL_NO_AUTH_ACTION_COUNT;
     }
     state.admin = ok({ op: "admin" }, null) as unknown as Credentials;
-    for (const name of ["export", "archive", "audit"]) queues[name] = ok({ op: "queue", name: `${PREFIX}${name}-dlq` }) as never;
+    for (const name of ["export", "archive", "pipes"]) queues[name] = ok({ op: "queue", name: `${PREFIX}${name}-dlq` }) as never;
     const adminClients = clients(state.admin);
     await adminClients.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
     // Versioned, as the base stack makes it: the export's commit names and withdraws CSV versions.
@@ -154,16 +154,23 @@ describe("every role under IAM enforcement (separate moto server)", () => {
       "AuditProducerRole.ReadConfigurationStream",
       "AuditProducerRole.ListStreamsTakesNoResource",
       "AuditProducerRole.PutAuditEntries",
-      "AuditProducerRole.EncryptedFailureQueue",
+      "AuditProducerRole.EncryptFailedBatches",
       "AuditProducerRole.WriteOwnLogs",
       "ArchiverRole.EncryptWithDataKey",
       "ArchiverRole.ReadKeySchemaOfArchivedTables",
-      "ArchiverRole.EncryptedDeadLetterQueue",
+      "ArchiverRole.EncryptedDeadLetterQueueAndClaims",
       "ArchiverRole.WriteOwnLogs",
       "PipeRole.ReadArchivedStreams",
       "PipeRole.ListStreamsTakesNoResource",
       "PipeRole.PutOnArchiveBus",
+      "PipeRole.EnrichWithClaimChecks",
       "PipeRole.EncryptedDeadLetterQueue",
+      "ClaimCheckRole.EncryptWithDataKey",
+      "ClaimCheckRole.WriteOwnLogs",
+      "RedriveRole.ReadFailedRecordsFromStreams",
+      "RedriveRole.ReadKeySchemaOfArchivedTables",
+      "RedriveRole.UseDataKey",
+      "RedriveRole.WriteOwnLogs",
     ]);
   });
 

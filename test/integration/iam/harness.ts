@@ -10,16 +10,20 @@ import {
   CreateMultipartUploadCommand,
   GetObjectCommand,
   ListMultipartUploadsCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { expect } from "vitest";
+import { createHandler as createClaims } from "../../../lambda/archive-claims";
 import { createHandler as createArchiver } from "../../../lambda/archiver";
 import { createHandler as createAuditProducer } from "../../../lambda/audit-producer";
 import { configFromEnv, createHandler as createExport } from "../../../lambda/export";
 import { createHandler as createNative, configFromEnv as nativeConfigFromEnv } from "../../../lambda/export-native";
+import { keySchemaCache } from "../../../src/core/archive/key-schema";
 import { toPipeBusEvent } from "../../../src/core/archive/pipe-event";
+import { recoverDeadLetter } from "../../../src/core/archive/redrive";
 import { createAwsClients } from "../../../src/core/aws/clients";
 import * as more from "../../../src/core/aws/more-clients";
 import { assembleObject } from "../../../src/core/export/native/assemble";
@@ -29,11 +33,18 @@ import { silentReporter } from "../../../src/core/reporter";
 import { sleep } from "../../../src/core/sleep";
 import type { StackId } from "../../../src/core/stacks";
 import type { RunningEmulator } from "../../../src/local/emulator";
+import {
+  localMappingUuid,
+  pipeDeadLetterRecord,
+  s3FailureObjectKey,
+  s3FailureSink,
+  streamInvocationRecord,
+} from "../../../src/local/failure-records";
 import { readStream } from "../../../src/local/streams";
 import { type CallLog, callLog, recordCalls } from "../../support/call-recorder";
 import type { PolicyDocument, ResolveContext } from "../../support/iam-roles";
 import { projectRoot } from "../../support/paths";
-import { insertRecord } from "../../support/stream-records";
+import { insertRecord, removeRecord } from "../../support/stream-records";
 
 export type Credentials = { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 export const ACCOUNT = "123456789012";
@@ -86,7 +97,6 @@ export const context = (): ResolveContext => ({
     TrazabilidadStreamArn: made.trazabilidadStream,
     ConfigurationStreamArn: made.configurationStream,
   },
-  refs: { NativeExportStateMachine: NATIVE_MACHINE },
   arns: {
     TrazabilidadTable: arn("dynamodb", `table/${PREFIX}TRAZABILIDAD`),
     NativeExportFunction: arn("lambda", `function:${PREFIX}trazabilidad_native`),
@@ -95,7 +105,8 @@ export const context = (): ResolveContext => ({
     AuditTable: arn("dynamodb", `table/${made.auditTable}`),
     ExportDeadLetterQueue: queues.export?.arn as string,
     ArchiveDeadLetterQueue: queues.archive?.arn as string,
-    AuditFailureQueue: queues.audit?.arn as string,
+    PipeDeadLetterQueue: queues.pipes?.arn as string,
+    ClaimCheckFunction: arn("lambda", `function:${PREFIX}archive_claims`),
     ExportFunction: arn("lambda", `function:${PREFIX}trazabilidad_export`),
     StamperFunction: arn("lambda", `function:${PREFIX}trazabilidad_stamper`),
     ArchiveBus: arn("events", `event-bus/${PREFIX}trace-archive`),
@@ -104,7 +115,10 @@ export const context = (): ResolveContext => ({
     StamperLogGroup: arn("logs", `log-group:/aws/lambda/${PREFIX}trazabilidad_stamper:*`),
     ArchiverLogGroup: arn("logs", `log-group:/aws/lambda/${PREFIX}archiver:*`),
     AuditProducerLogGroup: arn("logs", `log-group:/aws/lambda/${PREFIX}audit_producer:*`),
+    ClaimCheckLogGroup: arn("logs", `log-group:/aws/lambda/${PREFIX}archive_claims:*`),
+    RedriveLogGroup: arn("logs", `log-group:/aws/lambda/${PREFIX}archive_redrive:*`),
   },
+  refs: { NativeExportStateMachine: NATIVE_MACHINE, ArchiveDeadLetterQueue: queues.archive?.url as string },
 });
 
 /** Creates (or replaces the policy of) a role and returns credentials of an assumed session. */
@@ -161,8 +175,9 @@ export const readsStream =
   };
 
 // The audit producer on a batch with one record that cannot be written (its entry is too large):
-// the batch reports it, and the event source mapping sends the batch's description to the
-// on-failure queue with the function's role.
+// the batch reports it, and the event source mapping keeps the batch whole in the on-failure
+// bucket with the function's role: "For an S3 destination: s3:PutObject and s3:ListBucket"
+// (services-dynamodb-errors.html). The write is local mode's (the object AWS documents).
 export const auditBatch: Path = async (role, principal) => {
   const handle = createAuditProducer({
     dynamodb: clients(state.admin, principal).dynamodb,
@@ -173,7 +188,103 @@ export const auditBatch: Path = async (role, principal) => {
   const poison = insertRecord({ key: { S: "BIG" }, value: { S: "x".repeat(404_980) } });
   const response = await handle({ Records: [fine, poison] });
   expect(response.batchItemFailures).toHaveLength(1);
-  await sendTo("audit")(role, principal);
+  const s3 = clients(role, principal).s3;
+  const functionArn = arn("lambda", `function:${PREFIX}audit_producer:learn`);
+  const record = streamInvocationRecord({
+    batch: [poison],
+    shardId: "shardId-1",
+    streamArn: made.configurationStream,
+    functionArn,
+    invokeCount: 6,
+  });
+  await s3FailureSink(s3)(BUCKET, s3FailureObjectKey(localMappingUuid(functionArn, made.configurationStream), "shardId-1", new Date()), {
+    ...record,
+    payload: { Records: [poison] },
+  });
+  state.recording?.add({
+    principal,
+    action: "kms:GenerateDataKey",
+    resource: KEY_ARN,
+    implied: "the bucket's SSE-KMS on Lambda's s3:PutObject",
+  });
+  await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: "aws/lambda/", MaxKeys: 1 }));
+};
+
+// A deletion too large for an event, through the pipes' enrichment: the claim check is written.
+export const claimWrites: Path = async (role, principal) => {
+  const handle = createClaims({ s3: clients(role, principal).s3, bucket: BUCKET, kmsKeyArn: KEY_ARN, reporter: silentReporter });
+  const [checked] = await handle([bigRemoveRecord("claimed")]);
+  expect(checked?.claim?.key).toMatch(/^archive-claims\//);
+};
+
+// The archiver on a claim check: it reads the record back (written here as the enrichment would).
+export const archiveClaimed: Path = async (role, principal) => {
+  const [stub] = await createClaims({ s3: clients(state.admin).s3, bucket: BUCKET, kmsKeyArn: KEY_ARN, reporter: silentReporter })([
+    bigRemoveRecord("claimed-read"),
+  ]);
+  const handle = createArchiver({
+    s3: clients(role, principal).s3,
+    dynamodb: clients(state.admin, principal).dynamodb,
+    bucket: BUCKET,
+    kmsKeyArn: KEY_ARN,
+    reporter: silentReporter,
+  });
+  expect(await handle(toPipeBusEvent(stub as never))).toMatchObject({ status: expect.stringMatching(/archived/) });
+};
+
+// archive_redrive: the mapping polls the pipes' queue with the function's role, the pointer's
+// records are read back from the stream and archived, and an unrecoverable one is parked.
+export const redrivePointer: Path = async (role, principal) => {
+  const admin = clients(state.admin);
+  const id = `redriven-${Date.now()}`;
+  await admin.dynamodb.send(
+    new PutItemCommand({ TableName: `${PREFIX}TRAZABILIDAD`, Item: { id: { S: id }, fecha: { S: "2026-11-23" } } }),
+  );
+  await admin.dynamodb.send(new DeleteItemCommand({ TableName: `${PREFIX}TRAZABILIDAD`, Key: { id: { S: id } } }));
+  const { shards } = await readStream(admin.streams, made.trazabilidadStream);
+  const shard = shards.find((s) => s.records.some((r) => r.eventName === "REMOVE" && r.dynamodb?.Keys?.id?.S === id));
+  const removal = shard?.records.find((r) => r.eventName === "REMOVE" && r.dynamodb?.Keys?.id?.S === id);
+  const pointer = pipeDeadLetterRecord({
+    batch: [removal as never],
+    shardId: shard?.shardId as string,
+    streamArn: made.trazabilidadStream,
+    pipeArn: arn("pipes", `pipe/${PREFIX}archive-trazabilidad`),
+  });
+  ok({ op: "send", url: queues.pipes?.url, body: JSON.stringify(pointer) });
+  const queueArn = queues.pipes?.arn as string;
+  for (const action of ["sqs:GetQueueAttributes", "sqs:ReceiveMessage", "sqs:DeleteMessage"])
+    state.recording?.add({
+      principal,
+      action,
+      resource: queueArn,
+      implied: "the event source mapping polls the queue with the function's role",
+    });
+  state.recording?.add({ principal, action: "kms:Decrypt", resource: KEY_ARN, implied: "SSE-KMS queue on sqs:ReceiveMessage" });
+  // The queue may hold other paths' test messages first: consume until the pointer comes.
+  let body: string | undefined;
+  for (let i = 0; i < 20 && !body; i++) {
+    const consumed = py({ op: "consume", url: queues.pipes?.url }, role);
+    if (!consumed.ok) throw new Error(`consuming the pipes' queue: ${consumed.error}`);
+    body = consumed.ok.bodies?.find((b) => b.includes(removal?.dynamodb?.SequenceNumber as string));
+  }
+  if (!body) throw new Error("the pointer never came out of the pipes' queue");
+  // Stream reads with admin credentials (moto enforces DynamoDB only against "*"), recorded as
+  // this principal for the call check; the archive write with the role's.
+  const outcome = await recoverDeadLetter(
+    {
+      streams: clients(state.admin, principal).streams,
+      archiver: {
+        s3: clients(role, principal).s3,
+        keySchema: keySchemaCache(admin.dynamodb),
+        bucket: BUCKET,
+        kmsKeyArn: KEY_ARN,
+        reporter: silentReporter,
+      },
+    },
+    body,
+  );
+  if (!outcome.settled) throw new Error(`the pointer was not recovered: ${JSON.stringify(outcome)}`);
+  await sendTo("archive")(role, principal);
 };
 
 // The day index as the traceability stack declares it (DayIndex: true), added or dropped on the
@@ -282,6 +393,16 @@ export const exportWrites: Path = async (role, principal) => {
   const aborted = await s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: `${Key}.aborted`, ...sse }));
   await s3.send(new AbortMultipartUploadCommand({ Bucket: BUCKET, Key: `${Key}.aborted`, UploadId: aborted.UploadId }));
 };
+
+/** A TRAZABILIDAD deletion whose entry is over the claim check's 64 KiB. */
+const bigRemoveRecord = (id: string) => ({
+  ...removeRecord({ id: { S: id }, fecha: { S: "2026-11-23" }, notas: { S: "x".repeat(70_000) } }, { key: id }),
+  eventSourceARN: made.trazabilidadStream,
+  dynamodb: {
+    ...removeRecord({ id: { S: id }, fecha: { S: "2026-11-23" }, notas: { S: "x".repeat(70_000) } }).dynamodb,
+    Keys: { id: { S: id } },
+  },
+});
 
 // The archiver's writes: a REMOVE event as the Pipe delivers it (hash-key table: no DescribeTable).
 export const archiveWrites: Path = async (role, principal) => {
@@ -413,8 +534,10 @@ export const ROLES: RoleCase[] = [
   },
   { stack: "traceability", role: "NativeExportStateMachineRole", paths: [mapItemsAndResults] },
   { stack: "audit", role: "AuditProducerRole", paths: [readsStream(() => made.configurationStream), auditBatch] },
-  { stack: "archive", role: "ArchiverRole", paths: [archiveWrites, sendTo("archive")] },
-  { stack: "archive", role: "PipeRole", paths: [readsStream(() => made.trazabilidadStream), sendTo("archive")] },
+  { stack: "archive", role: "ArchiverRole", paths: [archiveWrites, archiveClaimed, sendTo("archive")] },
+  { stack: "archive", role: "PipeRole", paths: [readsStream(() => made.trazabilidadStream), sendTo("pipes")] },
+  { stack: "archive", role: "ClaimCheckRole", paths: [claimWrites] },
+  { stack: "archive", role: "RedriveRole", paths: [redrivePointer] },
 ];
 
 export const enforced = (statement: PolicyDocument["Statement"][number]) =>

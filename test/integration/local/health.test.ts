@@ -46,8 +46,14 @@ describe("trace health and trace logs after the demo", () => {
       expect(["on-time", "landed-late"]).toContain(report.export.lastRun?.verdict);
       const runDay = report.export.lastRun?.days[1];
       expect(runDay).toMatchObject({ present: true, readPath: expect.stringMatching(/^(query|scan)$/) });
-      for (const job of ["export", "audit", "archive"] as const) expect(report[job].queue).toMatchObject({ depth: 0, inFlight: 0 });
-      expect(report.audit.queue?.streamDeadline).toBe(true);
+      for (const queue of [report.export.queue, report.archive.pipeQueue, report.archive.queue])
+        expect(queue).toMatchObject({ depth: 0, inFlight: 0 });
+      // The pipes' dead-letter messages point at stream records: the 24-hour deadline applies.
+      expect(report.archive.pipeQueue?.streamDeadline).toBe(true);
+      // The audit mapping's failures are kept whole in the data bucket (none after the demo).
+      expect(report.audit.failures).toMatchObject({ objects: 0 });
+      // The demo ran the stamper: the day index is trusted.
+      expect(report.export.dayIndex).toMatchObject({ readPath: "query", unstamped: 0, lateStamps: 0 });
       expect(report.archive.pipes?.map((p) => p.state)).toEqual(["NOT_FOUND", "NOT_FOUND"]);
       expect(report.audit.mappings).toEqual([]);
       const human = await runCli(["--local", "health"], { env });

@@ -1,11 +1,12 @@
 // `trace local streams` with a record the audit handler cannot process, between good ones, on the
 // emulator with the real stacks: the deployed mapping's settings (read from audit.yaml) make the
-// run retry, give up, write Lambda's on-failure invocation record to AuditFailureQueue and move on.
+// run retry, give up, keep the batch whole in the on-failure bucket (Lambda's invocation record
+// and the records, aws/lambda/<mapping>/<shard>/...) and move on.
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PutItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
-import { ReceiveMessageCommand } from "@aws-sdk/client-sqs";
+import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AwsClients, createAwsClients, EMULATOR_CREDENTIALS } from "../../../src/core/aws/clients";
 import * as more from "../../../src/core/aws/more-clients";
@@ -48,13 +49,16 @@ environments:
   const deployed = await trace(["deploy", "--yes"]);
   expect(deployed.code, deployed.stderr).toBe(0);
   clients = createAwsClients({ region: REGION, endpointUrl: emulatorEndpoint(), credentials: EMULATOR_CREDENTIALS }, more);
-  outputs = { ...(await readStackOutputs(clients.cloudformation, stackName({ stage }, "audit"))) };
+  outputs = {
+    ...(await readStackOutputs(clients.cloudformation, stackName({ stage }, "base"))),
+    ...(await readStackOutputs(clients.cloudformation, stackName({ stage }, "audit"))),
+  };
 }, 300_000);
 
 afterAll(() => clients?.destroy());
 
 describe("trace local streams with a poison record", () => {
-  it("retries as the template says, sends the failure to the on-failure queue, processes the good records and moves on", async () => {
+  it("retries as the template says, keeps the failed batch whole in the bucket, processes the good records and moves on", async () => {
     const table = outputs.ConfigurationTableName;
     const put = (key: string, value: string) =>
       clients.dynamodb.send(new PutItemCommand({ TableName: table, Item: { key: { S: key }, value: { S: value } } }));
@@ -79,7 +83,7 @@ describe("trace local streams with a poison record", () => {
       expect.objectContaining({
         records: 3,
         attempts: mapping.Properties.MaximumRetryAttempts + 1,
-        queueUrl: outputs.AuditFailureQueueUrl,
+        object: expect.stringMatching(new RegExp(`^s3://${outputs.DataBucketName}/aws/lambda/`)),
       }),
     ]);
     expect(audit.failures[0].reason).toMatch(/record as failed/);
@@ -98,12 +102,19 @@ describe("trace local streams with a poison record", () => {
       expect(Items, key).toHaveLength(1);
     }
 
-    // The queue holds Lambda's invocation record, shaped as AWS documents it, naming the poison's position.
-    const received = await clients.sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: outputs.AuditFailureQueueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 0 }),
-    );
-    expect(received.Messages).toHaveLength(1);
-    const message = JSON.parse(received.Messages?.[0]?.Body ?? "{}");
+    // The bucket holds one object: Lambda's invocation record, shaped as AWS documents it, naming
+    // the poison's position, and the records themselves.
+    const listed = async () =>
+      (await clients.s3.send(new ListObjectsV2Command({ Bucket: outputs.DataBucketName, Prefix: "aws/lambda/" }))).Contents ?? [];
+    const objects = await listed();
+    expect(objects).toHaveLength(1);
+    const body = await clients.s3.send(new GetObjectCommand({ Bucket: outputs.DataBucketName, Key: objects[0]?.Key }));
+    const { payload, ...message } = JSON.parse((await body.Body?.transformToString()) ?? "{}");
+    expect(payload.Records.map((r: { dynamodb: { Keys: { key: { S: string } } } }) => r.dynamodb.Keys.key.S)).toEqual([
+      "BIG",
+      "GOOD_3",
+      "GOOD_4",
+    ]);
     // The documented record comes from a thrown invocation ("functionError": "Unhandled"); here the
     // handler returned the record as a batch item failure, so the function reported no error.
     const { functionError, ...response } = documented.responseContext;
@@ -128,10 +139,16 @@ describe("trace local streams with a poison record", () => {
       read: 0,
       discarded: 0,
     });
-    const after = await clients.sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: outputs.AuditFailureQueueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 0 }),
-    );
-    expect(after.Messages).toHaveLength(1);
+    expect(await listed()).toHaveLength(1);
+
+    // A redrive cannot audit a change whose entry is over 400 KB either: it says so, writes the
+    // other records' entries (already there: duplicates) and keeps the object.
+    const redrive = await trace(["audit", "redrive", "--json"]);
+    expect(redrive.code, redrive.stderr).toBe(1);
+    const report = JSON.parse(redrive.stdout);
+    expect(report).toMatchObject({ failed: 1, written: 0 });
+    expect(report.objects[0].records.map((r: { status: string }) => r.status)).toEqual(["failed", "already-audited", "already-audited"]);
+    expect(await listed()).toHaveLength(1);
 
     // The human table says the same.
     await put("GOOD_5", "5");

@@ -54,7 +54,7 @@ describe("trace completion bash", () => {
   it("completes commands and subcommands", () => {
     expect(complete("trace", "de")).toEqual(["deploy", "destroy"]);
     expect(complete("trace", "f")).toEqual(["forecast"]);
-    expect(complete("trace", "archive", "r")).toEqual(["restore"]);
+    expect(complete("trace", "archive", "r")).toEqual(["restore", "redrive"]);
     expect(complete("trace", "--env", "dev", "st")).toEqual(["status"]);
   });
 

@@ -82,9 +82,9 @@ describe("dashboard", () => {
     expect(wrong).toEqual([]);
   });
 
-  it("shows every handler metric except Redrives (no deployed function emits it yet)", () => {
+  it("shows every handler metric", () => {
     const shown = new Set(dashboardBody().widgets.flatMap((w) => (w.properties.metrics ?? []).map((l) => String(l[1]))));
-    expect(Object.keys(METRICS).filter((m) => !shown.has(m))).toEqual(["Redrives"]);
+    expect(Object.keys(METRICS).filter((m) => !shown.has(m))).toEqual([]);
   });
 
   it("the checker itself fails a typo, a wrong dimension and an unknown service", () => {

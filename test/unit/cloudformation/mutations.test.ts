@@ -121,10 +121,16 @@ const cases: { name: string; stack: StackId; change: (t: Template) => void; chec
     check: (t) => checkDeadLetterQueues(t, ["ExportDeadLetterQueue"]),
   },
   {
-    name: "the audit failure queue unencrypted",
-    stack: "audit",
-    change: (t) => delete resource(t, "AuditFailureQueue").Properties.KmsMasterKeyId,
-    check: (t) => checkDeadLetterQueues(t, ["AuditFailureQueue"]),
+    name: "the pipes' dead-letter queue unencrypted",
+    stack: "archive",
+    change: (t) => delete resource(t, "PipeDeadLetterQueue").Properties.KmsMasterKeyId,
+    check: (t) => checkDeadLetterQueues(t, ["ArchiveDeadLetterQueue"]),
+  },
+  {
+    name: "a pipe without its claim-check enrichment",
+    stack: "archive",
+    change: (t) => delete resource(t, "ConfigurationArchivePipe").Properties.Enrichment,
+    check: (t) => checkArchivePipe(t, "ConfigurationStreamArn", "ArchivesConfiguration"),
   },
   {
     name: "a role without the permissions boundary",

@@ -46,7 +46,8 @@ const context: ResolveContext = {
     AuditTable: arn("dynamodb", "table/prod-Audit"),
     ExportDeadLetterQueue: arn("sqs", "trace-prod-traceability-ExportDeadLetterQueue-ABC"),
     ArchiveDeadLetterQueue: arn("sqs", "trace-prod-archive-ArchiveDeadLetterQueue-ABC"),
-    AuditFailureQueue: arn("sqs", "trace-prod-audit-AuditFailureQueue-ABC"),
+    PipeDeadLetterQueue: arn("sqs", "trace-prod-archive-PipeDeadLetterQueue-ABC"),
+    ClaimCheckFunction: arn("lambda", "function:prod-archive_claims"),
     ExportFunction: arn("lambda", "function:prod-trazabilidad_export"),
     ArchiveBus: arn("events", "event-bus/trace-prod-archive"),
     ExportLogGroup: arn("logs", "log-group:/aws/lambda/prod-trazabilidad_export:*"),
@@ -54,6 +55,8 @@ const context: ResolveContext = {
     StamperFunction: arn("lambda", "function:prod-trazabilidad_stamper"),
     ArchiverLogGroup: arn("logs", "log-group:/aws/lambda/prod-archiver:*"),
     AuditProducerLogGroup: arn("logs", "log-group:/aws/lambda/prod-audit_producer:*"),
+    ClaimCheckLogGroup: arn("logs", "log-group:/aws/lambda/prod-archive_claims:*"),
+    RedriveLogGroup: arn("logs", "log-group:/aws/lambda/prod-archive_redrive:*"),
     BackupVault: arn("backup", "backup-vault:trace-prod-tables"),
   },
 };
@@ -63,6 +66,7 @@ const ACCEPTED: Record<string, string> = {
   // Real stream ARNs end in a label with colons (…/stream/2026-11-24T00:00:00.000, as DynamoDB
   // names them); parliament splits ARNs on ":" and so misreads every stream ARN.
   "archive.PipeRole: RESOURCE_MISMATCH": "parliament cannot parse a stream ARN's label",
+  "archive.RedriveRole: RESOURCE_MISMATCH": "parliament cannot parse a stream ARN's label",
   // parliament wants states:DescribeExecution to name an `express` ARN as well as an `execution`
   // one (the IAM reference lists both types); the native export is a STANDARD machine whose
   // Distributed Map children are STANDARD too, so only execution ARNs exist to name.
@@ -105,6 +109,8 @@ describe("parliament on every role policy and the key policy", () => {
         "audit.AuditProducerRole",
         "archive.ArchiverRole",
         "archive.PipeRole",
+        "archive.ClaimCheckRole",
+        "archive.RedriveRole",
       ]),
     );
   });

@@ -26,7 +26,13 @@ describe("rule 1: every Ref, GetAtt, Sub and condition resolves", () => {
 
   it("reports a GetAtt of a missing resource, a missing attribute, a Sub of nothing and an undeclared condition", () => {
     expect(
-      referenceProblems(edited("archive", "TargetArn: !GetAtt ArchiveDeadLetterQueue.Arn", "TargetArn: !GetAtt ArchiveDeadLetterQ.Arn")),
+      referenceProblems(
+        edited(
+          "archive",
+          "DeadLetterConfig:\n        TargetArn: !GetAtt ArchiveDeadLetterQueue.Arn",
+          "DeadLetterConfig:\n        TargetArn: !GetAtt ArchiveDeadLetterQ.Arn",
+        ),
+      ),
     ).toEqual(["ArchiverFunction: GetAtt ArchiveDeadLetterQ.Arn: no resource ArchiveDeadLetterQ"]);
     expect(referenceProblems(edited("audit", "!GetAtt ConfigurationTable.StreamArn", "!GetAtt ConfigurationTable.Stream"))).toEqual([
       "ConfigurationStreamMapping: GetAtt ConfigurationTable.Stream: AWS::DynamoDB::Table has no attribute Stream",
@@ -42,17 +48,19 @@ describe("rule 1: every Ref, GetAtt, Sub and condition resolves", () => {
 
 describe("rule 2: every dead-letter and on-failure queue is writable by whoever writes it, key included", () => {
   it("finds the writers: export function and its three schedules, audit mapping, archiver, both pipes, the archive rule", () => {
-    const writers = STACKS.flatMap((s) => deadLetterWriters(templates[s]).map((w) => `${w.where}→${w.queue} by ${w.role ?? w.service}`));
+    const writers = STACKS.flatMap((s) =>
+      deadLetterWriters(templates[s]).map((w) => `${w.where}→${w.bucket ? `bucket ${w.bucket}` : w.queue} by ${w.role ?? w.service}`),
+    );
     expect(writers.sort()).toEqual(
       [
         "ExportFunction→ExportDeadLetterQueue by ExportRole",
         "ExportSchedule→ExportDeadLetterQueue by SchedulerRole",
         "ExportLateCheckSchedule→ExportDeadLetterQueue by SchedulerRole",
         "StamperSchedule→ExportDeadLetterQueue by StamperSchedulerRole",
-        "ConfigurationStreamMapping→AuditFailureQueue by AuditProducerRole",
+        "ConfigurationStreamMapping→bucket DataBucketName by AuditProducerRole",
         "ArchiverFunction→ArchiveDeadLetterQueue by ArchiverRole",
-        "TrazabilidadArchivePipe→ArchiveDeadLetterQueue by PipeRole",
-        "ConfigurationArchivePipe→ArchiveDeadLetterQueue by PipeRole",
+        "TrazabilidadArchivePipe→PipeDeadLetterQueue by PipeRole",
+        "ConfigurationArchivePipe→PipeDeadLetterQueue by PipeRole",
         "ArchiveRule.archiver→ArchiveDeadLetterQueue by events.amazonaws.com",
       ].sort(),
     );
@@ -71,9 +79,15 @@ describe("rule 2: every dead-letter and on-failure queue is writable by whoever 
       "ExportSchedule: SchedulerRole may not sqs:SendMessage to ExportDeadLetterQueue",
       "ExportLateCheckSchedule: SchedulerRole may not sqs:SendMessage to ExportDeadLetterQueue",
     ]);
-    expect(deadLetterProblems(withoutStatement("audit", "AuditProducerRole", "EncryptedFailureQueue"), keyPolicy())).toEqual([
-      "ConfigurationStreamMapping: AuditProducerRole may not kms:GenerateDataKey on the data key of AuditFailureQueue",
-      "ConfigurationStreamMapping: AuditProducerRole may not kms:Decrypt on the data key of AuditFailureQueue",
+    expect(deadLetterProblems(withoutStatement("audit", "AuditProducerRole", "EncryptFailedBatches"), keyPolicy())).toEqual([
+      "ConfigurationStreamMapping: AuditProducerRole may not kms:GenerateDataKey on the data key of DataBucketName",
+    ]);
+    expect(deadLetterProblems(withoutStatement("audit", "AuditProducerRole", "FailureBucketListing"), keyPolicy())).toEqual([
+      "ConfigurationStreamMapping: AuditProducerRole may not s3:ListBucket on the bucket DataBucketName",
+    ]);
+    expect(deadLetterProblems(withoutStatement("archive", "PipeRole", "FailedRecordsToDeadLetterQueue"), keyPolicy())).toEqual([
+      "TrazabilidadArchivePipe: PipeRole may not sqs:SendMessage to PipeDeadLetterQueue",
+      "ConfigurationArchivePipe: PipeRole may not sqs:SendMessage to PipeDeadLetterQueue",
     ]);
     const noQueuePolicy = clone(templates.archive);
     delete noQueuePolicy.Resources.ArchiveDeadLetterQueuePolicy;
@@ -133,13 +147,15 @@ describe("rule 4: the alias and the mappings point at what exists", () => {
         ),
       ),
     ).toEqual(["LearnAlias: FunctionName is not a function of this template"]);
-    expect(pointerProblems(edited("audit", "FunctionName: !Ref LearnAlias", "FunctionName: !Ref AuditFailureQueue"))).toEqual([
+    expect(pointerProblems(edited("audit", "FunctionName: !Ref LearnAlias", "FunctionName: !Ref AuditTable"))).toEqual([
       "ConfigurationStreamMapping: FunctionName is not a function or alias of this template",
     ]);
     expect(
       pointerProblems(
         edited("audit", "EventSourceArn: !GetAtt ConfigurationTable.StreamArn", "EventSourceArn: !GetAtt ConfigurationTable.Arn"),
       ),
-    ).toEqual(["ConfigurationStreamMapping: EventSourceArn is neither a table's StreamArn nor a stream parameter"]);
+    ).toEqual([
+      "ConfigurationStreamMapping: EventSourceArn is neither a table's StreamArn, a stream parameter nor a queue of this template",
+    ]);
   });
 });

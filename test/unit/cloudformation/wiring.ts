@@ -100,9 +100,17 @@ export function targetId(value: Json): string | undefined {
 export interface DeadLetterWriter {
   where: string;
   queue: string | undefined;
+  /** An S3 on-failure destination: the parameter naming its bucket (`arn:…:s3:::${<Parameter>}`). */
+  bucket?: string | undefined;
   role?: string | undefined;
   service?: string;
 }
+
+/** `!Sub "arn:${AWS::Partition}:s3:::${Name}"` → Name. */
+const bucketParameter = (destination: Json): string | undefined =>
+  typeof destination?.["Fn::Sub"] === "string"
+    ? /^arn:\$\{AWS::Partition\}:s3:::\$\{(\w+)\}$/.exec(destination["Fn::Sub"])?.[1]
+    : undefined;
 
 function functionRoleOf(template: Template, functionRef: Json): string | undefined {
   let id = targetId(functionRef);
@@ -124,12 +132,16 @@ export function deadLetterWriters(template: Template): DeadLetterWriter[] {
     const p = r.Properties ?? {};
     if (r.Type === "AWS::Lambda::Function" && p.DeadLetterConfig)
       writers.push({ where: id, queue: targetId(p.DeadLetterConfig.TargetArn), role: targetId(p.Role) });
-    if (r.Type === "AWS::Lambda::EventSourceMapping" && p.DestinationConfig?.OnFailure)
+    if (r.Type === "AWS::Lambda::EventSourceMapping" && p.DestinationConfig?.OnFailure) {
+      const destination = p.DestinationConfig.OnFailure.Destination;
+      const bucket = bucketParameter(destination);
       writers.push({
         where: id,
-        queue: targetId(p.DestinationConfig.OnFailure.Destination),
+        queue: bucket ? undefined : targetId(destination),
+        ...(bucket ? { bucket } : {}),
         role: functionRoleOf(template, p.FunctionName),
       });
+    }
     if (r.Type === "AWS::Pipes::Pipe") {
       const dlq =
         p.SourceParameters?.DynamoDBStreamParameters?.DeadLetterConfig ?? p.SourceParameters?.KinesisStreamParameters?.DeadLetterConfig;
@@ -182,6 +194,10 @@ const KEY_ACTIONS_TO_SEND = ["kms:GenerateDataKey", "kms:Decrypt"];
 export function deadLetterProblems(template: Template, keyPolicy: Json): string[] {
   const problems: string[] = [];
   for (const w of deadLetterWriters(template)) {
+    if (w.bucket) {
+      problems.push(...bucketDestinationProblems(template, w as DeadLetterWriter & { bucket: string }));
+      continue;
+    }
     const queue = w.queue ? template.Resources[w.queue] : undefined;
     if (queue?.Type !== "AWS::SQS::Queue") {
       problems.push(`${w.where}: its dead-letter target is not a queue of this template`);
@@ -216,6 +232,22 @@ export function deadLetterProblems(template: Template, keyPolicy: Json): string[
 }
 
 /**
+ * An S3 on-failure destination is written with the function's role: "For an S3 destination:
+ * s3:PutObject and s3:ListBucket" (docs.aws.amazon.com/lambda/latest/dg/services-dynamodb-errors.html);
+ * the data bucket encrypts with the data key (SSE-KMS), so the put also needs kms:GenerateDataKey.
+ */
+function bucketDestinationProblems(template: Template, w: DeadLetterWriter & { bucket: string }): string[] {
+  const role = w.role ? template.Resources[w.role] : undefined;
+  const problems: string[] = [];
+  for (const action of ["s3:PutObject", "s3:ListBucket"])
+    if (!roleAllows(role, action, w.bucket))
+      problems.push(`${w.where}: ${w.role ?? "its role"} may not ${action} on the bucket ${w.bucket}`);
+  if (!roleAllows(role, "kms:GenerateDataKey", "DataKeyArn"))
+    problems.push(`${w.where}: ${w.role ?? "its role"} may not kms:GenerateDataKey on the data key of ${w.bucket}`);
+  return problems;
+}
+
+/**
  * Name limits per resource type and name property (AWS's documented maximum lengths):
  * - Lambda FunctionName 64 (Lambda API CreateFunction: "The length constraint applies only to the full ARN… 64 characters" for the name);
  * - DynamoDB TableName 255 (DynamoDB "Service, account, and table quotas": table names 3-255);
@@ -225,7 +257,7 @@ export function deadLetterProblems(template: Template, keyPolicy: Json): string[
  * - SQS QueueName 80 (CreateQueue); SNS TopicName 256 (CreateTopic); IAM RoleName 64 (CreateRole);
  * - S3 BucketName 63 ("Bucket naming rules"); KMS AliasName 256 (CreateAlias);
  * - AWS Backup BackupVaultName, BackupPlanName, SelectionName 50 (CreateBackupVault/Plan/Selection);
- * - Lambda Alias Name 128 (CreateAlias).
+ * - Lambda Alias Name 128 (CreateAlias); CloudWatch Logs metric filter FilterName 512 (PutMetricFilter: 1-512).
  */
 export const NAME_LIMITS: Record<string, [string, number][]> = {
   "AWS::Lambda::Function": [["FunctionName", 64]],
@@ -244,8 +276,7 @@ export const NAME_LIMITS: Record<string, [string, number][]> = {
   "AWS::Backup::BackupPlan": [["BackupPlan.BackupPlanName", 50]],
   "AWS::Backup::BackupSelection": [["BackupSelection.SelectionName", 50]],
   "AWS::Lambda::Alias": [["Name", 128]],
-  // No name of its own (FilterName unset, CloudFormation makes one); its LogGroupName names the group it reads.
-  "AWS::Logs::MetricFilter": [],
+  "AWS::Logs::MetricFilter": [["FilterName", 512]],
 };
 
 /** Name properties of types not in NAME_LIMITS (FunctionName, TableName there are references, not names). */
@@ -312,7 +343,10 @@ export function pointerProblems(template: Template): string[] {
       const streamOfTable =
         source?.["Fn::GetAtt"] && (source["Fn::GetAtt"] as string[])[1] === "StreamArn" && isType(targetId(source), "AWS::DynamoDB::Table");
       const streamParameter = typeof source?.Ref === "string" && /StreamArn$/.test(source.Ref) && source.Ref in template.Parameters;
-      if (!streamOfTable && !streamParameter) problems.push(`${id}: EventSourceArn is neither a table's StreamArn nor a stream parameter`);
+      const queueOfTemplate =
+        source?.["Fn::GetAtt"] && (source["Fn::GetAtt"] as string[])[1] === "Arn" && isType(targetId(source), "AWS::SQS::Queue");
+      if (!streamOfTable && !streamParameter && !queueOfTemplate)
+        problems.push(`${id}: EventSourceArn is neither a table's StreamArn, a stream parameter nor a queue of this template`);
     }
   }
   return problems;

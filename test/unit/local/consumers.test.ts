@@ -1,9 +1,9 @@
 import type { DynamoDBRecord } from "aws-lambda";
 import { describe, expect, it } from "vitest";
-import { archiveConsumer, mappingConsumer } from "../../../src/local/consumers";
+import { mappingConsumer } from "../../../src/local/consumers";
 import type { StreamMappingSettings } from "../../../src/local/delivery-settings";
-import type { FailureSink, StreamInvocationRecord } from "../../../src/local/failure-records";
-import { insertRecord, modifyRecord, removeRecord } from "../../support/stream-records";
+import type { BucketFailureSink, FailureSink, S3FailureObject, StreamInvocationRecord } from "../../../src/local/failure-records";
+import { insertRecord } from "../../support/stream-records";
 
 const records = (n: number) => Array.from({ length: n }, (_, i) => insertRecord({ key: { S: `k${i}` } }));
 const seq = (r: DynamoDBRecord | undefined) => r?.dynamodb?.SequenceNumber ?? "";
@@ -15,8 +15,7 @@ const MAPPING: StreamMappingSettings = {
   reportBatchItemFailures: true,
   bisectBatchOnFunctionError: true,
   maximumRetryAttempts: 5,
-  maximumRecordAgeInSeconds: 86400,
-  onFailureQueueOutput: "AuditFailureQueueUrl",
+  maximumRecordAgeInSeconds: 43200,
 };
 
 const invocationRecord = (sent: { body: unknown }[], i = 0) => sent[i]?.body as StreamInvocationRecord;
@@ -30,18 +29,33 @@ function recordingSink() {
   return { sent, sink };
 }
 
-function mapping(handle: Parameters<typeof mappingConsumer>[0]["handle"], settings: Partial<StreamMappingSettings> = {}) {
+function bucketSink() {
+  const put: { bucket: string; key: string; body: S3FailureObject }[] = [];
+  const sink: BucketFailureSink = async (bucket, key, body) => {
+    put.push({ bucket, key, body });
+  };
+  return { put, sink };
+}
+
+function mapping(
+  handle: Parameters<typeof mappingConsumer>[0]["handle"],
+  settings: Partial<StreamMappingSettings> = {},
+  onFailure: Parameters<typeof mappingConsumer>[0]["onFailure"] | null = { type: "sqs", queueUrl: "https://sqs/failures" },
+) {
   const { sent, sink } = recordingSink();
+  const bucket = bucketSink();
   const consumer = mappingConsumer({
     name: "audit_producer",
     streamArn: "arn:stream",
     functionArn: "arn:aws:lambda:us-east-1:123456789012:function:audit_producer:learn",
     settings: { ...MAPPING, ...settings },
     handle,
-    onFailureQueueUrl: "https://sqs/failures",
+    ...(onFailure ? { onFailure } : {}),
     sendFailure: sink,
+    putFailure: bucket.sink,
+    now: () => new Date("2026-11-23T16:30:23.456Z"),
   });
-  return { consumer, sent };
+  return { consumer, sent, put: bucket.put };
 }
 
 describe("mappingConsumer (Lambda event source mapping semantics)", () => {
@@ -157,63 +171,43 @@ describe("mappingConsumer (Lambda event source mapping semantics)", () => {
   });
 });
 
-describe("archiveConsumer (Pipe → bus → rule → asynchronous Lambda semantics)", () => {
-  const pipe = { filterPatterns: [{ eventName: ["REMOVE"] }] };
-  const target = { rulePattern: { source: ["trace.archive"], detail: { eventName: ["REMOVE"] } }, functionRetryAttempts: 2 };
-
-  it("hands only REMOVE records, wrapped in the bus envelope; a failing event is retried, then dead-lettered as is", async () => {
-    const input = [
-      insertRecord({ key: { S: "a" } }),
-      removeRecord({ key: { S: "a" } }),
-      modifyRecord({ key: { S: "b" } }, { key: { S: "b" }, v: { N: "1" } }),
-      removeRecord({ key: { S: "c" } }),
-      removeRecord({ key: { S: "b" } }),
-    ];
-    const seen: string[] = [];
-    const { sent, sink } = recordingSink();
-    const consumer = archiveConsumer({
-      name: "archiver:Configuration",
-      streamArn: "arn",
-      pipe,
-      target,
-      deadLetterQueueUrl: "https://sqs/dlq",
-      sendFailure: sink,
-      handle: async (event) => {
-        const e = event as { source: string; "detail-type": string; detail: DynamoDBRecord };
-        seen.push(`${e.source}|${e["detail-type"]}|${e.detail.eventName}|${keyOf(e.detail)}`);
-        if (keyOf(e.detail) === "c") throw new Error("S3 down");
-      },
+describe("mappingConsumer with an S3 on-failure destination (services-dynamodb-errors.html)", () => {
+  it("keeps the discarded batch whole beside Lambda's invocation record, under AWS's documented key layout", async () => {
+    const input = records(4);
+    const poison = input[1];
+    const { consumer, sent, put } = mapping(
+      async (event) => ({ batchItemFailures: event.Records.filter((r) => r === poison).map((r) => ({ itemIdentifier: seq(r) })) }),
+      {},
+      { type: "s3", bucket: "data", mappingUuid: "a1b2c3d4-0000-4000-a000-000000000001" },
+    );
+    const outcome = await consumer.handle(input, "shardId-00000001573689847184-864758bb");
+    expect(outcome.done).toBe(4);
+    expect(sent).toEqual([]);
+    expect(put).toHaveLength(1);
+    const [object] = put;
+    // aws/lambda/<ESM-UUID>/<shardID>/YYYY/MM/DD/YYYY-MM-DDTHH.MM.SS-<Random UUID> (kinesis-on-failure-destination.html)
+    expect(object?.key).toMatch(
+      /^aws\/lambda\/a1b2c3d4-0000-4000-a000-000000000001\/shardId-00000001573689847184-864758bb\/2026\/11\/23\/2026-11-23T16\.30\.23-[0-9a-f-]{36}$/,
+    );
+    expect(object?.body.payload.Records).toEqual(input.slice(1));
+    expect(object?.body.DDBStreamBatchInfo).toMatchObject({
+      startSequenceNumber: seq(poison),
+      endSequenceNumber: seq(input[3]),
+      batchSize: 3,
     });
-    const outcome = await consumer.handle(input, "s");
-    expect(outcome.done).toBe(5);
-    expect(seen).toEqual([
-      "trace.archive|DynamoDB Stream Record|REMOVE|a",
-      ...Array(3).fill("trace.archive|DynamoDB Stream Record|REMOVE|c"),
-      "trace.archive|DynamoDB Stream Record|REMOVE|b",
-    ]);
-    expect(sent).toHaveLength(1);
-    expect(sent[0]?.queueUrl).toBe("https://sqs/dlq");
-    expect(sent[0]?.body).toMatchObject({ source: "trace.archive", detail: { eventName: "REMOVE", eventID: input[3]?.eventID } });
-    expect(sent[0]?.attributes).toMatchObject({
-      RequestID: { DataType: "String" },
-      ErrorCode: { DataType: "Number", StringValue: "200" },
-      ErrorMessage: { DataType: "String", StringValue: "S3 down" },
-    });
-    expect(outcome.discarded).toEqual([expect.objectContaining({ records: 1, attempts: 3, firstEventId: input[3]?.eventID })]);
+    expect(outcome.discarded).toEqual([expect.objectContaining({ records: 3, object: `s3://data/${object?.key}` })]);
   });
 
-  it("lets nothing through that the Pipe's filter or the rule's pattern rejects", async () => {
-    const seen: unknown[] = [];
-    const { sink } = recordingSink();
-    const consumer = archiveConsumer({
-      name: "archiver",
-      streamArn: "arn",
-      pipe: { filterPatterns: [{ eventName: ["INSERT"] }] },
-      target,
-      sendFailure: sink,
-      handle: async (event) => seen.push(event),
-    });
-    expect((await consumer.handle([removeRecord({ key: { S: "a" } }), insertRecord({ key: { S: "b" } })], "s")).done).toBe(2);
-    expect(seen).toEqual([]);
+  it("without a destination the batch is dropped and says so", async () => {
+    const { consumer, sent, put } = mapping(
+      async () => ({ batchItemFailures: [{ itemIdentifier: "" }] }),
+      { maximumRetryAttempts: 0 },
+      null,
+    );
+    const outcome = await consumer.handle(records(1), "s");
+    expect(sent).toEqual([]);
+    expect(put).toEqual([]);
+    expect(outcome.discarded[0]).not.toHaveProperty("queueUrl");
+    expect(outcome.discarded[0]).not.toHaveProperty("object");
   });
 });

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: CloudFormation !Sub strings, not JS templates
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,7 +21,7 @@ function editedTemplates(file: string, from: string, to: string): string {
 }
 
 describe("readDeliverySettings (the templates' delivery settings, for local mode)", () => {
-  it("reads the audit mapping's settings and on-failure queue as the template declares them", () => {
+  it("reads the audit mapping's settings and its on-failure bucket as the template declares them", () => {
     const [, mapping] = onlyResource(loadTemplate("audit"), "AWS::Lambda::EventSourceMapping");
     const settings = readDeliverySettings(templates);
     expect(settings.audit).toEqual({
@@ -30,7 +31,7 @@ describe("readDeliverySettings (the templates' delivery settings, for local mode
       bisectBatchOnFunctionError: mapping.Properties.BisectBatchOnFunctionError,
       maximumRetryAttempts: mapping.Properties.MaximumRetryAttempts,
       maximumRecordAgeInSeconds: mapping.Properties.MaximumRecordAgeInSeconds,
-      onFailureQueueOutput: "AuditFailureQueueUrl",
+      onFailure: { type: "s3", output: "DataBucketName" },
     });
   });
 
@@ -39,8 +40,10 @@ describe("readDeliverySettings (the templates' delivery settings, for local mode
     expect(settings.pipes.map((p) => p.sourceParameter).sort()).toEqual(["ConfigurationStreamArn", "TrazabilidadStreamArn"]);
     for (const pipe of settings.pipes) {
       expect(pipe.filterPatterns).toEqual([{ eventName: ["REMOVE"] }]);
-      expect(pipe.deadLetterQueueOutput).toBe("ArchiveDeadLetterQueueUrl");
+      expect(pipe.deadLetterQueueOutput).toBe("PipeDeadLetterQueueUrl");
       expect(pipe.maximumRetryAttempts).toBeGreaterThanOrEqual(0);
+      expect(pipe).toMatchObject({ enrichment: "archiveClaims", source: "trace.archive", detailType: "DynamoDB Stream Record" });
+      expect(pipe.name).toMatch(/^trace-\$\{Stage\}-archive-(trazabilidad|configuration)$/);
     }
     expect(settings.archive).toEqual({
       rulePattern: { source: ["trace.archive"], detail: { eventName: ["REMOVE"] } },
@@ -65,8 +68,24 @@ describe("readDeliverySettings (the templates' delivery settings, for local mode
   });
 
   it("names the output to add when a failure queue has none", () => {
-    const dir = editedTemplates("audit.yaml", "    Value: !Ref AuditFailureQueue\n", "    Value: !GetAtt AuditFailureQueue.Arn\n");
-    expect(() => readDeliverySettings(dir)).toThrow(/no stack output is !Ref AuditFailureQueue/);
+    const dir = editedTemplates("archive.yaml", "    Value: !Ref PipeDeadLetterQueue\n", "    Value: !GetAtt PipeDeadLetterQueue.Arn\n");
+    expect(() => readDeliverySettings(dir)).toThrow(/no stack output is !Ref PipeDeadLetterQueue/);
+  });
+
+  it("reads an SQS on-failure destination too, and refuses a bucket it cannot name", () => {
+    const queue = editedTemplates(
+      "audit.yaml",
+      'Destination: !Sub "arn:${AWS::Partition}:s3:::${DataBucketName}"',
+      "Destination: !GetAtt AuditProducerLogGroup.Arn",
+    );
+    expect(() => readDeliverySettings(queue)).toThrow(/no stack output is !Ref AuditProducerLogGroup/);
+    const bucket = editedTemplates("audit.yaml", 's3:::${DataBucketName}"\n', 's3:::my-bucket"\n');
+    expect(() => readDeliverySettings(bucket)).toThrow(/sends to a bucket local mode cannot find/);
+  });
+
+  it("names the handler behind each pipe's enrichment by its code key", () => {
+    const dir = editedTemplates("archive.yaml", "S3Key: !Ref ArchiveClaimsCodeKey", "S3Key: !Ref SomeOtherCodeKey");
+    expect(() => readDeliverySettings(dir)).toThrow(/Enrichment is not a function of this template with a known code key/);
   });
 });
 
