@@ -145,9 +145,9 @@ describe("trace deploy, diff, status and destroy against the emulator", () => {
     );
     expect(stacks.map((s) => s?.EnableTerminationProtection)).toEqual(STACKS.map(() => false));
     const versions = await artifactVersions();
-    expect(versions).toHaveLength(6);
+    expect(versions).toHaveLength(7);
     for (const v of versions)
-      expect(v).toMatch(/^lambda\/(export|export-native|audit-producer|archiver|archive-claims|archive-redrive)\/[0-9a-f]{64}\.zip@/);
+      expect(v).toMatch(/^lambda\/(export|export-native|stamper|audit-producer|archiver|archive-claims|archive-redrive)\/[0-9a-f]{64}\.zip@/);
   });
 
   it("gives the stacks that hold data a stack policy denying Update:Replace and Update:Delete on tables, buckets and the key", async () => {
@@ -181,7 +181,7 @@ describe("trace deploy, diff, status and destroy against the emulator", () => {
     expect(lines).toHaveLength(1);
     expect(json.stacks.map((s) => s.outcome)).toEqual(STACKS.map(() => "no-changes"));
     expect(json.uploaded).toBe(0);
-    expect(json.artifacts).toHaveLength(6);
+    expect(json.artifacts).toHaveLength(7);
     for (const s of STACKS) expect(result.stderr).toContain(`${stackName(env, s)}: no changes`);
     expect(await artifactVersions()).toEqual(before);
   });

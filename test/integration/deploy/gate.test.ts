@@ -95,7 +95,7 @@ describe("trace forecast and the deploy gate against the emulator", () => {
       detail: expect.stringMatching(/does not exist yet/),
     });
     expect(only(checks, "log-group", `log group /aws/lambda/${prefix}archiver`).verdict).toBe("pass");
-    expect(only(checks, "lambda-concurrency", `function ${prefix}trazabilidad_export`)).toMatchObject({
+    expect(only(checks, "lambda-concurrency", `functions ${prefix}trazabilidad_export, ${prefix}trazabilidad_stamper`)).toMatchObject({
       verdict: "skip",
       detail: expect.stringMatching(/has no working lambda:GetAccountSettings/),
     });
@@ -191,9 +191,9 @@ describe("trace forecast and the deploy gate against the emulator", () => {
       verdict: "skip",
       detail: expect.stringMatching(/has no working kms:DescribeKey/),
     });
-    expect(only(checks, "lambda-concurrency", `function ${prefix}trazabilidad_export`)).toMatchObject({
+    expect(only(checks, "lambda-concurrency", `functions ${prefix}trazabilidad_export, ${prefix}trazabilidad_stamper`)).toMatchObject({
       verdict: "pass",
-      detail: "already reserves 1",
+      detail: `already reserved (${prefix}trazabilidad_export: 1, ${prefix}trazabilidad_stamper: 1)`,
     });
     expect(only(checks, "existing-name", `table ${prefix}TRAZABILIDAD`)).toMatchObject({
       verdict: "pass",
