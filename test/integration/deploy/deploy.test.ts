@@ -147,7 +147,9 @@ describe("trace deploy, diff, status and destroy against the emulator", () => {
     const versions = await artifactVersions();
     expect(versions).toHaveLength(7);
     for (const v of versions)
-      expect(v).toMatch(/^lambda\/(export|export-native|stamper|audit-producer|archiver|archive-claims|archive-redrive)\/[0-9a-f]{64}\.zip@/);
+      expect(v).toMatch(
+        /^lambda\/(export|export-native|stamper|audit-producer|archiver|archive-claims|archive-redrive)\/[0-9a-f]{64}\.zip@/,
+      );
   });
 
   it("gives the stacks that hold data a stack policy denying Update:Replace and Update:Delete on tables, buckets and the key", async () => {
