@@ -10,6 +10,7 @@ import {
   LOG_DELIVERY_ACTIONS,
   type PolicyDocument,
   type ResolveContext,
+  XRAY_ACTIONS,
 } from "../../support/iam-roles";
 
 const FUNCTIONS: Record<string, string> = {
@@ -38,6 +39,7 @@ export function modelledCalls(ctx: ResolveContext, where: Where): RecordedCall[]
     },
     { principal: "PipeRole", action: "events:PutEvents", resource: ctx.arns.ArchiveBus as string, implied: "the Pipe's target" },
     ...nativeExportCalls(ctx, where),
+    ...tableKeyCalls(key),
     ...Object.entries(FUNCTIONS).flatMap(([role, fn]) =>
       ["logs:CreateLogStream", "logs:PutLogEvents"].map((action) => ({
         principal: role,
@@ -60,6 +62,23 @@ export function modelledCalls(ctx: ResolveContext, where: Where): RecordedCall[]
       { principal: "cloudwatch", action, resource: key, implied: "alarms publish to the encrypted alarm topic", context: source },
     ]),
   ];
+}
+
+/**
+ * DynamoDB using the tables' and streams' key with the caller's permissions: reading decrypts and
+ * describes it, writing also encrypts and makes data keys (KMS Developer Guide, "How Amazon
+ * DynamoDB uses AWS KMS"; the split of AWS CDK's table grants).
+ */
+function tableKeyCalls(key: string): RecordedCall[] {
+  const uses: [string, string, readonly string[]][] = [
+    ["ExportRole", "TRAZABILIDAD read (Scan, Query)", ["kms:Decrypt", "kms:DescribeKey"]],
+    ["PipeRole", "the archived streams read (GetRecords)", ["kms:Decrypt", "kms:DescribeKey"]],
+    ["AuditProducerRole", "the Configuration stream read (GetRecords)", ["kms:Decrypt", "kms:DescribeKey"]],
+    ["AuditProducerRole", "Audit written (PutItem)", ["kms:Encrypt", "kms:ReEncryptFrom", "kms:GenerateDataKey"]],
+  ];
+  return uses.flatMap(([principal, what, actions]) =>
+    actions.map((action) => ({ principal, action, resource: key, implied: `DynamoDB uses the table's key for the caller: ${what}` })),
+  );
 }
 
 /**
@@ -115,6 +134,14 @@ function nativeExportCalls(ctx: ResolveContext, where: Where): RecordedCall[] {
       resource: "*",
       implied: "execution logs through a vended log delivery",
     })),
+    ...XRAY_ACTIONS.map((action) => ({ principal: sm, action, resource: "*", implied: "X-Ray traces of the executions (tracing on)" })),
+    {
+      principal: "delivery.logs",
+      action: "kms:Decrypt",
+      resource: key,
+      implied: "the log delivery reads the CMK-encrypted state machine's log records",
+      context: { "kms:EncryptionContext:SourceArn": statesLogGroup },
+    },
     ...["kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt"].map((action) => ({
       principal: "logs",
       action,

@@ -131,6 +131,7 @@ describe("every role under IAM enforcement (separate moto server)", () => {
     expect(unenforced).toEqual([
       "ExportRole.ReadTrazabilidad",
       "ExportRole.QueryDayIndex",
+      "ExportRole.DecryptTrazabilidad",
       "ExportRole.UseDataKey",
       "ExportRole.HandBigDaysToNativeExport",
       "ExportRole.WriteOwnLogs",
@@ -144,10 +145,12 @@ describe("every role under IAM enforcement (separate moto server)", () => {
       "NativeExportStateMachineRole.MapChildWorkflows",
       "NativeExportStateMachineRole.MapChildWorkflowRuns",
       "NativeExportStateMachineRole.UseDataKey",
+      "NativeExportStateMachineRole.SendTracesToXRay",
       "NativeExportStateMachineRole.LogDeliveriesTakeNoResource",
       "AuditProducerRole.ReadConfigurationStream",
       "AuditProducerRole.ListStreamsTakesNoResource",
       "AuditProducerRole.PutAuditEntries",
+      "AuditProducerRole.UseTableKey",
       "AuditProducerRole.EncryptedFailureQueue",
       "AuditProducerRole.WriteOwnLogs",
       "ArchiverRole.EncryptWithDataKey",
@@ -156,6 +159,7 @@ describe("every role under IAM enforcement (separate moto server)", () => {
       "ArchiverRole.WriteOwnLogs",
       "PipeRole.ReadArchivedStreams",
       "PipeRole.ListStreamsTakesNoResource",
+      "PipeRole.DecryptArchivedStreams",
       "PipeRole.PutOnArchiveBus",
       "PipeRole.EncryptedDeadLetterQueue",
     ]);

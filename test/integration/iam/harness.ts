@@ -10,6 +10,7 @@ import {
   CreateMultipartUploadCommand,
   GetObjectCommand,
   ListMultipartUploadsCommand,
+  ListPartsCommand,
   PutObjectCommand,
   type S3Client,
   UploadPartCommand,
@@ -42,8 +43,11 @@ export const PREFIX = "it-";
 export const BUCKET = "it-trace-data";
 export const arn = (service: string, rest: string) => `arn:aws:${service}:${REGION}:${ACCOUNT}:${rest}`;
 
-/** The services whose statements moto cannot enforce (it authorizes them against Resource "*" only). */
-export const NOT_ENFORCED = ["dynamodb", "kms", "events", "lambda", "logs", "states"];
+/**
+ * The services whose statements moto cannot enforce (it authorizes them against Resource "*" only),
+ * and X-Ray, which only the state machine calls (moto runs no execution that traces).
+ */
+export const NOT_ENFORCED = ["dynamodb", "kms", "events", "lambda", "logs", "states", "xray"];
 /** The native export's state machine, as the traceability stack names it. */
 export const NATIVE_MACHINE = arn("states", `stateMachine:${PREFIX}trazabilidad-native-export`);
 
@@ -356,13 +360,19 @@ const nativeAssemblyAborts: Path = async (role, principal) => {
 };
 
 // What the Distributed Maps do with the state machine's role: read the file list (ItemReader)
-// and write their results beside the run (ResultWriter).
+// and write their results beside the run (ResultWriter), which AWS lists with the multipart
+// actions it uses for large result files (ListMultipartUploadParts, AbortMultipartUpload).
 const mapItemsAndResults: Path = async (role, principal) => {
   const key = "native/it-TRAZABILIDAD/dt=2026-11-23/map/files.json";
   await clients(state.admin).s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: "[]" }));
   const s3 = clients(role, principal).s3 as S3Client;
   await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
   await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: "native/it-TRAZABILIDAD/dt=2026-11-23/map/0f1e/manifest.json", Body: "{}" }));
+  const Key = "native/it-TRAZABILIDAD/dt=2026-11-23/map/0f1e/SUCCEEDED_0.json";
+  const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key }));
+  await s3.send(new UploadPartCommand({ Bucket: BUCKET, Key, UploadId, PartNumber: 1, Body: "[]" }));
+  await s3.send(new ListPartsCommand({ Bucket: BUCKET, Key, UploadId }));
+  await s3.send(new AbortMultipartUploadCommand({ Bucket: BUCKET, Key, UploadId }));
 };
 
 export interface RoleCase {

@@ -133,7 +133,12 @@ describe("base", () => {
     for (const statement of statements) expect(statement.Principal).not.toBe("*");
     const services = statements.filter((s) => s.Principal.Service).map((s) => JSON.stringify(s.Principal.Service));
     expect(services.sort()).toEqual(
-      ['"cloudwatch.amazonaws.com"', '"events.amazonaws.com"', '{"Fn::Sub":"logs.${AWS::Region}.amazonaws.com"}'].sort(),
+      [
+        '"cloudwatch.amazonaws.com"',
+        '"delivery.logs.amazonaws.com"',
+        '"events.amazonaws.com"',
+        '{"Fn::Sub":"logs.${AWS::Region}.amazonaws.com"}',
+      ].sort(),
     );
     for (const statement of statements.filter((s) => s.Principal.Service)) {
       expect(statement.Condition).toBeDefined();
@@ -274,7 +279,7 @@ describe("traceability", () => {
         .sort(),
     ).toEqual(Object.keys(s3Resources).sort());
     for (const { action, resources } of actionsFor(role, "kms")) {
-      expect(["kms:GenerateDataKey", "kms:Decrypt"]).toContain(action);
+      expect(["kms:GenerateDataKey", "kms:Decrypt", "kms:DescribeKey"]).toContain(action);
       expect(resources).toEqual([ref("DataKeyArn")]);
     }
     expect(actionsFor(role, "states")).toEqual([{ action: "states:StartExecution", resources: [ref("NativeExportStateMachine")] }]);
