@@ -11,6 +11,7 @@ import { registerDiff } from "./commands/diff";
 import { registerExport } from "./commands/export";
 import { registerForecast } from "./commands/forecast";
 import { registerLocal } from "./commands/local";
+import { registerRollback } from "./commands/rollback";
 import { registerStatus } from "./commands/status";
 import { ErrorCode, ExitCode, TraceError, toTraceError } from "./core/errors";
 import { version } from "./core/version";
@@ -57,6 +58,7 @@ Examples:
   registerDiff(program);
   registerForecast(program);
   registerStatus(program);
+  registerRollback(program);
   registerDestroy(program);
   registerExport(program);
   registerAudit(program);

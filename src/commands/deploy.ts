@@ -2,7 +2,7 @@ import { type Command, Option } from "commander";
 import { packageRoot } from "../core/package-root";
 import { action } from "../ui/context";
 import { deployHooks } from "../ui/deploy-hooks";
-import { renderOutputs } from "../ui/deploy-render";
+import { renderAliasChanges, renderOutputs } from "../ui/deploy-render";
 
 export interface TemplatesOption {
   templates?: string;
@@ -57,6 +57,7 @@ Examples:
         const { FORECAST_MAX_ATTEMPTS } = await import("../core/deploy/forecast");
         const env = ctx.environment();
         const clients = await ctx.clients();
+        await clients.loadMore(); // Lambda: the aliases after each stack
         const forecastClients = options.forecast
           ? await createAllAwsClients({ ...clients.settings, maxAttempts: FORECAST_MAX_ATTEMPTS })
           : undefined;
@@ -73,8 +74,10 @@ Examples:
           signal: ctx.signal,
           allowReplacement: options.allowReplacement ?? [],
           forecast: forecastClients,
+          lambda: clients.lambda,
           hooks: deployHooks(ctx),
         }).finally(() => forecastClients?.destroy());
+        for (const line of renderAliasChanges(result.aliases)) ctx.reporter.info(line);
         const changed = result.stacks.filter((s) => s.outcome !== "no-changes").length;
         ctx.reporter.info(
           `deployed ${result.environment} (${result.region}): ${changed} stack${changed === 1 ? "" : "s"} changed, ${result.stacks.length - changed} unchanged; ${result.uploaded} artifact${result.uploaded === 1 ? "" : "s"} uploaded`,

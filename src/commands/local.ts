@@ -114,18 +114,20 @@ with --env, but is meant for --local.`,
         if (!Number.isFinite(interval) || interval <= 0)
           throw usageError(`--interval ${options.interval} is not a positive number of seconds`);
         const { runLocalStreams } = await import("../local/streams-run");
-        const { localHandlers } = await import("../local/local-handlers");
+        const { streamHandlers } = await import("../local/deployed-handlers");
         const clients = await ctx.clients();
+        const env = ctx.environment();
+        const { handlers, close } = await streamHandlers(clients, env, packageRoot(), ctx.reporter);
         const result = await runLocalStreams({
           clients,
-          env: ctx.environment(),
+          env,
           root: packageRoot(),
           reporter: ctx.reporter,
           signal: ctx.signal,
           follow: Boolean(options.follow),
           intervalMs: interval * 1000,
-          handlers: localHandlers(clients, ctx.reporter),
-        });
+          handlers,
+        }).finally(close);
         ctx.output.result(result, renderLocalStreams);
         return result.consumers.some((c) => c.failed > 0 || c.discarded > 0) ? ExitCode.failed : ExitCode.ok;
       }),
@@ -156,21 +158,23 @@ each result is. Safe to re-run. Stop the emulator (and drop its data) with: trac
           const { startLocalEmulator } = await import("../local/manage");
           const { runDemo } = await import("../local/demo");
           const { templatesDir } = await import("../core/deploy/templates");
-          const { localHandlers } = await import("../local/local-handlers");
+          const { streamHandlers } = await import("../local/deployed-handlers");
           const port = parsePort(options.port ?? ctx.settings.localPort ?? String(DEFAULT_LOCAL_PORT));
           await startLocalEmulator(packageRoot(), port, ctx.reporter, ctx.signal);
           const clients = await ctx.clients();
+          const env = ctx.environment();
+          const { handlers, close } = await streamHandlers(clients, env, packageRoot(), ctx.reporter);
           const result = await runDemo({
             clients,
-            env: ctx.environment(),
+            env,
             root: packageRoot(),
             templatesDir: templatesDir(),
-            handlers: localHandlers(clients, ctx.reporter),
+            handlers,
             reporter: ctx.reporter,
             signal: ctx.signal,
             records,
             bundled: reportBundled(ctx.reporter),
-          });
+          }).finally(close);
           const { renderDemo } = await import("../ui/demo-render");
           ctx.output.result(result, renderDemo);
         },

@@ -10,16 +10,19 @@ import { isAbortError } from "../core/errors";
 import type { Reporter } from "../core/reporter";
 import { resolveOutputs } from "../core/resources";
 import { sleep } from "../core/sleep";
-import type { OutputKey } from "../core/stacks";
+import { functionSpec, type OutputKey } from "../core/stacks";
 import { archiveConsumer, type BusEventHandler, mappingConsumer, type StreamBatchHandler } from "./consumers";
 import { readDeliverySettings } from "./delivery-settings";
 import { sqsFailureSink } from "./failure-records";
+import type { InvokeTarget } from "./function-runner";
 import { type ConsumerResult, pumpStreams, type StreamConsumer } from "./pump";
 import { stateDir } from "./state";
 
 export interface LocalHandlers {
-  audit(deps: { auditTableName: string }): StreamBatchHandler;
-  archive(deps: { bucket: string; kmsKeyArn: string }): BusEventHandler;
+  /** `target`: the alias the event source mapping invokes. */
+  audit(deps: { auditTableName: string; target: InvokeTarget }): StreamBatchHandler;
+  /** `target`: the alias the bus rule invokes. */
+  archive(deps: { bucket: string; kmsKeyArn: string; target: InvokeTarget }): BusEventHandler;
 }
 
 export interface LocalStreamsOptions {
@@ -69,6 +72,7 @@ export async function localConsumers(
     "TrazabilidadStreamArn",
     "AuditTableName",
     "AuditProducerAliasArn",
+    "ArchiverFunctionName",
     "DataBucketName",
     "DataKeyArn",
     ...queues,
@@ -82,12 +86,16 @@ export async function localConsumers(
       streamArn: outputs.ConfigurationStreamArn ?? "",
       functionArn: outputs.AuditProducerAliasArn ?? "",
       settings: settings.audit,
-      handle: handlers.audit({ auditTableName: outputs.AuditTableName ?? "" }),
+      handle: handlers.audit({ auditTableName: outputs.AuditTableName ?? "", target: aliasTarget(outputs.AuditProducerAliasArn ?? "") }),
       ...(onFailure ? { onFailureQueueUrl: onFailure } : {}),
       sendFailure,
     }),
   ];
-  const archive = handlers.archive({ bucket: outputs.DataBucketName ?? "", kmsKeyArn: outputs.DataKeyArn ?? "" });
+  const archive = handlers.archive({
+    bucket: outputs.DataBucketName ?? "",
+    kmsKeyArn: outputs.DataKeyArn ?? "",
+    target: { functionName: outputs.ArchiverFunctionName ?? "", qualifier: functionSpec("archiver").alias ?? "$LATEST" },
+  });
   for (const table of env.archivedTables) {
     const parameter = ARCHIVED_STREAMS[table];
     const pipe = settings.pipes.find((p) => p.sourceParameter === parameter);
@@ -105,6 +113,12 @@ export async function localConsumers(
     );
   }
   return consumers;
+}
+
+/** The function and qualifier of an alias ARN (`arn:…:function:<name>:<alias>`). */
+function aliasTarget(arn: string): InvokeTarget {
+  const [, name = "", qualifier = "$LATEST"] = /:function:([^:]+)(?::([^:]+))?$/.exec(arn) ?? [];
+  return { functionName: name, qualifier };
 }
 
 /** Runs the consumers once (or until interrupted with `follow`), summing what each handled. */

@@ -16,8 +16,10 @@ import type { IAMClient } from "@aws-sdk/client-iam";
 import type { KMSClient } from "@aws-sdk/client-kms";
 import type { LambdaClient } from "@aws-sdk/client-lambda";
 import { S3Client } from "@aws-sdk/client-s3";
+import type { SchedulerClient } from "@aws-sdk/client-scheduler";
 import type { SFNClient } from "@aws-sdk/client-sfn";
 import type { SQSClient } from "@aws-sdk/client-sqs";
+import type { STSClient } from "@aws-sdk/client-sts";
 import { type AwsSettings, commonConfig } from "./client-config";
 import type * as More from "./more-clients";
 
@@ -41,6 +43,10 @@ export interface AwsClients {
   readonly iam: IAMClient;
   /** `export --engine native`: starts and follows the native export's state machine. */
   readonly sfn: SFNClient;
+  /** `trace smoke`: the export schedule. */
+  readonly scheduler: SchedulerClient;
+  /** Local mode: a function's execution role, assumed on the emulator. */
+  readonly sts: STSClient;
   /**
    * Loads more-clients.ts, which streams, sqs, lambda, kms, logs, iam and sfn need: call it
    * before using one of them (they throw until then, unless the factory was given the module).
@@ -118,6 +124,12 @@ export function createAwsClients(settings: AwsSettings, more?: typeof More): Aws
     },
     get sfn() {
       return lazy("sfn", () => need("sfn").createSfnClient(settings));
+    },
+    get scheduler() {
+      return lazy("scheduler", () => need("scheduler").createSchedulerClient(settings));
+    },
+    get sts() {
+      return lazy("sts", () => need("sts").createStsClient(settings));
     },
     async loadMore() {
       loaded ??= await import("./more-clients");

@@ -1,7 +1,7 @@
 /**
- * The clients only some commands use, each in its own SDK package: DynamoDB Streams and SQS
- * (local mode), Step Functions (the native export), and Lambda, KMS, CloudWatch Logs and IAM
- * (deploy's forecast). Loaded by `AwsClients.loadMore()` when a command needs them, and imported
+ * The clients only some commands use, each in its own SDK package: DynamoDB Streams, SQS and STS
+ * (local mode), Step Functions (the native export), Lambda, KMS, CloudWatch Logs and IAM
+ * (deploy's forecast, versions and rollback) and EventBridge Scheduler (the smoke test). Loaded by `AwsClients.loadMore()` when a command needs them, and imported
  * directly by the Lambda handlers that use one.
  */
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
@@ -9,8 +9,10 @@ import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { LambdaClient } from "@aws-sdk/client-lambda";
+import { SchedulerClient } from "@aws-sdk/client-scheduler";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { SQSClient } from "@aws-sdk/client-sqs";
+import { STSClient } from "@aws-sdk/client-sts";
 import { type AwsSettings, commonConfig } from "./client-config";
 
 /** A DynamoDB Streams client (local mode reads the tables' streams with it). */
@@ -28,3 +30,9 @@ export const createLogsClient = (settings: AwsSettings) => new CloudWatchLogsCli
 
 /** IAM is global; the SDK routes it to the partition's IAM endpoint from any region (or to the custom endpoint). */
 export const createIamClient = (settings: AwsSettings) => new IAMClient(commonConfig(settings));
+
+/** `trace smoke`: the export schedule (EventBridge Scheduler). */
+export const createSchedulerClient = (settings: AwsSettings) => new SchedulerClient(commonConfig(settings));
+
+/** Local mode: a function's own credentials (its execution role, assumed on the emulator's STS). */
+export const createStsClient = (settings: AwsSettings) => new STSClient(commonConfig(settings));

@@ -99,9 +99,11 @@ export function changeRows(changes: readonly Change[], resources: readonly Templ
     if (!rc) return [];
     const type = rc.ResourceType ?? "";
     const action = rc.Action ?? "";
-    const dataBearing = DATA_BEARING_TYPES.has(type) || retained.has(rc.LogicalResourceId ?? "");
+    // A version is published by replacing its resource; the old one is retained (rollback's target).
+    const publishes = type === "AWS::Lambda::Version";
+    const dataBearing = !publishes && (DATA_BEARING_TYPES.has(type) || retained.has(rc.LogicalResourceId ?? ""));
     const replacement = action === "Modify" ? rc.Replacement : undefined;
-    const dangerous = replacement === "True" || replacement === "Conditional" || (action === "Remove" && dataBearing);
+    const dangerous = !publishes && (replacement === "True" || replacement === "Conditional" || (action === "Remove" && dataBearing));
     // Details name the properties that force a new resource (RequiresRecreation Always or Conditionally).
     const causes = [
       ...new Set(
@@ -135,7 +137,7 @@ export function changeRowsFromTemplate(resources: readonly TemplateResource[]): 
     physicalId: undefined,
     type: r.type,
     replacement: undefined,
-    dataBearing: DATA_BEARING_TYPES.has(r.type) || r.deletionPolicy === "Retain",
+    dataBearing: r.type !== "AWS::Lambda::Version" && (DATA_BEARING_TYPES.has(r.type) || r.deletionPolicy === "Retain"),
     dangerous: false,
   }));
 }

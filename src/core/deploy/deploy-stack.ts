@@ -5,13 +5,16 @@
 import type { Stack } from "@aws-sdk/client-cloudformation";
 import { ErrorCode, TraceError } from "../errors";
 import { FUNCTIONS, STACK_OUTPUTS, STACKS, type StackId, stackName } from "../stacks";
+import { aliasVersions, reconcileAliases } from "./aliases";
 import { type Artifact, functionsOfTemplate, publishArtifacts } from "./artifacts";
 import type { StackResult, StackStep } from "./deploy-types";
 import type { DeployEvent } from "./events";
-import { missingParametersError, resolveParameters } from "./parameters";
+import { environmentParameters, missingParametersError, resolveParameters } from "./parameters";
+import { revisionParameters, versionedFunctions } from "./revisions";
 import { createStack, deleteAndWait, previewFromTemplate, updateStack } from "./stack-apply";
 import { stackState } from "./stack-state";
 import { templateLocation } from "./template-upload";
+import { parseTemplateDocument } from "./template-values";
 
 /** Which stack declares an output, to say what to deploy first. */
 const producerOf = (outputKey: string): StackId | undefined =>
@@ -26,9 +29,14 @@ export async function deployStack(step: StackStep): Promise<StackResult> {
   if ("preview" in settled) return settled.preview;
   const { existing, replacing } = settled;
 
-  const codeKeys = await publishCode(step);
-  const { parameters, missing } = resolveParameters(template.parameters, { env, outputs, codeKeys });
+  const { codeKeys, artifacts } = await publishCode(step);
+  const known = { ...outputs, ...environmentParameters(env), ...codeKeys };
+  const declared = template.parameters.map((p) => p.name);
+  const revisions = revisionParameters(template.body, declared, artifacts, known);
+  const { parameters, missing } = resolveParameters(template.parameters, { env, outputs, codeKeys: { ...codeKeys, ...revisions } });
   if (missing.length > 0) return unmetParameters(step, missing);
+  const versioned = versionedTargets(step, { ...known, ...revisions }, revisions);
+  const before = versioned.length > 0 && options.lambda ? await aliasVersions(options.lambda, versioned, signal) : {};
 
   const location = await templateLocation(options.s3, template, outputs.ArtifactBucketName, env.region, signal);
   const onEvent = options.hooks?.event ? (e: DeployEvent) => options.hooks?.event?.(name, e) : undefined;
@@ -49,9 +57,20 @@ export async function deployStack(step: StackStep): Promise<StackResult> {
     showPreview: step.showPreview,
   };
   // An empty stack left by an unexecuted CREATE change set is created afresh.
-  return stackState(existing?.StackStatus) === "absent"
-    ? createStack({ ...apply, existing, replacing })
-    : updateStack({ ...apply, existing: existing as Stack, allowReplacement: options.allowReplacement ?? [] });
+  const result =
+    stackState(existing?.StackStatus) === "absent"
+      ? await createStack({ ...apply, existing, replacing })
+      : await updateStack({ ...apply, existing: existing as Stack, allowReplacement: options.allowReplacement ?? [] });
+  if (versioned.length === 0 || !options.lambda) return result;
+  return { ...result, aliases: await reconcileAliases(options.lambda, versioned, before, reporter, signal) };
+}
+
+/** The stack's versioned functions, with the revision this run deploys (only when deploying with a Lambda client). */
+function versionedTargets(step: StackStep, values: Record<string, string>, revisions: Record<string, string>) {
+  if (!step.options.execute || !step.options.lambda) return [];
+  return versionedFunctions(parseTemplateDocument(step.template.body), values)
+    .filter((f) => revisions[f.revisionParameter] !== undefined)
+    .map((f) => ({ ...f, revision: revisions[f.revisionParameter] as string }));
 }
 
 /** The would-create result of a preview read from the template, shown as it goes. */
@@ -115,13 +134,13 @@ async function settleState(step: StackStep): Promise<{ existing: Stack | undefin
   }
 }
 
-/** Bundles the stack's functions (once per run) and, when deploying, publishes them; returns the code-key parameters. */
-async function publishCode(step: StackStep): Promise<Record<string, string>> {
+/** Bundles the stack's functions (once per run) and, when deploying, publishes them; returns the code-key parameters and the artifacts. */
+async function publishCode(step: StackStep): Promise<{ codeKeys: Record<string, string>; artifacts: Artifact[] }> {
   const { options, template, outputs } = step;
   const { env, reporter, signal, execute } = options;
   const codeKeys: Record<string, string> = {};
   const functions = functionsOfTemplate(template.parameters.map((p) => p.name));
-  if (functions.length === 0) return codeKeys;
+  if (functions.length === 0) return { codeKeys, artifacts: [] };
   const artifacts = await step.ensureBuilt();
   const mine = functions.map((f) => artifacts.get(f) as Artifact);
   if (execute) {
@@ -134,7 +153,7 @@ async function publishCode(step: StackStep): Promise<Record<string, string>> {
     step.published.push(...(await publishArtifacts(options.s3, bucket, mine, reporter, signal)));
   }
   for (const a of mine) codeKeys[FUNCTIONS[a.function].codeKeyParameter] = a.key;
-  return codeKeys;
+  return { codeKeys, artifacts: mine };
 }
 
 /**

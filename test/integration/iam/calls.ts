@@ -34,8 +34,8 @@ export function modelledCalls(ctx: ResolveContext, where: Where): RecordedCall[]
     {
       principal: "SchedulerRole",
       action: "lambda:InvokeFunction",
-      resource: ctx.arns.ExportFunction as string,
-      implied: "the schedule's target",
+      resource: ctx.refs.ExportAlias as string,
+      implied: "the schedule's target (the alias live)",
     },
     { principal: "PipeRole", action: "events:PutEvents", resource: ctx.arns.ArchiveBus as string, implied: "the Pipe's target" },
     ...nativeExportCalls(ctx, where),
@@ -112,8 +112,8 @@ function nativeExportCalls(ctx: ResolveContext, where: Where): RecordedCall[] {
     {
       principal: sm,
       action: "lambda:InvokeFunction",
-      resource: ctx.arns.NativeExportFunction as string,
-      implied: "every task of the state machine",
+      resource: ctx.refs.NativeExportAlias as string,
+      implied: "every task of the state machine (the worker's alias live)",
     },
     { principal: sm, action: "states:StartExecution", resource: machine, implied: "a Distributed Map's child workflows" },
     ...["states:DescribeExecution", "states:StopExecution"].map((action) => ({

@@ -89,7 +89,11 @@ export const context = (): ResolveContext => ({
     TrazabilidadStreamArn: made.trazabilidadStream,
     ConfigurationStreamArn: made.configurationStream,
   },
-  refs: { NativeExportStateMachine: NATIVE_MACHINE },
+  refs: {
+    NativeExportStateMachine: NATIVE_MACHINE,
+    ExportAlias: arn("lambda", `function:${PREFIX}trazabilidad_export:live`),
+    NativeExportAlias: arn("lambda", `function:${PREFIX}trazabilidad_native:live`),
+  },
   arns: {
     TrazabilidadTable: arn("dynamodb", `table/${PREFIX}TRAZABILIDAD`),
     NativeExportFunction: arn("lambda", `function:${PREFIX}trazabilidad_native`),

@@ -235,6 +235,8 @@ const RETAINED_NAME: Record<string, string> = {
 export function retainedFindableProblems(template: Template): string[] {
   const problems: string[] = [];
   for (const [id, r] of Object.entries(template.Resources).filter(([, r]) => r.DeletionPolicy === "Retain")) {
+    // Versions are retained to be rollback targets; they are found through their function and go with it.
+    if (r.Type === "AWS::Lambda::Version") continue;
     if (r.Type === "AWS::KMS::Key") {
       const named = Object.values(template.Resources).some(
         (b) =>

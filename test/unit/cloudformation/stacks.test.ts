@@ -34,7 +34,7 @@ const templates = Object.fromEntries(STACKS.map((stack) => [stack, loadTemplate(
 const ref = (name: string) => ({ Ref: name });
 const getAtt = (id: string, attribute: string) => ({ "Fn::GetAtt": [id, attribute] });
 const CONFIG_PARAMETERS = Object.keys(configParameters(environmentSchema.parse({ stage: "t" })));
-const ARTIFACT_PARAMETERS = ["ArtifactBucketName", ...Object.values(FUNCTIONS).map((f) => f.codeKeyParameter)];
+const ARTIFACT_PARAMETERS = ["ArtifactBucketName", ...Object.values(FUNCTIONS).flatMap((f) => [f.codeKeyParameter, f.revisionParameter])];
 
 describe("the contract with deploy and the commands (src/core/stacks.ts)", () => {
   it.each(STACKS)("%s declares exactly its STACK_OUTPUTS, each exported as <stack>-<key>", (stack) => {
@@ -294,7 +294,7 @@ describe("traceability", () => {
     expect(schedule.Properties.ScheduleExpressionTimezone).toEqual(ref("TimeZone"));
     expect(schedule.Properties.State).toBe("ENABLED");
     const target = schedule.Properties.Target;
-    expect(target.Arn).toEqual(getAtt("ExportFunction", "Arn"));
+    expect(target.Arn).toEqual(ref("ExportAlias"));
     expect(JSON.parse(target.Input.replace("<aws.scheduler.scheduled-time>", "2026-01-01T18:00:00Z"))).toEqual({
       scheduledTime: "2026-01-01T18:00:00Z",
     });
@@ -304,7 +304,7 @@ describe("traceability", () => {
     const role = template.Resources[target.RoleArn["Fn::GetAtt"][0]];
     expect(role?.Properties.AssumeRolePolicyDocument.Statement[0].Principal).toEqual({ Service: "scheduler.amazonaws.com" });
     const lambda = actionsFor(role as never, "lambda");
-    expect(lambda).toEqual([{ action: "lambda:InvokeFunction", resources: [getAtt("ExportFunction", "Arn")] }]);
+    expect(lambda).toEqual([{ action: "lambda:InvokeFunction", resources: [ref("ExportAlias")] }]);
     const others = allowedActions(role as never).filter((a) => !a.action.startsWith("lambda:"));
     expect(others.map((a) => a.action).sort()).toEqual(["kms:Decrypt", "kms:GenerateDataKey", "sqs:SendMessage"]);
   });
@@ -407,7 +407,7 @@ describe("archive", () => {
     expect(ARCHIVE_EVENT_PATTERN).toEqual({ source: ["trace.archive"], detail: { eventName: ["REMOVE"] } });
     const [, permission] = onlyResource(template, "AWS::Lambda::Permission");
     expect(permission.Properties).toEqual({
-      FunctionName: ref("ArchiverFunction"),
+      FunctionName: { "Fn::Sub": "${ArchiverFunction.Arn}:live" },
       Action: "lambda:InvokeFunction",
       Principal: "events.amazonaws.com",
       SourceArn: getAtt("ArchiveRule", "Arn"),

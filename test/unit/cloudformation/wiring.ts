@@ -17,6 +17,7 @@ export const ATTRIBUTES: Record<string, string[]> = {
   "AWS::SNS::Topic": ["TopicArn", "TopicName"],
   "AWS::Lambda::Function": ["Arn", "SnapStartResponse"],
   "AWS::Lambda::Alias": ["AliasArn"],
+  "AWS::Lambda::Version": ["FunctionArn", "Version"],
   "AWS::IAM::Role": ["Arn", "RoleId"],
   "AWS::Logs::LogGroup": ["Arn"],
   "AWS::Events::EventBus": ["Arn", "Name", "Policy"],
