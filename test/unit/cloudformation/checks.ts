@@ -310,7 +310,7 @@ export function checkArchiveRule(template: Template): void {
   expect(rule.Properties.Targets).toHaveLength(1);
   const target = rule.Properties.Targets[0];
   // The alias live, never $LATEST (docs/deploy.md, "Versions and rollback"), its ARN built from the function's.
-  expect(target.Arn).toEqual({ "Fn::Sub": "${ArchiverFunction.Arn}:live" });
+  expect(target.Arn).toEqual({ "Fn::Sub": `\${ArchiverFunction.Arn}:live` });
   expect(target.RetryPolicy.MaximumRetryAttempts).toBeGreaterThan(0);
   expect(target.RetryPolicy.MaximumEventAgeInSeconds).toBeGreaterThan(0);
   expect(target.DeadLetterConfig).toEqual({ Arn: getAtt("ArchiveDeadLetterQueue", "Arn") });
