@@ -12,6 +12,7 @@ import { registerExport } from "./commands/export";
 import { registerForecast } from "./commands/forecast";
 import { registerLocal } from "./commands/local";
 import { registerRollback } from "./commands/rollback";
+import { registerSmoke } from "./commands/smoke";
 import { registerStatus } from "./commands/status";
 import { ErrorCode, ExitCode, TraceError, toTraceError } from "./core/errors";
 import { version } from "./core/version";
@@ -59,6 +60,7 @@ Examples:
   registerForecast(program);
   registerStatus(program);
   registerRollback(program);
+  registerSmoke(program);
   registerDestroy(program);
   registerExport(program);
   registerAudit(program);

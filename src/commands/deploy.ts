@@ -1,8 +1,11 @@
 import { type Command, Option } from "commander";
+import { ExitCode } from "../core/errors";
 import { packageRoot } from "../core/package-root";
 import { action } from "../ui/context";
 import { deployHooks } from "../ui/deploy-hooks";
 import { renderAliasChanges, renderOutputs } from "../ui/deploy-render";
+import { renderSmoke } from "../ui/smoke-render";
+import { runSmokeCommand, smokeTimeoutMs } from "./smoke";
 
 export interface TemplatesOption {
   templates?: string;
@@ -21,6 +24,8 @@ export const allowReplacementOption = () =>
 interface DeployOptions extends TemplatesOption {
   allowReplacement?: string[];
   forecast: boolean;
+  smoke?: boolean;
+  smokeTimeout: string;
 }
 
 export function registerDeploy(program: Command): void {
@@ -30,6 +35,8 @@ export function registerDeploy(program: Command): void {
     .argument("[stacks...]", "bootstrap, base, traceability, audit, archive (default: all, in that order)")
     .addOption(allowReplacementOption())
     .option("--no-forecast", "skip the read-only checks run before anything is changed (`trace forecast`)")
+    .option("--smoke", "after the deploy, run `trace smoke` (every hop proven with canaries, then removed)")
+    .option("--smoke-timeout <seconds>", "with --smoke: how long each hop may wait", "120")
     .addOption(templatesOption())
     .addHelpText(
       "after",
@@ -42,7 +49,8 @@ names exactly that resource. Stacks holding data get a stack policy that denies
 Update:Replace and Update:Delete on their tables, buckets and key; \`protected: true\`
 turns termination protection on.
 With --json, stdout is NDJSON: one {"type":"event",...} object per stack event as it
-happens, then one {"type":"summary",...} line (docs/deploy.md).
+happens, then one {"type":"summary",...} line (docs/deploy.md), and with --smoke one
+{"type":"smoke",...} line; a failed hop exits 1.
 Examples:
   trace deploy                 everything, asking before each stack
   trace deploy audit --yes     one stack, unattended (CI)
@@ -84,6 +92,11 @@ Examples:
         );
         if (json) ctx.output.line({ type: "summary", ...result });
         else ctx.output.result(result, (r) => renderOutputs(r.stacks));
+        if (!options.smoke) return ExitCode.ok;
+        const smoke = await runSmokeCommand(ctx, smokeTimeoutMs(options.smokeTimeout));
+        if (json) ctx.output.line({ type: "smoke", ...smoke });
+        else ctx.output.result(smoke, renderSmoke);
+        return smoke.passed ? ExitCode.ok : ExitCode.failed;
       }),
     );
 }

@@ -14,6 +14,8 @@ import type { LocalHandlers } from "./streams-run";
 
 export interface DeployedHandlers {
   handlers: LocalHandlers;
+  /** Invokes any function's alias (the smoke test's export). */
+  invoke(target: InvokeTarget, event: unknown): Promise<unknown>;
   /** Ends the functions' processes. */
   close(): Promise<void>;
 }
@@ -39,6 +41,7 @@ export function deployedHandlers(
     return (await runner).invoke(target, event);
   };
   return {
+    invoke,
     handlers: {
       audit:
         ({ target }) =>
@@ -65,7 +68,7 @@ export async function streamHandlers(
   env: Pick<EnvironmentConfig, "stage">,
   root: string,
   reporter: Reporter,
-): Promise<{ handlers: LocalHandlers; close(): Promise<void> }> {
+): Promise<Pick<DeployedHandlers, "handlers" | "close">> {
   if (clients.settings.endpointUrl) return deployedHandlers(clients, env, root, reporter);
   const { localHandlers } = await import("./local-handlers");
   return { handlers: localHandlers(clients, reporter), close: async () => {} };
