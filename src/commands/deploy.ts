@@ -83,6 +83,11 @@ Examples:
           allowReplacement: options.allowReplacement ?? [],
           forecast: forecastClients,
           lambda: clients.lambda,
+          dynamodb: clients.dynamodb,
+          accountId: once(async () => {
+            const { GetCallerIdentityCommand } = await import("@aws-sdk/client-sts");
+            return (await clients.sts.send(new GetCallerIdentityCommand({}))).Account;
+          }),
           hooks: deployHooks(ctx),
         }).finally(() => forecastClients?.destroy());
         for (const line of renderAliasChanges(result.aliases)) ctx.reporter.info(line);
@@ -99,4 +104,13 @@ Examples:
         return smoke.passed ? ExitCode.ok : ExitCode.failed;
       }),
     );
+}
+
+/** A function that runs at most once, its promise shared. */
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | undefined;
+  return () => {
+    made ??= make();
+    return made;
+  };
 }

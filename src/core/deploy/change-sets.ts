@@ -11,6 +11,7 @@ import {
   DescribeChangeSetCommand,
   type DescribeChangeSetCommandOutput,
   type Parameter,
+  type ResourceToImport,
   type Tag,
 } from "@aws-sdk/client-cloudformation";
 import { ErrorCode, TraceError, toTraceError } from "../errors";
@@ -75,7 +76,9 @@ export function parameterChangeRows(current: readonly Parameter[] | undefined, n
 
 export interface ChangeSetRequest {
   stackName: string;
-  type: "CREATE" | "UPDATE";
+  type: "CREATE" | "UPDATE" | "IMPORT";
+  /** IMPORT: the existing resources to bring into the stack. */
+  resourcesToImport?: ResourceToImport[];
   templateBody?: string;
   templateUrl?: string;
   parameters: Parameter[];
@@ -182,6 +185,7 @@ export async function createChangeSet(
         Tags: request.tags,
         Capabilities: CAPABILITIES,
         Description: "created by trace",
+        ...(request.resourcesToImport ? { ResourcesToImport: request.resourcesToImport } : {}),
       }),
       { abortSignal: options.signal },
     );
@@ -214,7 +218,7 @@ export async function createChangeSet(
     if (status === "CREATE_COMPLETE") return { kind: "changes", id, stackId, changes: changeRows(described.changes, resources) };
     if (status === "FAILED") {
       const reason = described.first.StatusReason ?? "no reason given";
-      await deleteChangeSet(cf, id, request.type === "CREATE" ? stackId : undefined);
+      await deleteChangeSet(cf, id, request.type === "UPDATE" ? undefined : stackId);
       if (NO_CHANGES.test(reason)) return { kind: "no-changes", reason };
       throw new TraceError(ErrorCode.failed, `stack ${request.stackName}: the change set failed: ${reason}`, {
         hint: "fix the template or the parameter it names, then deploy again",

@@ -9,12 +9,15 @@ import { aliasVersions, reconcileAliases } from "./aliases";
 import { type Artifact, functionsOfTemplate, publishArtifacts } from "./artifacts";
 import type { StackResult, StackStep } from "./deploy-types";
 import type { DeployEvent } from "./events";
+import { importRetained } from "./import-stack";
 import { environmentParameters, missingParametersError, resolveParameters } from "./parameters";
+import { findRetained, type RetainedResource } from "./retained";
 import { revisionParameters, versionedFunctions } from "./revisions";
 import { createStack, deleteAndWait, previewFromTemplate, updateStack } from "./stack-apply";
 import { stackState } from "./stack-state";
 import { templateLocation } from "./template-upload";
 import { parseTemplateDocument } from "./template-values";
+import { pseudoParameters } from "./update-guard";
 
 /** Which stack declares an output, to say what to deploy first. */
 const producerOf = (outputKey: string): StackId | undefined =>
@@ -56,13 +59,40 @@ export async function deployStack(step: StackStep): Promise<StackResult> {
     onEvent,
     showPreview: step.showPreview,
   };
-  // An empty stack left by an unexecuted CREATE change set is created afresh.
-  const result =
-    stackState(existing?.StackStatus) === "absent"
-      ? await createStack({ ...apply, existing, replacing })
-      : await updateStack({ ...apply, existing: existing as Stack, allowReplacement: options.allowReplacement ?? [] });
+  const allowReplacement = options.allowReplacement ?? [];
+  let result: StackResult;
+  if (stackState(existing?.StackStatus) !== "absent") {
+    result = await updateStack({ ...apply, existing: existing as Stack, allowReplacement });
+  } else {
+    // Retained resources of a destroyed stack are imported first (on AWS), then the stack completed;
+    // an empty stack left by an unexecuted CREATE change set is removed first either way.
+    const retained = await retainedOf(step, { ...known, ...revisions });
+    if (retained.length > 0 && existing) await deleteAndWait(options.cloudformation, existing, options);
+    const imported = retained.length > 0 ? await importRetained({ ...apply, existing: undefined, replacing }, retained) : undefined;
+    result = imported
+      ? { ...(await updateStack({ ...apply, existing: imported, allowReplacement })), outcome: "created" }
+      : await createStack({ ...apply, existing, replacing });
+  }
   if (versioned.length === 0 || !options.lambda) return result;
   return { ...result, aliases: await reconcileAliases(options.lambda, versioned, before, reporter, signal) };
+}
+
+/**
+ * The retained resources (tables, buckets, key) of a stack about to be created, to import: only
+ * when deploying to AWS itself (the emulator cannot import: docs/deploy.md) with the clients to look.
+ */
+async function retainedOf(step: StackStep, values: Record<string, string>): Promise<RetainedResource[]> {
+  const { options } = step;
+  if (!options.execute || !options.dynamodb || options.env.endpointUrl) return [];
+  const account = await options.accountId?.();
+  const pseudo = { ...pseudoParameters(step.name, step.name, options.env.region), ...(account ? { "AWS::AccountId": account } : {}) };
+  const evaluation = { parameters: values, pseudo };
+  return findRetained(
+    { dynamodb: options.dynamodb, s3: options.s3 },
+    parseTemplateDocument(step.template.body),
+    evaluation,
+    options.signal,
+  );
 }
 
 /** The stack's versioned functions, with the revision this run deploys (only when deploying with a Lambda client). */

@@ -1,5 +1,6 @@
 /** The shapes deploy and diff exchange with their callers (the CLI renders them). */
 import type { Stack } from "@aws-sdk/client-cloudformation";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { ResolvedEnvironment } from "../config";
 import type { Reporter } from "../reporter";
@@ -54,6 +55,10 @@ export interface DeployOptions {
   forecast?: ForecastClients;
   /** Reads (and, where the endpoint's CloudFormation skips them, sets) the functions' aliases after each stack; absent: not checked. */
   lambda?: Lambda;
+  /** Finds the retained tables of a stack about to be created, to import them (with `s3` for the buckets); absent: not looked for. */
+  dynamodb?: Pick<DynamoDBClient, "send">;
+  /** The account deployed to (names such as the data bucket's carry it), read once when needed. */
+  accountId?: () => Promise<string | undefined>;
 }
 
 export type StackOutcome = "created" | "updated" | "replaced" | "no-changes" | "would-change" | "would-create";

@@ -116,7 +116,11 @@ describe("the stacks in the emulator's CloudFormation", () => {
         const bundle = await dummyBundle();
         const key = `test/${createHash("sha256").update(bundle).digest("hex")}.zip`;
         await clients.s3.send(new PutObjectCommand({ Bucket: values.ArtifactBucketName, Key: key, Body: bundle }));
-        for (const fn of Object.values(FUNCTIONS)) values[fn.codeKeyParameter] = key;
+        for (const fn of Object.values(FUNCTIONS)) {
+          values[fn.codeKeyParameter] = key;
+          // The revision deploy computes (revisions.ts): the zip's sha256 as Lambda reports it, and a configuration hash.
+          values[fn.revisionParameter] = `${createHash("sha256").update(bundle).digest("base64")} 0000000000000000`;
+        }
       }
     }
   });

@@ -95,7 +95,7 @@ describe("trace completion zsh, fish and errors", () => {
   it("fish completes commands, per-command options, stacks and environments", async () => {
     const { code, stdout } = await runCli(["completion", "fish"]);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/complete -c trace -n "__fish_use_subcommand" -a "deploy diff forecast status rollback destroy /);
+    expect(stdout).toMatch(/complete -c trace -n "__fish_use_subcommand" -a "deploy diff forecast status rollback smoke destroy /);
     expect(stdout).toContain('complete -c trace -n "__fish_seen_subcommand_from diff" -l exit-code');
     expect(stdout).toContain('complete -c trace -n "__fish_seen_subcommand_from deploy" -a "bootstrap base traceability audit archive"');
     expect(stdout).toContain('complete -c trace -l env -r -a "(__trace_environments)"');
