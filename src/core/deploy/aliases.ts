@@ -98,8 +98,11 @@ export async function reconcileAliases(
     const repairs: string[] = [];
     let target = versionOf(await listVersions(lambda, t.functionName, signal), t.revision);
     if (!target) {
-      target = await publish(lambda, t.functionName, t.revision, signal);
-      repairs.push(`published version ${target}`);
+      const published = await publish(lambda, t.functionName, t.revision, signal);
+      target = published.version;
+      // Lambda publishes nothing when the code and configuration are those of the last version, and
+      // returns that version (the emulator's CloudFormation made it without the revision's Description).
+      if (published.published) repairs.push(`published version ${target}`);
     }
     const alias = await getAlias(lambda, t.functionName, t.alias, signal);
     let kept: string | undefined;
@@ -138,7 +141,12 @@ async function send(lambda: Lambda, command: CreateAliasCommand | UpdateAliasCom
   }
 }
 
-async function publish(lambda: Lambda, functionName: string, revision: string, signal?: AbortSignal): Promise<string> {
+async function publish(
+  lambda: Lambda,
+  functionName: string,
+  revision: string,
+  signal?: AbortSignal,
+): Promise<{ version: string; published: boolean }> {
   try {
     const published = await lambda.send(
       new PublishVersionCommand({
@@ -148,7 +156,7 @@ async function publish(lambda: Lambda, functionName: string, revision: string, s
       }),
       { abortSignal: signal },
     );
-    return published.Version ?? "";
+    return { version: published.Version ?? "", published: published.Description === `${REVISION_PREFIX}${revision}` };
   } catch (error) {
     throw toTraceError(error, `publishing a version of ${functionName}`);
   }
