@@ -32,7 +32,7 @@ Examples:
         const { rollback } = await import("../core/deploy/rollback");
         const { templatesDir } = await import("../core/deploy/templates");
         const clients = await ctx.clients();
-        await clients.loadMore();
+        await clients.loadLambda(); // the aliases
         const result = await rollback({
           lambda: clients.lambda,
           env: ctx.environment(),

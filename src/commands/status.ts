@@ -24,7 +24,7 @@ The aliases table shows the version each function's alias names (\`trace rollbac
         const { environmentStatus } = await import("../core/deploy/status");
         const { templatesDir } = await import("../core/deploy/templates");
         const clients = await ctx.clients();
-        await clients.loadMore(); // Lambda: the aliases
+        await clients.loadLambda(); // the aliases
         const result = await environmentStatus({
           cloudformation: clients.cloudformation,
           lambda: clients.lambda,

@@ -21,6 +21,7 @@ import type { SFNClient } from "@aws-sdk/client-sfn";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { STSClient } from "@aws-sdk/client-sts";
 import { type AwsSettings, commonConfig } from "./client-config";
+import type * as LambdaModule from "./lambda-client";
 import type * as More from "./more-clients";
 
 export type { AwsSettings } from "./client-config";
@@ -52,6 +53,8 @@ export interface AwsClients {
    * before using one of them (they throw until then, unless the factory was given the module).
    */
   loadMore(): Promise<void>;
+  /** Loads only the Lambda client's package (status and rollback need no other). */
+  loadLambda(): Promise<void>;
   /** Closes the sockets of every client built so far. */
   destroy(): void;
 }
@@ -80,6 +83,7 @@ export const createCloudFormationClient = (settings: AwsSettings) => new CloudFo
  */
 export function createAwsClients(settings: AwsSettings, more?: typeof More): AwsClients {
   let loaded = more;
+  let lambdaOnly: typeof LambdaModule | undefined;
   const need = (name: string): typeof More => {
     if (!loaded) throw new Error(`the ${name} client is not loaded: await clients.loadMore() before using it`);
     return loaded;
@@ -111,7 +115,7 @@ export function createAwsClients(settings: AwsSettings, more?: typeof More): Aws
       return lazy("cloudformation", () => createCloudFormationClient(settings));
     },
     get lambda() {
-      return lazy("lambda", () => need("lambda").createLambdaClient(settings));
+      return lazy("lambda", () => (lambdaOnly ?? need("lambda")).createLambdaClient(settings));
     },
     get kms() {
       return lazy("kms", () => need("kms").createKmsClient(settings));
@@ -133,6 +137,9 @@ export function createAwsClients(settings: AwsSettings, more?: typeof More): Aws
     },
     async loadMore() {
       loaded ??= await import("./more-clients");
+    },
+    async loadLambda() {
+      lambdaOnly ??= loaded ?? (await import("./lambda-client"));
     },
     destroy() {
       for (const client of cache.values()) client.destroy();

@@ -8,7 +8,6 @@ import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { KMSClient } from "@aws-sdk/client-kms";
-import { LambdaClient } from "@aws-sdk/client-lambda";
 import { SchedulerClient } from "@aws-sdk/client-scheduler";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { SQSClient } from "@aws-sdk/client-sqs";
@@ -22,7 +21,7 @@ export const createSqsClient = (settings: AwsSettings) => new SQSClient(commonCo
 
 export const createSfnClient = (settings: AwsSettings) => new SFNClient(commonConfig(settings));
 
-export const createLambdaClient = (settings: AwsSettings) => new LambdaClient(commonConfig(settings));
+export { createLambdaClient } from "./lambda-client";
 
 export const createKmsClient = (settings: AwsSettings) => new KMSClient(commonConfig(settings));
 

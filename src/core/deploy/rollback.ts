@@ -150,21 +150,22 @@ export async function aliasStatus(
   templatesDir: string,
   signal?: AbortSignal,
 ): Promise<AliasStatusRow[]> {
-  const rows: AliasStatusRow[] = [];
-  for (const fn of environmentFunctions(env, templatesDir)) {
-    const alias = await getAlias(lambda, fn.functionName, fn.alias, signal);
-    const versions = alias ? await listVersions(lambda, fn.functionName, signal) : [];
-    const named = info(versions.find((v) => v.Version === alias?.FunctionVersion));
-    const from = rolledBackFrom(alias?.Description);
-    rows.push({
-      function: fn.id,
-      functionName: fn.functionName,
-      alias: fn.alias,
-      version: alias?.FunctionVersion ?? "",
-      latest: versions.at(-1)?.Version ?? "",
-      ...(named?.revision ? { revision: named.revision } : {}),
-      ...(from ? { rolledBackFrom: from } : {}),
-    });
-  }
-  return rows;
+  // One function's reads do not wait for another's.
+  return Promise.all(
+    environmentFunctions(env, templatesDir).map(async (fn): Promise<AliasStatusRow> => {
+      const alias = await getAlias(lambda, fn.functionName, fn.alias, signal);
+      const versions = alias ? await listVersions(lambda, fn.functionName, signal) : [];
+      const named = info(versions.find((v) => v.Version === alias?.FunctionVersion));
+      const from = rolledBackFrom(alias?.Description);
+      return {
+        function: fn.id,
+        functionName: fn.functionName,
+        alias: fn.alias,
+        version: alias?.FunctionVersion ?? "",
+        latest: versions.at(-1)?.Version ?? "",
+        ...(named?.revision ? { revision: named.revision } : {}),
+        ...(from ? { rolledBackFrom: from } : {}),
+      };
+    }),
+  );
 }
