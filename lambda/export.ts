@@ -21,7 +21,11 @@ import { createLogger, lambdaAwsSettings, loggerReporter, requireEnv, slackMsFro
 
 export { TIMEOUT_MARGIN_MS };
 
-/** The schedule's input: `{"scheduledTime": "<aws.scheduler.scheduled-time>"}`. */
+/**
+ * The schedule's input: `{"scheduledTime": "<aws.scheduler.scheduled-time>"}`. A manual run (or
+ * `trace smoke`, on its reserved day) may name the days instead: `{"days": ["YYYY-MM-DD"]}`, at most
+ * MAX_EXPLICIT_DAYS, exported by the function itself (never handed to the native export).
+ */
 export interface ScheduledExportEvent {
   scheduledTime?: string;
   /**
@@ -29,6 +33,20 @@ export interface ScheduledExportEvent {
    * manifest landed by `scheduledTime` and emit ExportLate, instead of exporting.
    */
   lateCheckAfterMinutes?: number;
+  days?: string[];
+}
+
+export const MAX_EXPLICIT_DAYS = 7;
+
+/** The event's explicit days, checked: real calendar days, at most MAX_EXPLICIT_DAYS. */
+function explicitDays(days: unknown): string[] | undefined {
+  if (days === undefined) return undefined;
+  const valid = (d: unknown) =>
+    typeof d === "string" && /^\d{4}-\d{2}-\d{2}$/.test(d) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d);
+  if (!Array.isArray(days) || days.length === 0 || days.length > MAX_EXPLICIT_DAYS || !days.every(valid)) {
+    throw new TraceError(ErrorCode.usage, `"days" must be 1 to ${MAX_EXPLICIT_DAYS} days as YYYY-MM-DD, got ${JSON.stringify(days)}`);
+  }
+  return days as string[];
 }
 
 export interface ExportFunctionConfig {
@@ -165,11 +183,12 @@ export function createHandler(deps: ExportHandlerDeps) {
         logger.warn("scheduledTime unreadable, using the clock", { scheduledTime: event.scheduledTime });
       const at = Number.isNaN(parsed) ? (deps.now ?? Date.now)() : parsed;
       const today = dayInZone(at, config.timeZone);
-      const days = [addDays(today, -1), today];
+      const named = explicitDays(event?.days);
+      const days = named ?? [addDays(today, -1), today];
       const remaining = context?.getRemainingTimeInMillis();
       const signal = remaining ? AbortSignal.timeout(Math.max(1_000, remaining - TIMEOUT_MARGIN_MS)) : new AbortController().signal;
       logger.info("export starting", { table: config.table, days, timeZone: config.timeZone, scheduledTime: event?.scheduledTime });
-      if (config.native && deps.clients.sfn) {
+      if (config.native && deps.clients.sfn && !named) {
         const { stateMachineArn, aboveRows, retentionDays } = config.native;
         const choice = await scheduledEngine(deps.clients.dynamodb, { table: config.table, retentionDays, nativeAboveRows: aboveRows });
         if (choice.engine === "native") {

@@ -14,6 +14,8 @@ import { registerForecast } from "./commands/forecast";
 import { registerHealth } from "./commands/health";
 import { registerLocal } from "./commands/local";
 import { registerLogs } from "./commands/logs";
+import { registerRollback } from "./commands/rollback";
+import { registerSmoke } from "./commands/smoke";
 import { registerStatus } from "./commands/status";
 import { ErrorCode, ExitCode, TraceError, toTraceError } from "./core/errors";
 import { version } from "./core/version";
@@ -64,6 +66,8 @@ Examples:
   registerStatus(program);
   registerHealth(program);
   registerLogs(program);
+  registerRollback(program);
+  registerSmoke(program);
   registerDestroy(program);
   registerExport(program);
   registerIndex(program);

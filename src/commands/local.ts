@@ -126,12 +126,15 @@ function streamsAction(forced: { local?: boolean }) {
     const interval = Number(options.interval);
     if (!Number.isFinite(interval) || interval <= 0) throw usageError(`--interval ${options.interval} is not a positive number of seconds`);
     const { runLocalStreams } = await import("../local/streams-run");
-    const { localHandlers } = await import("../local/local-handlers");
+    const { streamHandlers } = await import("../local/deployed-handlers");
     const { templatesDir } = await import("../core/deploy/templates");
     const clients = await ctx.clients();
+    const env = ctx.environment();
+    // Each function's handler as its alias names it (the version's code, environment and role).
+    const { handlers, close } = await streamHandlers(clients, env, packageRoot(), ctx.reporter);
     const result = await runLocalStreams({
       clients,
-      env: ctx.environment(),
+      env,
       root: packageRoot(),
       reporter: ctx.reporter,
       // The delivery settings come from the templates deploy uses (TRACE_TEMPLATES_DIR too).
@@ -139,8 +142,8 @@ function streamsAction(forced: { local?: boolean }) {
       signal: ctx.signal,
       follow: Boolean(options.follow),
       intervalMs: interval * 1000,
-      handlers: localHandlers(clients, ctx.reporter),
-    });
+      handlers,
+    }).finally(close);
     ctx.output.result(result, renderLocalStreams);
     return result.consumers.some((c) => c.failed > 0 || c.discarded > 0) ? ExitCode.failed : ExitCode.ok;
   }, forced);
@@ -170,7 +173,7 @@ each result is. Safe to re-run. Stop the emulator (and drop its data) with: trac
           const { startLocalEmulator } = await import("../local/manage");
           const { runDemo } = await import("../local/demo");
           const { templatesDir } = await import("../core/deploy/templates");
-          const { localHandlers } = await import("../local/local-handlers");
+          const { streamHandlers } = await import("../local/deployed-handlers");
           const port = parsePort(options.port ?? ctx.settings.localPort ?? String(DEFAULT_LOCAL_PORT));
           await startLocalEmulator(
             packageRoot(),
@@ -180,17 +183,19 @@ each result is. Safe to re-run. Stop the emulator (and drop its data) with: trac
             options.port !== undefined || ctx.settings.localPort !== undefined,
           );
           const clients = await ctx.clients();
+          const env = ctx.environment();
+          const { handlers, close } = await streamHandlers(clients, env, packageRoot(), ctx.reporter);
           const result = await runDemo({
             clients,
-            env: ctx.environment(),
+            env,
             root: packageRoot(),
             templatesDir: templatesDir(),
-            handlers: localHandlers(clients, ctx.reporter),
+            handlers,
             reporter: ctx.reporter,
             signal: ctx.signal,
             records,
             bundled: reportBundled(ctx.reporter),
-          });
+          }).finally(close);
           const { renderDemo } = await import("../ui/demo-render");
           ctx.output.result(result, renderDemo);
         },

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { ExitCode } from "../core/errors";
 import { action } from "../ui/context";
-import { renderOutputs, renderStatusWord } from "../ui/deploy-render";
+import { renderAliases, renderOutputs, renderStatusWord } from "../ui/deploy-render";
 import { renderDrift } from "../ui/gate-render";
 import { renderTable } from "../ui/output";
 
@@ -16,15 +16,24 @@ export function registerStatus(program: Command): void {
 Without --detect-drift, DRIFT is what CloudFormation last recorded (often NOT_CHECKED).
 With it, detection runs on every deployed stack (it can take minutes on AWS; progress on
 stderr) and each drifted resource is listed with its properties, expected → actual.
-Exit 1 when detection could not run on some stack (e.g. the local emulator has none).`,
+Exit 1 when detection could not run on some stack (e.g. the local emulator has none).
+The aliases table shows the version each function's alias names (\`trace rollback\` moves it).`,
     )
     .action(
       action<{ detectDrift?: boolean }>(async (ctx, options) => {
-        const { stackStatus, stackStatusWithDrift, UNKNOWN_STATUS } = await import("../core/deploy/status");
+        const { environmentStatus, UNKNOWN_STATUS } = await import("../core/deploy/status");
+        const { templatesDir } = await import("../core/deploy/templates");
         const clients = await ctx.clients();
-        const result = options.detectDrift
-          ? await stackStatusWithDrift(clients.cloudformation, ctx.environment(), { reporter: ctx.reporter, signal: ctx.signal })
-          : await stackStatus(clients.cloudformation, ctx.environment(), ctx.signal);
+        await clients.loadLambda(); // the aliases
+        const result = await environmentStatus({
+          cloudformation: clients.cloudformation,
+          lambda: clients.lambda,
+          env: ctx.environment(),
+          templatesDir: templatesDir(ctx.settings.templatesDir),
+          detectDrift: Boolean(options.detectDrift),
+          reporter: ctx.reporter,
+          signal: ctx.signal,
+        });
         ctx.output.result(result, (r) => {
           const table = renderTable(
             ["STACK", "STATUS", "LAST UPDATE", "DRIFT", "PROTECTED"],
@@ -40,7 +49,8 @@ Exit 1 when detection could not run on some stack (e.g. the local emulator has n
           const detected = r.stacks.flatMap((s) => (s.detected ? [s.detected] : []));
           const drift = detected.length > 0 ? renderDrift(detected) : "";
           const outputs = renderOutputs(r.stacks);
-          return [table, reasons.join("\n"), drift, outputs].filter((part) => part !== "").join("\n\n");
+          const aliases = r.aliases.some((a) => a.version !== "") ? renderAliases(r.aliases) : "";
+          return [table, reasons.join("\n"), drift, aliases, outputs].filter((part) => part !== "").join("\n\n");
         });
         const unread = result.stacks.filter((s) => s.status === UNKNOWN_STATUS);
         if (unread.length > 0) {

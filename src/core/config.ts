@@ -34,16 +34,20 @@ const ianaZone = z.string().refine(
   { message: "an IANA time zone name such as Europe/Madrid or America/Bogota" },
 );
 
+/**
+ * What a resource-name prefix may hold: it starts Lambda function names, which allow only
+ * `[a-zA-Z0-9_-]` (AWS::Lambda::Function FunctionName; issue 23), and table and log group names.
+ * Every template's `Prefix` parameter has the same AllowedPattern (test/unit/cloudformation).
+ */
+export const PREFIX_PATTERN = /^[A-Za-z0-9_-]{0,40}$/;
+
 export const environmentSchema = z
   .object({
     stage: z.string().regex(/^[a-z][a-z0-9-]{0,19}$/, "lower-case letters, digits and dashes, 1-20 chars, starting with a letter"),
     region: z.string().regex(REGION_PATTERN, "an AWS region such as eu-west-1").optional(),
     profile: z.string().min(1).optional(),
     endpointUrl: z.url().optional(),
-    prefix: z
-      .string()
-      .regex(/^[A-Za-z0-9_.-]{0,40}$/, "letters, digits, '_', '.', '-' (at most 40)")
-      .default(""),
+    prefix: z.string().regex(PREFIX_PATTERN, "letters, digits, '_', '-' (at most 40)").default(""),
     timeZone: ianaZone.default("UTC"),
     exportHour: z.number().int().min(0).max(23).default(19),
     retentionDays: z.number().int().min(1).max(365).default(7),

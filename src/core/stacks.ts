@@ -41,17 +41,59 @@ export const STACK_OUTPUTS = {
 
 export type OutputKey = (typeof STACK_OUTPUTS)[StackId][number];
 
-/** The Lambda handlers: source file in lambda/, and the name of its code-key parameter. */
+/** What deploy, rollback and status know of a Lambda handler. */
+export interface FunctionSpec {
+  /** Source file in lambda/. */
+  source: string;
+  /** The template parameter that receives the bundle's S3 key. */
+  codeKeyParameter: string;
+  stack: StackId;
+  /**
+   * Versioned functions: the parameter that receives the revision (code sha256 and configuration
+   * hash; a new value publishes a version), and the alias every event source invokes.
+   */
+  revisionParameter?: string;
+  alias?: string;
+}
+
+/** The Lambda handlers (docs/deploy.md, "Versions and rollback", says why each has its alias). */
 export const FUNCTIONS = {
-  export: { source: "lambda/export.ts", codeKeyParameter: "ExportCodeKey", stack: "traceability" },
-  exportNative: { source: "lambda/export-native.ts", codeKeyParameter: "ExportNativeCodeKey", stack: "traceability" },
+  export: {
+    source: "lambda/export.ts",
+    codeKeyParameter: "ExportCodeKey",
+    stack: "traceability",
+    revisionParameter: "ExportRevision",
+    alias: "live",
+  },
+  exportNative: {
+    source: "lambda/export-native.ts",
+    codeKeyParameter: "ExportNativeCodeKey",
+    stack: "traceability",
+    revisionParameter: "ExportNativeRevision",
+    alias: "live",
+  },
   stamper: { source: "lambda/stamper.ts", codeKeyParameter: "StamperCodeKey", stack: "traceability" },
-  auditProducer: { source: "lambda/audit-producer.ts", codeKeyParameter: "AuditProducerCodeKey", stack: "audit" },
-  archiver: { source: "lambda/archiver.ts", codeKeyParameter: "ArchiverCodeKey", stack: "archive" },
+  auditProducer: {
+    source: "lambda/audit-producer.ts",
+    codeKeyParameter: "AuditProducerCodeKey",
+    stack: "audit",
+    revisionParameter: "AuditProducerRevision",
+    alias: "learn",
+  },
+  archiver: {
+    source: "lambda/archiver.ts",
+    codeKeyParameter: "ArchiverCodeKey",
+    stack: "archive",
+    revisionParameter: "ArchiverRevision",
+    alias: "live",
+  },
   archiveClaims: { source: "lambda/archive-claims.ts", codeKeyParameter: "ArchiveClaimsCodeKey", stack: "archive" },
   archiveRedrive: { source: "lambda/archive-redrive.ts", codeKeyParameter: "ArchiveRedriveCodeKey", stack: "archive" },
-} as const;
+} as const satisfies Record<string, FunctionSpec>;
 export type FunctionId = keyof typeof FUNCTIONS;
+
+/** A function's spec with its optional fields visible (entries without an alias are not versioned). */
+export const functionSpec = (id: FunctionId): FunctionSpec => FUNCTIONS[id];
 
 /** Environment variables the templates give each function, read by lambda/shared/runtime.ts. */
 export const LAMBDA_ENV = {

@@ -120,12 +120,13 @@ function load(dir: string, stack: "audit" | "archive"): Template & { path: strin
 const num = (value: unknown, fallback: number) => (value === undefined ? fallback : Number(value));
 const bool = (value: unknown) => value === true || value === "true";
 
-/** The logical id a `!GetAtt X.Arn` or `!Ref X` points at. */
+/** The logical id a `!GetAtt X.Arn`, `!Ref X` or `!Sub "${X.Arn}:<alias>"` points at. */
 function referenced(value: unknown): string | undefined {
   if (typeof value !== "object" || value === null) return undefined;
-  const v = value as { Ref?: unknown; "Fn::GetAtt"?: unknown };
+  const v = value as { Ref?: unknown; "Fn::GetAtt"?: unknown; "Fn::Sub"?: unknown };
   if (typeof v.Ref === "string") return v.Ref;
   if (Array.isArray(v["Fn::GetAtt"])) return String(v["Fn::GetAtt"][0]);
+  if (typeof v["Fn::Sub"] === "string") return /^\$\{(\w+)\.Arn\}(:[\w-]+)?$/.exec(v["Fn::Sub"])?.[1];
   return undefined;
 }
 
@@ -228,7 +229,12 @@ export function readDeliverySettings(dir: string): DeliverySettings {
 
   const [ruleId, rule] = only(archive, "AWS::Events::Rule");
   const targets = (rule.Targets ?? []) as { Arn?: unknown }[];
-  const functionId = targets.map((t) => referenced(t.Arn)).find((id) => archive.Resources[id ?? ""]?.Type === "AWS::Lambda::Function");
+  // The target is the function or its alias (an alias invokes the function's code).
+  const viaAlias = (id: string | undefined) =>
+    archive.Resources[id ?? ""]?.Type === "AWS::Lambda::Alias" ? referenced(archive.Resources[id ?? ""]?.Properties?.FunctionName) : id;
+  const functionId = targets
+    .map((t) => viaAlias(referenced(t.Arn)))
+    .find((id) => archive.Resources[id ?? ""]?.Type === "AWS::Lambda::Function");
   if (!functionId) throw new TraceError(ErrorCode.config, `${archive.path}: rule ${ruleId} has no Lambda function target`);
   const fn = archive.Resources[functionId]?.Properties ?? {};
   const invokeConfig = Object.values(archive.Resources).find(

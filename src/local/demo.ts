@@ -86,6 +86,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const quiet = unattended(reporter);
 
   reporter.info("1/7 deploying every stack to the emulator…");
+  await clients.loadMore(); // Lambda: the functions' aliases
   const deployed = await deploy({
     env,
     cloudformation: clients.cloudformation,
@@ -96,6 +97,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     execute: true,
     reporter: quiet,
     signal,
+    lambda: clients.lambda,
     // Change sets and stack events are `trace deploy`'s business; the demo only says it deployed.
     hooks: { changeSet: () => {}, event: () => {}, bundled: options.bundled },
   });

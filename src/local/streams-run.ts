@@ -11,24 +11,27 @@ import { runStamper } from "../core/export/stamp/run";
 import type { Reporter } from "../core/reporter";
 import { resolveOutputs } from "../core/resources";
 import { sleep } from "../core/sleep";
-import type { OutputKey } from "../core/stacks";
+import { functionSpec, type OutputKey } from "../core/stacks";
 import { mappingConsumer, type StreamBatchHandler } from "./consumers";
 import { type PipeSettings, pipeName, readDeliverySettings, type StreamMappingSettings } from "./delivery-settings";
 import { localMappingUuid, s3FailureSink, sqsFailureSink } from "./failure-records";
+import type { InvokeTarget } from "./function-runner";
 import { type BusEventHandler, type EnrichmentHandler, pipeConsumer } from "./pipe-consumer";
 import { type ConsumerResult, pumpStreams, type StreamConsumer } from "./pump";
 import { stateDir } from "./state";
 
 export interface LocalHandlers {
-  audit(deps: { auditTableName: string }): StreamBatchHandler;
-  archive(deps: { bucket: string; kmsKeyArn: string }): BusEventHandler;
-  /** archive_claims, the archive pipes' enrichment. */
-  claims(deps: { bucket: string; kmsKeyArn: string }): EnrichmentHandler;
+  /** `target`: the alias the event source mapping invokes. */
+  audit(deps: { auditTableName: string; target: InvokeTarget }): StreamBatchHandler;
+  /** `target`: the alias the bus rule invokes. */
+  archive(deps: { bucket: string; kmsKeyArn: string; target: InvokeTarget }): BusEventHandler;
+  /** archive_claims, the archive pipes' enrichment (`target`: the function the pipes invoke). */
+  claims(deps: { bucket: string; kmsKeyArn: string; target: InvokeTarget }): EnrichmentHandler;
 }
 
 export interface LocalStreamsOptions {
   clients: AwsClients;
-  env: Pick<EnvironmentConfig, "stage" | "archivedTables" | "dayIndex" | "timeZone">;
+  env: Pick<EnvironmentConfig, "stage" | "prefix" | "archivedTables" | "dayIndex" | "timeZone">;
   root: string;
   handlers: LocalHandlers;
   reporter: Reporter;
@@ -82,6 +85,7 @@ export async function localConsumers(
     "TrazabilidadStreamArn",
     "AuditTableName",
     "AuditProducerAliasArn",
+    "ArchiverFunctionName",
     "DataBucketName",
     "DataKeyArn",
     ...neededOutputs(settings.audit, settings.pipes, settings.archive.functionDeadLetterQueueOutput),
@@ -103,14 +107,17 @@ export async function localConsumers(
       streamArn,
       functionArn,
       settings: settings.audit,
-      handle: handlers.audit({ auditTableName: outputs.AuditTableName ?? "" }),
+      handle: handlers.audit({ auditTableName: outputs.AuditTableName ?? "", target: aliasTarget(outputs.AuditProducerAliasArn ?? "") }),
       ...(onFailure ? { onFailure } : {}),
       sendFailure,
       putFailure: s3FailureSink(clients.s3, options.signal),
     }),
   ];
   const data = { bucket: outputs.DataBucketName ?? "", kmsKeyArn: outputs.DataKeyArn ?? "" };
-  const archive = handlers.archive(data);
+  const archive = handlers.archive({
+    ...data,
+    target: { functionName: outputs.ArchiverFunctionName ?? "", qualifier: functionSpec("archiver").alias ?? "$LATEST" },
+  });
   const deadLetter = at(settings.archive.functionDeadLetterQueueOutput);
   for (const table of env.archivedTables) {
     const parameter = ARCHIVED_STREAMS[table];
@@ -125,7 +132,7 @@ export async function localConsumers(
         pipe,
         pipeArn: pipeArnFor(source, pipeName(pipe, env.stage)),
         target: settings.archive,
-        ...(pipe.enrichment ? { enrich: enrichmentHandler(handlers, pipe, data) } : {}),
+        ...(pipe.enrichment ? { enrich: enrichmentHandler(handlers, pipe, data, env.prefix) } : {}),
         handle: archive,
         ...(pipeDeadLetter ? { pipeDeadLetterQueueUrl: pipeDeadLetter } : {}),
         ...(deadLetter ? { deadLetterQueueUrl: deadLetter } : {}),
@@ -153,11 +160,26 @@ async function localStamper(options: LocalStreamsOptions): Promise<(() => Promis
 }
 
 /** The local handler of a pipe's enrichment function. */
-function enrichmentHandler(handlers: LocalHandlers, pipe: PipeSettings, data: { bucket: string; kmsKeyArn: string }): EnrichmentHandler {
-  if (pipe.enrichment === "archiveClaims") return handlers.claims(data);
+function enrichmentHandler(
+  handlers: LocalHandlers,
+  pipe: PipeSettings,
+  data: { bucket: string; kmsKeyArn: string },
+  prefix: string,
+): EnrichmentHandler {
+  if (pipe.enrichment === "archiveClaims")
+    return handlers.claims({
+      ...data,
+      target: { functionName: `${prefix}archive_claims`, qualifier: functionSpec("archiveClaims").alias ?? "$LATEST" },
+    });
   throw new TraceError(ErrorCode.config, `pipe ${pipe.logicalId}'s enrichment ${pipe.enrichment} has no local handler`, {
     hint: "add it to LocalHandlers (src/local/streams-run.ts, local-handlers.ts)",
   });
+}
+
+/** The function and qualifier of an alias ARN (`arn:…:function:<name>:<alias>`). */
+function aliasTarget(arn: string): InvokeTarget {
+  const [, name = "", qualifier = "$LATEST"] = /:function:([^:]+)(?::([^:]+))?$/.exec(arn) ?? [];
+  return { functionName: name, qualifier };
 }
 
 /** Runs the consumers once (or until interrupted with `follow`), summing what each handled. */

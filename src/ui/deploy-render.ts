@@ -1,8 +1,10 @@
 // Rendering of change sets, stack events, outputs and statuses for deploy, diff, status and destroy.
 import chalk from "chalk";
+import type { AliasState } from "../core/deploy/aliases";
 import type { Artifact } from "../core/deploy/artifacts";
 import type { StackPreview, StackResult } from "../core/deploy/deploy";
 import type { DeployEvent } from "../core/deploy/events";
+import type { AliasStatusRow, RollbackResult, VersionInfo } from "../core/deploy/rollback";
 import { renderTable } from "./output";
 
 const actionColour = (action: string) =>
@@ -63,5 +65,45 @@ export function renderBundled(artifacts: readonly Artifact[]): string[] {
   return artifacts.map(
     (a) =>
       `${a.cached ? "unchanged" : "bundled"} ${a.name}: index.mjs ${kib(a.bundleBytes)}, source map ${kib(a.mapBytes)}, zip ${kib(a.zipBytes)}`,
+  );
+}
+
+/** One line per alias a deploy moved, created or kept on a rolled-back version. */
+export function renderAliasChanges(aliases: readonly AliasState[]): string[] {
+  return aliases
+    .filter((a) => a.previous !== undefined || a.kept !== undefined || a.repaired !== undefined)
+    .map((a) =>
+      a.kept
+        ? `${a.functionName}: alias ${a.alias} stays on version ${a.version}: ${a.kept}`
+        : `${a.functionName}: alias ${a.alias} → version ${a.version}${a.previous ? ` (was ${a.previous})` : ""}`,
+    );
+}
+
+function describeVersion(v: VersionInfo): string {
+  const facts = [v.lastModified && `published ${v.lastModified.replace("T", " ").slice(0, 19)}`, v.revision && `revision ${v.revision}`];
+  const known = facts.filter((f): f is string => Boolean(f));
+  return `version ${v.version}${known.length > 0 ? ` (${known.join(", ")})` : ""}`;
+}
+
+/** What a rollback did, and how to undo it. */
+export function renderRollback(r: RollbackResult): string {
+  return [
+    `${r.functionName}: alias ${r.alias} moved from ${describeVersion(r.from)}`,
+    `  to ${describeVersion(r.to)}`,
+    chalk.dim(`undo: trace rollback ${r.functionName} --to ${r.from.version}`),
+  ].join("\n");
+}
+
+/** The aliases table of `trace status`. */
+export function renderAliases(rows: readonly AliasStatusRow[]): string {
+  return renderTable(
+    ["FUNCTION", "ALIAS", "VERSION", "NEWEST", "NOTE"],
+    rows.map((r) => [
+      r.functionName,
+      r.alias,
+      r.version || chalk.dim("(none)"),
+      r.latest,
+      r.rolledBackFrom ? chalk.yellow(`rolled back from ${r.rolledBackFrom}`) : r.version && r.version !== r.latest ? "not the newest" : "",
+    ]),
   );
 }

@@ -41,6 +41,7 @@ const S3_ACTIONS: Record<string, string> = {
   UploadPart: "s3:PutObject",
   CompleteMultipartUpload: "s3:PutObject",
   AbortMultipartUpload: "s3:AbortMultipartUpload",
+  ListParts: "s3:ListMultipartUploadParts",
   GetObject: "s3:GetObject",
   HeadObject: "s3:GetObject",
   HeadBucket: "s3:ListBucket",

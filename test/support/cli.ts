@@ -15,6 +15,8 @@ export interface CliOptions {
   input?: string;
   /** Sends SIGINT after this many ms (to test interruption). */
   interruptAfterMs?: number;
+  /** Another copy of the package to run (its bin/trace), e.g. one with an edited handler. */
+  packageRoot?: string;
 }
 
 const baseEnv = (): NodeJS.ProcessEnv => {
@@ -29,7 +31,7 @@ const baseEnv = (): NodeJS.ProcessEnv => {
 
 export function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(projectRoot, "bin", "trace"), ...args], {
+    const child = spawn(process.execPath, [join(options.packageRoot ?? projectRoot, "bin", "trace"), ...args], {
       cwd: options.cwd ?? projectRoot,
       env: { ...baseEnv(), ...options.env },
       stdio: ["pipe", "pipe", "pipe"],

@@ -35,6 +35,9 @@ export const LOG_DELIVERY_ACTIONS = [
   "logs:DescribeLogGroups",
 ];
 
+/** What a tracing state machine's role needs (docs.aws.amazon.com/step-functions/latest/dg/xray-iam.html: Resource "*"). */
+export const XRAY_ACTIONS = ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"];
+
 export interface PolicyDocument {
   Version: "2012-10-17";
   Statement: PolicyStatement[];
@@ -140,7 +143,11 @@ export function keyPolicyAllowing(
     const named =
       "role" in principal
         ? asArray(s.Principal?.AWS ?? []).includes(`arn:aws:iam::${account}:root`)
-        : asArray(s.Principal?.Service ?? []).some((svc: string) => svc.split(".")[0] === principal.service);
+        : asArray(s.Principal?.Service ?? []).some(
+            // "logs.us-east-1.amazonaws.com" (regional form) and "logs.amazonaws.com" name the same service.
+            (svc: string) =>
+              svc.replace(/\.[a-z]{2}(-[a-z]+)+-\d\.amazonaws\.com$/, ".amazonaws.com") === `${principal.service}.amazonaws.com`,
+          );
     return named && conditionsHold(s.Condition, context);
   });
 }

@@ -18,9 +18,12 @@ import type { KMSClient } from "@aws-sdk/client-kms";
 import type { LambdaClient } from "@aws-sdk/client-lambda";
 import type { PipesClient } from "@aws-sdk/client-pipes";
 import { S3Client } from "@aws-sdk/client-s3";
+import type { SchedulerClient } from "@aws-sdk/client-scheduler";
 import type { SFNClient } from "@aws-sdk/client-sfn";
 import type { SQSClient } from "@aws-sdk/client-sqs";
+import type { STSClient } from "@aws-sdk/client-sts";
 import { type AwsSettings, commonConfig } from "./client-config";
+import type * as LambdaModule from "./lambda-client";
 import type * as More from "./more-clients";
 
 export type { AwsSettings } from "./client-config";
@@ -47,11 +50,17 @@ export interface AwsClients {
   readonly cloudwatch: CloudWatchClient;
   /** `trace health`: the archive Pipes' state. */
   readonly pipes: PipesClient;
+  /** `trace smoke`: the export schedule. */
+  readonly scheduler: SchedulerClient;
+  /** Local mode: a function's execution role, assumed on the emulator. */
+  readonly sts: STSClient;
   /**
    * Loads more-clients.ts, which streams, sqs, lambda, kms, logs, iam and sfn need: call it
    * before using one of them (they throw until then, unless the factory was given the module).
    */
   loadMore(): Promise<void>;
+  /** Loads only the Lambda client's package (status and rollback need no other). */
+  loadLambda(): Promise<void>;
   /** Closes the sockets of every client built so far. */
   destroy(): void;
 }
@@ -80,6 +89,7 @@ export const createCloudFormationClient = (settings: AwsSettings) => new CloudFo
  */
 export function createAwsClients(settings: AwsSettings, more?: typeof More): AwsClients {
   let loaded = more;
+  let lambdaOnly: typeof LambdaModule | undefined;
   const need = (name: string): typeof More => {
     if (!loaded) throw new Error(`the ${name} client is not loaded: await clients.loadMore() before using it`);
     return loaded;
@@ -111,7 +121,7 @@ export function createAwsClients(settings: AwsSettings, more?: typeof More): Aws
       return lazy("cloudformation", () => createCloudFormationClient(settings));
     },
     get lambda() {
-      return lazy("lambda", () => need("lambda").createLambdaClient(settings));
+      return lazy("lambda", () => (lambdaOnly ?? need("lambda")).createLambdaClient(settings));
     },
     get kms() {
       return lazy("kms", () => need("kms").createKmsClient(settings));
@@ -131,8 +141,17 @@ export function createAwsClients(settings: AwsSettings, more?: typeof More): Aws
     get pipes() {
       return lazy("pipes", () => need("pipes").createPipesClient(settings));
     },
+    get scheduler() {
+      return lazy("scheduler", () => need("scheduler").createSchedulerClient(settings));
+    },
+    get sts() {
+      return lazy("sts", () => need("sts").createStsClient(settings));
+    },
     async loadMore() {
       loaded ??= await import("./more-clients");
+    },
+    async loadLambda() {
+      lambdaOnly ??= loaded ?? (await import("./lambda-client"));
     },
     destroy() {
       for (const client of cache.values()) client.destroy();

@@ -1,7 +1,8 @@
 /**
- * The clients only some commands use, each in its own SDK package: DynamoDB Streams and SQS
- * (local mode), Step Functions (the native export), and Lambda, KMS, CloudWatch Logs and IAM
- * (deploy's forecast), CloudWatch and Pipes (`trace health`). Loaded by `AwsClients.loadMore()` when a command needs them, and imported
+ * The clients only some commands use, each in its own SDK package: DynamoDB Streams, SQS and STS
+ * (local mode), Step Functions (the native export), Lambda, KMS, CloudWatch Logs and IAM
+ * (deploy's forecast, versions and rollback), EventBridge Scheduler (the smoke test), CloudWatch and
+ * Pipes (`trace health`), EventBridge (local destroy). Loaded by `AwsClients.loadMore()` when a command needs them, and imported
  * directly by the Lambda handlers that use one.
  */
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
@@ -10,10 +11,11 @@ import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { KMSClient } from "@aws-sdk/client-kms";
-import { LambdaClient } from "@aws-sdk/client-lambda";
 import { PipesClient } from "@aws-sdk/client-pipes";
+import { SchedulerClient } from "@aws-sdk/client-scheduler";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { SQSClient } from "@aws-sdk/client-sqs";
+import { STSClient } from "@aws-sdk/client-sts";
 import { type AwsSettings, commonConfig } from "./client-config";
 
 /** A DynamoDB Streams client (local mode reads the tables' streams with it). */
@@ -23,7 +25,7 @@ export const createSqsClient = (settings: AwsSettings) => new SQSClient(commonCo
 
 export const createSfnClient = (settings: AwsSettings) => new SFNClient(commonConfig(settings));
 
-export const createLambdaClient = (settings: AwsSettings) => new LambdaClient(commonConfig(settings));
+export { createLambdaClient } from "./lambda-client";
 
 export const createKmsClient = (settings: AwsSettings) => new KMSClient(commonConfig(settings));
 
@@ -40,3 +42,9 @@ export const createPipesClient = (settings: AwsSettings) => new PipesClient(comm
 
 /** EventBridge: local mode removes the bus a deleted stack leaves in the emulator. */
 export const createEventsClient = (settings: AwsSettings) => new EventBridgeClient(commonConfig(settings));
+
+/** `trace smoke`: the export schedule (EventBridge Scheduler). */
+export const createSchedulerClient = (settings: AwsSettings) => new SchedulerClient(commonConfig(settings));
+
+/** Local mode: a function's own credentials (its execution role, assumed on the emulator's STS). */
+export const createStsClient = (settings: AwsSettings) => new STSClient(commonConfig(settings));

@@ -11,6 +11,7 @@ import {
   DescribeChangeSetCommand,
   type DescribeChangeSetCommandOutput,
   type Parameter,
+  type ResourceToImport,
   type Tag,
 } from "@aws-sdk/client-cloudformation";
 import { ErrorCode, TraceError, toTraceError } from "../errors";
@@ -75,7 +76,9 @@ export function parameterChangeRows(current: readonly Parameter[] | undefined, n
 
 export interface ChangeSetRequest {
   stackName: string;
-  type: "CREATE" | "UPDATE";
+  type: "CREATE" | "UPDATE" | "IMPORT";
+  /** IMPORT: the existing resources to bring into the stack. */
+  resourcesToImport?: ResourceToImport[];
   templateBody?: string;
   templateUrl?: string;
   parameters: Parameter[];
@@ -99,9 +102,11 @@ export function changeRows(changes: readonly Change[], resources: readonly Templ
     if (!rc) return [];
     const type = rc.ResourceType ?? "";
     const action = rc.Action ?? "";
-    const dataBearing = DATA_BEARING_TYPES.has(type) || retained.has(rc.LogicalResourceId ?? "");
+    // A version is published by replacing its resource; the old one is retained (rollback's target).
+    const publishes = type === "AWS::Lambda::Version";
+    const dataBearing = !publishes && (DATA_BEARING_TYPES.has(type) || retained.has(rc.LogicalResourceId ?? ""));
     const replacement = action === "Modify" ? rc.Replacement : undefined;
-    const dangerous = replacement === "True" || replacement === "Conditional" || (action === "Remove" && dataBearing);
+    const dangerous = !publishes && (replacement === "True" || replacement === "Conditional" || (action === "Remove" && dataBearing));
     // Details name the properties that force a new resource (RequiresRecreation Always or Conditionally).
     const causes = [
       ...new Set(
@@ -135,7 +140,7 @@ export function changeRowsFromTemplate(resources: readonly TemplateResource[]): 
     physicalId: undefined,
     type: r.type,
     replacement: undefined,
-    dataBearing: DATA_BEARING_TYPES.has(r.type) || r.deletionPolicy === "Retain",
+    dataBearing: r.type !== "AWS::Lambda::Version" && (DATA_BEARING_TYPES.has(r.type) || r.deletionPolicy === "Retain"),
     dangerous: false,
   }));
 }
@@ -180,6 +185,7 @@ export async function createChangeSet(
         Tags: request.tags,
         Capabilities: CAPABILITIES,
         Description: "created by trace",
+        ...(request.resourcesToImport ? { ResourcesToImport: request.resourcesToImport } : {}),
       }),
       { abortSignal: options.signal },
     );
@@ -212,7 +218,7 @@ export async function createChangeSet(
     if (status === "CREATE_COMPLETE") return { kind: "changes", id, stackId, changes: changeRows(described.changes, resources) };
     if (status === "FAILED") {
       const reason = described.first.StatusReason ?? "no reason given";
-      await deleteChangeSet(cf, id, request.type === "CREATE" ? stackId : undefined);
+      await deleteChangeSet(cf, id, request.type === "UPDATE" ? undefined : stackId);
       if (NO_CHANGES.test(reason)) return { kind: "no-changes", reason };
       throw new TraceError(ErrorCode.failed, `stack ${request.stackName}: the change set failed: ${reason}`, {
         hint: "fix the template or the parameter it names, then deploy again",

@@ -6,13 +6,19 @@ import type { Stack } from "@aws-sdk/client-cloudformation";
 import { awsCli } from "../aws/cli-hint";
 import { ErrorCode, TraceError } from "../errors";
 import { FUNCTIONS, STACK_OUTPUTS, STACKS, type StackId, stackName } from "../stacks";
+import { aliasVersions, reconcileAliases } from "./aliases";
 import { type Artifact, functionsOfTemplate, publishArtifacts } from "./artifacts";
 import type { StackResult, StackStep } from "./deploy-types";
 import type { DeployEvent } from "./events";
-import { missingParametersError, resolveParameters } from "./parameters";
+import { importRetained } from "./import-stack";
+import { environmentParameters, missingParametersError, resolveParameters } from "./parameters";
+import { findRetained, type RetainedResource } from "./retained";
+import { revisionParameters, versionedFunctions } from "./revisions";
 import { createStack, deleteAndWait, previewFromTemplate, updateStack } from "./stack-apply";
 import { stackState } from "./stack-state";
 import { templateLocation } from "./template-upload";
+import { parseTemplateDocument } from "./template-values";
+import { pseudoParameters } from "./update-guard";
 
 /** Which stack declares an output, to say what to deploy first. */
 const producerOf = (outputKey: string): StackId | undefined =>
@@ -27,9 +33,14 @@ export async function deployStack(step: StackStep): Promise<StackResult> {
   if ("preview" in settled) return settled.preview;
   const { existing, replacing } = settled;
 
-  const codeKeys = await publishCode(step);
-  const { parameters, missing } = resolveParameters(template.parameters, { env, outputs, codeKeys });
+  const { codeKeys, artifacts } = await publishCode(step);
+  const known = { ...outputs, ...environmentParameters(env), ...codeKeys };
+  const declared = template.parameters.map((p) => p.name);
+  const revisions = revisionParameters(template.body, declared, artifacts, known);
+  const { parameters, missing } = resolveParameters(template.parameters, { env, outputs, codeKeys: { ...codeKeys, ...revisions } });
   if (missing.length > 0) return unmetParameters(step, missing);
+  const versioned = versionedTargets(step, { ...known, ...revisions }, revisions);
+  const before = versioned.length > 0 && options.lambda ? await aliasVersions(options.lambda, versioned, signal) : {};
 
   const location = await templateLocation(options.s3, template, outputs.ArtifactBucketName, env.region, signal);
   const onEvent = options.hooks?.event ? (e: DeployEvent) => options.hooks?.event?.(name, e) : undefined;
@@ -49,10 +60,48 @@ export async function deployStack(step: StackStep): Promise<StackResult> {
     onEvent,
     showPreview: step.showPreview,
   };
-  // An empty stack left by an unexecuted CREATE change set is created afresh.
-  return stackState(existing?.StackStatus) === "absent"
-    ? createStack({ ...apply, existing, replacing })
-    : updateStack({ ...apply, existing: existing as Stack, allowReplacement: options.allowReplacement ?? [] });
+  const allowReplacement = options.allowReplacement ?? [];
+  let result: StackResult;
+  if (stackState(existing?.StackStatus) !== "absent") {
+    result = await updateStack({ ...apply, existing: existing as Stack, allowReplacement });
+  } else {
+    // Retained resources of a destroyed stack are imported first (on AWS), then the stack completed;
+    // an empty stack left by an unexecuted CREATE change set is removed first either way.
+    const retained = await retainedOf(step, { ...known, ...revisions });
+    if (retained.length > 0 && existing) await deleteAndWait(options.cloudformation, existing, options);
+    const imported = retained.length > 0 ? await importRetained({ ...apply, existing: undefined, replacing }, retained) : undefined;
+    result = imported
+      ? { ...(await updateStack({ ...apply, existing: imported, allowReplacement })), outcome: "created" }
+      : await createStack({ ...apply, existing, replacing });
+  }
+  if (versioned.length === 0 || !options.lambda) return result;
+  return { ...result, aliases: await reconcileAliases(options.lambda, versioned, before, reporter, signal) };
+}
+
+/**
+ * The retained resources (tables, buckets, key) of a stack about to be created, to import: only
+ * when deploying to AWS itself (the emulator cannot import: docs/deploy.md) with the clients to look.
+ */
+async function retainedOf(step: StackStep, values: Record<string, string>): Promise<RetainedResource[]> {
+  const { options } = step;
+  if (!options.execute || !options.dynamodb || options.env.endpointUrl) return [];
+  const account = await options.accountId?.();
+  const pseudo = { ...pseudoParameters(step.name, step.name, options.env.region), ...(account ? { "AWS::AccountId": account } : {}) };
+  const evaluation = { parameters: values, pseudo };
+  return findRetained(
+    { dynamodb: options.dynamodb, s3: options.s3 },
+    parseTemplateDocument(step.template.body),
+    evaluation,
+    options.signal,
+  );
+}
+
+/** The stack's versioned functions, with the revision this run deploys (only when deploying with a Lambda client). */
+function versionedTargets(step: StackStep, values: Record<string, string>, revisions: Record<string, string>) {
+  if (!step.options.execute || !step.options.lambda) return [];
+  return versionedFunctions(parseTemplateDocument(step.template.body), values)
+    .filter((f) => revisions[f.revisionParameter] !== undefined)
+    .map((f) => ({ ...f, revision: revisions[f.revisionParameter] as string }));
 }
 
 /** The would-create result of a preview read from the template, shown as it goes. */
@@ -116,13 +165,13 @@ async function settleState(step: StackStep): Promise<{ existing: Stack | undefin
   }
 }
 
-/** Bundles the stack's functions (once per run) and, when deploying, publishes them; returns the code-key parameters. */
-async function publishCode(step: StackStep): Promise<Record<string, string>> {
+/** Bundles the stack's functions (once per run) and, when deploying, publishes them; returns the code-key parameters and the artifacts. */
+async function publishCode(step: StackStep): Promise<{ codeKeys: Record<string, string>; artifacts: Artifact[] }> {
   const { options, template, outputs } = step;
   const { env, reporter, signal, execute } = options;
   const codeKeys: Record<string, string> = {};
   const functions = functionsOfTemplate(template.parameters.map((p) => p.name));
-  if (functions.length === 0) return codeKeys;
+  if (functions.length === 0) return { codeKeys, artifacts: [] };
   const artifacts = await step.ensureBuilt();
   const mine = functions.map((f) => artifacts.get(f) as Artifact);
   if (execute) {
@@ -135,7 +184,7 @@ async function publishCode(step: StackStep): Promise<Record<string, string>> {
     step.published.push(...(await publishArtifacts(options.s3, bucket, mine, reporter, signal)));
   }
   for (const a of mine) codeKeys[FUNCTIONS[a.function].codeKeyParameter] = a.key;
-  return codeKeys;
+  return { codeKeys, artifacts: mine };
 }
 
 /**

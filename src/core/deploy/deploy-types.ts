@@ -1,9 +1,11 @@
 /** The shapes deploy and diff exchange with their callers (the CLI renders them). */
 import type { Stack } from "@aws-sdk/client-cloudformation";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { ResolvedEnvironment } from "../config";
 import type { Reporter } from "../reporter";
 import type { FunctionId, StackId } from "../stacks";
+import type { AliasState, Lambda } from "./aliases";
 import type { Artifact, PublishedArtifact } from "./artifacts";
 import type { ChangeRow, ParameterChange } from "./change-sets";
 import type { DeployEvent } from "./events";
@@ -51,6 +53,12 @@ export interface DeployOptions {
   allowReplacement?: readonly string[];
   /** Clients for the forecast run before anything is created; absent: no forecast (`--no-forecast`, the demo). */
   forecast?: ForecastClients;
+  /** Reads (and, where the endpoint's CloudFormation skips them, sets) the functions' aliases after each stack; absent: not checked. */
+  lambda?: Lambda;
+  /** Finds the retained tables of a stack about to be created, to import them (with `s3` for the buckets); absent: not looked for. */
+  dynamodb?: Pick<DynamoDBClient, "send">;
+  /** The account deployed to (names such as the data bucket's carry it), read once when needed. */
+  accountId?: () => Promise<string | undefined>;
 }
 
 export type StackOutcome = "created" | "updated" | "replaced" | "no-changes" | "would-change" | "would-create";
@@ -70,6 +78,8 @@ export interface StackResult {
   durationMs?: number;
   /** Why a preview is approximate (read from the template). */
   note?: string;
+  /** The versioned functions' aliases after the stack was applied (deploy with a Lambda client). */
+  aliases?: AliasState[];
 }
 
 export interface ArtifactResult {
@@ -90,6 +100,8 @@ export interface DeployResult {
   uploaded: number;
   /** The forecast run before the deploy, when one was. */
   forecast?: ForecastResult;
+  /** Every versioned function's alias after the deploy (what it names, what it named before). */
+  aliases: AliasState[];
 }
 
 /** One stack of a deploy run, as deploy() hands it to deployStack(). */

@@ -89,6 +89,7 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
     artifacts,
     uploaded: artifacts.filter((a) => a.uploaded).length,
     ...(forecastResult ? { forecast: forecastResult } : {}),
+    aliases: results.flatMap((r) => r.aliases ?? []),
   };
 }
 

@@ -6,7 +6,7 @@
 import { GetPolicyCommand } from "@aws-sdk/client-iam";
 import { DescribeKeyCommand } from "@aws-sdk/client-kms";
 import { GetAccountSettingsCommand, GetFunctionConcurrencyCommand } from "@aws-sdk/client-lambda";
-import { GetBucketLocationCommand } from "@aws-sdk/client-s3";
+import { GetBucketEncryptionCommand, GetBucketLocationCommand } from "@aws-sdk/client-s3";
 import { awsCli } from "../aws/cli-hint";
 import { couldNotCheck, type ForecastCheck, type ForecastContext } from "./forecast-checks";
 import { outputsOf } from "./stack-state";
@@ -147,13 +147,32 @@ async function artifactBucketCheck(context: ForecastContext): Promise<ForecastCh
   return { check, subject, verdict: "pass", detail: `exists, in ${region}` };
 }
 
+/**
+ * The data key of a base stack not deployed: the one a retained data bucket (left by `trace
+ * destroy`) is encrypted with, which the deploy imports with the bucket (retained.ts).
+ */
+async function retainedKey(context: ForecastContext): Promise<string | undefined> {
+  const base = context.stacks.find((s) => s.id === "base");
+  const raw = base?.document.Resources?.DataBucket?.Properties?.BucketName as Json | undefined;
+  const bucket = base && raw !== undefined ? evaluate(base.document, raw, base.evaluation) : undefined;
+  if (typeof bucket !== "string") return undefined;
+  try {
+    const { ServerSideEncryptionConfiguration } = await context.clients.s3.send(new GetBucketEncryptionCommand({ Bucket: bucket }), {
+      abortSignal: context.signal,
+    });
+    return ServerSideEncryptionConfiguration?.Rules?.find((r) => r.ApplyServerSideEncryptionByDefault?.KMSMasterKeyID)
+      ?.ApplyServerSideEncryptionByDefault?.KMSMasterKeyID;
+  } catch {
+    return undefined; // no such bucket (a first deploy): the deploy creates bucket and key
+  }
+}
+
 async function keyCheck(context: ForecastContext): Promise<ForecastCheck> {
   const check = "kms-key" as const;
   const base = context.deployed.base;
-  const key = outputsOf(base).DataKeyArn;
-  if (!base || !key)
-    return { check, subject: "data key", verdict: "pass", detail: "the base stack is not deployed; the deploy creates the key" };
-  const subject = `KMS key ${key}`;
+  const key = base ? outputsOf(base).DataKeyArn : await retainedKey(context);
+  if (!key) return { check, subject: "data key", verdict: "pass", detail: "the base stack is not deployed; the deploy creates the key" };
+  const subject = base ? `KMS key ${key}` : `KMS key ${key} (retained with the data bucket; the deploy imports it)`;
   let state: string | undefined;
   let deletion: Date | undefined;
   try {

@@ -10,6 +10,7 @@ import type { IAMClient } from "@aws-sdk/client-iam";
 import type { KMSClient } from "@aws-sdk/client-kms";
 import type { LambdaClient } from "@aws-sdk/client-lambda";
 import type { S3Client } from "@aws-sdk/client-s3";
+import type { STSClient } from "@aws-sdk/client-sts";
 import type { ResolvedEnvironment } from "../config";
 import { ErrorCode, toTraceError } from "../errors";
 import type { StackId } from "../stacks";
@@ -59,6 +60,8 @@ export interface ForecastClients {
   kms: Send<KMSClient>;
   logs: Send<CloudWatchLogsClient>;
   iam: Send<IAMClient>;
+  /** The caller's account (names carry it), when no deployed stack says it. */
+  sts?: Send<STSClient>;
 }
 
 /** One stack as the checks see it: its template evaluated with the environment's values. */

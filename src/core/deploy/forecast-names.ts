@@ -45,6 +45,32 @@ async function ownedByStack(context: ForecastContext, resource: NamedResource, n
   return stack ? (await context.owned(stack)).has(name) : false;
 }
 
+/** A retained resource of a stack that is not deployed (left by `trace destroy`): deploy imports it on AWS. */
+const retainedOutside = (resource: NamedResource) =>
+  !resource.stack.existing && resource.stack.document.Resources?.[resource.logicalId]?.DeletionPolicy === "Retain";
+
+/** On AWS, a retained resource is imported by the deploy (retained.ts); the emulator cannot import. */
+function imported(
+  context: ForecastContext,
+  resource: NamedResource,
+  name: string,
+  kind: string,
+  deleteCommand: string,
+): ForecastCheck | undefined {
+  if (!retainedOutside(resource)) return undefined;
+  if (context.env.endpointUrl) {
+    const check = taken(resource, name, kind, deleteCommand);
+    return { ...check, detail: `${check.detail}; on AWS \`trace deploy\` would import it, the emulator's CloudFormation cannot` };
+  }
+  return {
+    check: "existing-name",
+    subject: `${kind} ${name}`,
+    verdict: "warn",
+    detail: `retained by \`trace destroy\`: \`trace deploy\` imports it into ${resource.stack.name} (${resource.logicalId}, a CloudFormation resource import), with its data`,
+    fix: `nothing to do to keep it; to start empty instead, delete it first (its data goes with it): \`${deleteCommand}\``,
+  };
+}
+
 const taken = (resource: NamedResource, name: string, kind: string, deleteCommand: string): ForecastCheck => ({
   check: resource.type === "AWS::Logs::LogGroup" ? "log-group" : "existing-name",
   subject: `${kind} ${name}`,
@@ -71,7 +97,8 @@ async function tableCheck(context: ForecastContext, resource: NamedResource): Pr
   if (await ownedByStack(context, resource, name)) {
     return { check: "existing-name", subject, verdict: "pass", detail: `belongs to ${resource.stack.name}` };
   }
-  return taken(resource, name, "table", awsCli(context.env, `dynamodb delete-table --table-name ${name}`));
+  const command = awsCli(context.env, `dynamodb delete-table --table-name ${name}`);
+  return imported(context, resource, name, "table", command) ?? taken(resource, name, "table", command);
 }
 
 async function bucketCheck(context: ForecastContext, resource: NamedResource): Promise<ForecastCheck> {
@@ -106,7 +133,8 @@ async function bucketCheck(context: ForecastContext, resource: NamedResource): P
   if (await ownedByStack(context, resource, name)) {
     return { check: "existing-name", subject, verdict: "pass", detail: `belongs to ${resource.stack.name}` };
   }
-  return taken(resource, name, "bucket", awsCli(context.env, `s3 rb s3://${name} --force`));
+  const command = awsCli(context.env, `s3 rb s3://${name} --force`);
+  return imported(context, resource, name, "bucket", command) ?? taken(resource, name, "bucket", command);
 }
 
 async function logGroupCheck(context: ForecastContext, resource: NamedResource): Promise<ForecastCheck> {

@@ -5,6 +5,7 @@
  */
 import type { CloudFormationClient, Stack } from "@aws-sdk/client-cloudformation";
 import { ListStackResourcesCommand } from "@aws-sdk/client-cloudformation";
+import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import type { ResolvedEnvironment } from "../config";
 import { ErrorCode, TraceError, toTraceError } from "../errors";
 import { configParameters, STACKS, type StackId, stackName } from "../stacks";
@@ -46,6 +47,22 @@ async function physicalIds(cf: Send<CloudFormationClient>, stackId: string, sign
   return ids;
 }
 
+/**
+ * The account the stacks are (or will be) in, for names that carry it (the buckets): from a
+ * deployed stack's id, else the caller's identity (undefined when neither can be read).
+ */
+async function accountOf(deployed: Partial<Record<StackId, Stack>>, clients: ForecastClients, signal?: AbortSignal) {
+  for (const stack of Object.values(deployed)) {
+    const account = /^arn:[^:]+:cloudformation:[^:]+:(\d{12}):/.exec(stack?.StackId ?? "")?.[1];
+    if (account) return account;
+  }
+  try {
+    return (await clients.sts?.send(new GetCallerIdentityCommand({}), { abortSignal: signal }))?.Account;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Runs every check for the chosen stacks; never changes anything. */
 export async function forecast(options: ForecastOptions): Promise<ForecastResult> {
   const { env, clients, signal } = options;
@@ -56,6 +73,7 @@ export async function forecast(options: ForecastOptions): Promise<ForecastResult
     if (stack) deployed[id] = stack;
   }
   const outputs = Object.assign({}, ...STACKS.map((id) => outputsOf(deployed[id])));
+  const account = await accountOf(deployed, clients, signal);
   const stacks = wanted.map((id): ForecastStack => {
     const template = readTemplate(options.templatesDir, id);
     const name = stackName(env, id);
@@ -67,7 +85,7 @@ export async function forecast(options: ForecastOptions): Promise<ForecastResult
       document: parseTemplateDocument(template.body),
       evaluation: {
         parameters: { ...outputs, ...configParameters(env) },
-        pseudo: pseudoParameters(existing?.StackId ?? name, name, env.region),
+        pseudo: { ...pseudoParameters(existing?.StackId ?? name, name, env.region), ...(account ? { "AWS::AccountId": account } : {}) },
       },
       existing,
     };

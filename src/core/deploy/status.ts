@@ -6,7 +6,9 @@ import type { ResolvedEnvironment } from "../config";
 import { toTraceError, unparsedResponse } from "../errors";
 import type { Reporter } from "../reporter";
 import { STACKS, type StackId, stackName } from "../stacks";
+import type { Lambda } from "./aliases";
 import { detectDrift, type StackDrift } from "./drift";
+import { type AliasStatusRow, aliasStatus } from "./rollback";
 import { type Backoff, type CloudFormation, describeStack, outputsOf, stackState } from "./stack-state";
 
 export interface StackStatusRow {
@@ -123,4 +125,23 @@ export async function stackStatusWithDrift(
       };
     }),
   };
+}
+
+export interface EnvironmentStatusOptions extends Partial<DriftStatusOptions> {
+  cloudformation: CloudFormation;
+  lambda: Lambda;
+  env: ResolvedEnvironment;
+  templatesDir: string;
+  /** Run drift detection first (needs the reporter). */
+  detectDrift?: boolean;
+}
+
+/** `trace status`: the stacks (with drift detected now, when asked) and each function's alias. */
+export async function environmentStatus(options: EnvironmentStatusOptions): Promise<StatusResult & { aliases: AliasStatusRow[] }> {
+  const { cloudformation: cf, env, signal } = options;
+  const stacks =
+    options.detectDrift && options.reporter
+      ? await stackStatusWithDrift(cf, env, { reporter: options.reporter, signal, backoff: options.backoff })
+      : await stackStatus(cf, env, signal);
+  return { ...stacks, aliases: await aliasStatus(options.lambda, env, options.templatesDir, signal) };
 }

@@ -28,7 +28,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ZipFile } from "yazl";
 import { environmentSchema } from "../../../src/core/config";
 import { hasDayIndex } from "../../../src/core/export/read-query";
-import { configParameters, FUNCTIONS, STACK_OUTPUTS, STACKS, type StackId, stackName } from "../../../src/core/stacks";
+import { configParameters, FUNCTIONS, type FunctionSpec, STACK_OUTPUTS, STACKS, type StackId, stackName } from "../../../src/core/stacks";
 import { readStream } from "../../../src/local/streams";
 import { conditionHolds, loadTemplate, type Template, templateText } from "../../support/cloudformation";
 import { emulatorClients } from "../../support/emulator";
@@ -118,7 +118,12 @@ describe("the stacks in the emulator's CloudFormation", () => {
         const bundle = await dummyBundle();
         const key = `test/${createHash("sha256").update(bundle).digest("hex")}.zip`;
         await clients.s3.send(new PutObjectCommand({ Bucket: values.ArtifactBucketName, Key: key, Body: bundle }));
-        for (const fn of Object.values(FUNCTIONS)) values[fn.codeKeyParameter] = key;
+        for (const fn of Object.values(FUNCTIONS) as FunctionSpec[]) {
+          values[fn.codeKeyParameter] = key;
+          // The revision deploy computes (revisions.ts): the zip's sha256 as Lambda reports it, and a configuration hash.
+          if (fn.revisionParameter)
+            values[fn.revisionParameter] = `${createHash("sha256").update(bundle).digest("base64")} 0000000000000000`;
+        }
       }
     }
   });

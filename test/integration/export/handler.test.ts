@@ -21,6 +21,9 @@ describe("export Lambda handler", () => {
   logger.info = ((message: string, ...extra: Record<string, unknown>[]) => {
     logs.push(Object.assign({ message }, ...extra));
   }) as typeof logger.info;
+  logger.error = ((message: string, ...extra: Record<string, unknown>[]) => {
+    logs.push(Object.assign({ message, level: "ERROR" }, ...extra));
+  }) as typeof logger.error;
   const csv = (day: string) => readText(clients, bucket, `exports/${table}/dt=${day}/${table}_${day}.csv`);
   const manifest = async (day: string) => JSON.parse(await readText(clients, bucket, `exports/${table}/dt=${day}/_manifest.json`));
 
@@ -72,6 +75,20 @@ describe("export Lambda handler", () => {
     ]);
     expect(exported[0]).toHaveProperty("sha256");
     expect(exported[0]).toHaveProperty("bytes");
+  });
+
+  it("exports exactly the days an event names (a manual run, trace smoke), and refuses a malformed list", async () => {
+    const handler = createHandler({
+      clients,
+      logger,
+      config: () => configFromEnv({ TABLE_NAME: table, BUCKET_NAME: bucket, KMS_KEY_ARN: TEST_KEY_ARN, TIME_ZONE: "Europe/Madrid" }),
+      now: () => Date.parse("2026-11-30T18:00:00Z"),
+    });
+    const result = await handler({ days: ["2026-11-21"] }, { getRemainingTimeInMillis: () => 900_000 });
+    expect(result.days.map((d) => [d.date, d.rows])).toEqual([["2026-11-21", 1]]);
+    expect(parse(await csv("2026-11-21"), { from_line: 2 }).map((r: string[]) => r[0])).toEqual(["before-yesterday"]);
+    for (const days of [[], ["2026-02-30"], ["21/11/2026"], "2026-11-21", Array(8).fill("2026-11-21")])
+      await expect(handler({ days } as never, { getRemainingTimeInMillis: () => 900_000 })).rejects.toThrow(/"days" must be 1 to 7 days/);
   });
 
   it("stops early enough that a commit's critical section still fits before the Lambda timeout", () => {

@@ -31,7 +31,8 @@ function definition(): string {
   const machine = resource(template, "NativeExportStateMachine");
   return resolveValue(template, machine.Properties.DefinitionString, {
     values: { Prefix: PREFIX, "AWS::Partition": "aws", "AWS::Region": REGION, "AWS::AccountId": ACCOUNT },
-    refs: {},
+    // The tasks invoke the worker's alias live (docs/deploy.md, "Versions and rollback").
+    refs: { NativeExportAlias: `${workerArn}:live` },
     arns: { NativeExportFunction: workerArn },
   }) as string;
 }
@@ -126,7 +127,7 @@ describe("the native export's state machine in the emulator's Step Functions int
     expect(entered).toEqual(["StartExport"]);
     const scheduled = events.find((e) => e.type === "TaskScheduled")?.taskScheduledEventDetails;
     const parameters = JSON.parse(scheduled?.parameters ?? "{}");
-    expect(parameters).toMatchObject({ FunctionName: workerArn, Payload: { action: "start", day: "2026-11-22" } });
+    expect(parameters).toMatchObject({ FunctionName: `${workerArn}:live`, Payload: { action: "start", day: "2026-11-22" } });
     // No Lambda runtime in the emulator: the invoke fails and the execution with it.
     expect(events.find((e) => e.type === "TaskFailed")?.taskFailedEventDetails?.error).toBe("Lambda.ResourceNotFoundException");
     expect(status).toBe("FAILED");

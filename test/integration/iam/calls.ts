@@ -10,6 +10,7 @@ import {
   LOG_DELIVERY_ACTIONS,
   type PolicyDocument,
   type ResolveContext,
+  XRAY_ACTIONS,
 } from "../../support/iam-roles";
 
 const FUNCTIONS: Record<string, string> = {
@@ -36,8 +37,8 @@ export function modelledCalls(ctx: ResolveContext, where: Where): RecordedCall[]
     {
       principal: "SchedulerRole",
       action: "lambda:InvokeFunction",
-      resource: ctx.arns.ExportFunction as string,
-      implied: "the schedule's target",
+      resource: ctx.refs.ExportAlias as string,
+      implied: "the schedule's target (the alias live)",
     },
     {
       principal: "StamperSchedulerRole",
@@ -53,6 +54,7 @@ export function modelledCalls(ctx: ResolveContext, where: Where): RecordedCall[]
       implied: "the Pipe's enrichment (archive_claims)",
     },
     ...nativeExportCalls(ctx, where),
+    ...tableKeyCalls(key),
     ...Object.entries(FUNCTIONS).flatMap(([role, fn]) =>
       ["logs:CreateLogStream", "logs:PutLogEvents"].map((action) => ({
         principal: role,
@@ -75,6 +77,26 @@ export function modelledCalls(ctx: ResolveContext, where: Where): RecordedCall[]
       { principal: "cloudwatch", action, resource: key, implied: "alarms publish to the encrypted alarm topic", context: source },
     ]),
   ];
+}
+
+/**
+ * DynamoDB using the tables' and streams' key with the caller's permissions: reading decrypts and
+ * describes it, writing also encrypts and makes data keys (KMS Developer Guide, "How Amazon
+ * DynamoDB uses AWS KMS"; the split of AWS CDK's table grants).
+ */
+function tableKeyCalls(key: string): RecordedCall[] {
+  const uses: [string, string, readonly string[]][] = [
+    ["ExportRole", "TRAZABILIDAD read (Scan, Query)", ["kms:Decrypt", "kms:DescribeKey"]],
+    ["PipeRole", "the archived streams read (GetRecords)", ["kms:Decrypt", "kms:DescribeKey"]],
+    ["AuditProducerRole", "the Configuration stream read (GetRecords)", ["kms:Decrypt", "kms:DescribeKey"]],
+    ["AuditProducerRole", "Audit written (PutItem)", ["kms:Encrypt", "kms:ReEncryptFrom", "kms:GenerateDataKey"]],
+    ["StamperRole", "TRAZABILIDAD's stream read (GetRecords), the table read (Scan, GetItem)", ["kms:Decrypt", "kms:DescribeKey"]],
+    ["StamperRole", "TRAZABILIDAD written (UpdateItem of dia)", ["kms:Encrypt", "kms:ReEncryptFrom", "kms:GenerateDataKey"]],
+    ["RedriveRole", "the archived streams read again (GetRecords)", ["kms:Decrypt", "kms:DescribeKey"]],
+  ];
+  return uses.flatMap(([principal, what, actions]) =>
+    actions.map((action) => ({ principal, action, resource: key, implied: `DynamoDB uses the table's key for the caller: ${what}` })),
+  );
 }
 
 /**
@@ -108,8 +130,8 @@ function nativeExportCalls(ctx: ResolveContext, where: Where): RecordedCall[] {
     {
       principal: sm,
       action: "lambda:InvokeFunction",
-      resource: ctx.arns.NativeExportFunction as string,
-      implied: "every task of the state machine",
+      resource: ctx.refs.NativeExportAlias as string,
+      implied: "every task of the state machine (the worker's alias live)",
     },
     { principal: sm, action: "states:StartExecution", resource: machine, implied: "a Distributed Map's child workflows" },
     ...["states:DescribeExecution", "states:StopExecution"].map((action) => ({
@@ -130,6 +152,14 @@ function nativeExportCalls(ctx: ResolveContext, where: Where): RecordedCall[] {
       resource: "*",
       implied: "execution logs through a vended log delivery",
     })),
+    ...XRAY_ACTIONS.map((action) => ({ principal: sm, action, resource: "*", implied: "X-Ray traces of the executions (tracing on)" })),
+    {
+      principal: "delivery.logs",
+      action: "kms:Decrypt",
+      resource: key,
+      implied: "the log delivery reads the CMK-encrypted state machine's log records",
+      context: { "kms:EncryptionContext:SourceArn": statesLogGroup },
+    },
     ...["kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt"].map((action) => ({
       principal: "logs",
       action,

@@ -11,6 +11,7 @@ import {
   GetObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
+  ListPartsCommand,
   PutObjectCommand,
   type S3Client,
   UploadPartCommand,
@@ -54,8 +55,11 @@ export const PREFIX = "it-";
 export const BUCKET = "it-trace-data";
 export const arn = (service: string, rest: string) => `arn:aws:${service}:${REGION}:${ACCOUNT}:${rest}`;
 
-/** The services whose statements moto cannot enforce (it authorizes them against Resource "*" only). */
-export const NOT_ENFORCED = ["dynamodb", "kms", "events", "lambda", "logs", "states"];
+/**
+ * The services whose statements moto cannot enforce (it authorizes them against Resource "*" only),
+ * and X-Ray, which only the state machine calls (moto runs no execution that traces).
+ */
+export const NOT_ENFORCED = ["dynamodb", "kms", "events", "lambda", "logs", "states", "xray"];
 /** The native export's state machine, as the traceability stack names it. */
 export const NATIVE_MACHINE = arn("states", `stateMachine:${PREFIX}trazabilidad-native-export`);
 
@@ -97,6 +101,12 @@ export const context = (): ResolveContext => ({
     TrazabilidadStreamArn: made.trazabilidadStream,
     ConfigurationStreamArn: made.configurationStream,
   },
+  refs: {
+    NativeExportStateMachine: NATIVE_MACHINE,
+    ExportAlias: arn("lambda", `function:${PREFIX}trazabilidad_export:live`),
+    NativeExportAlias: arn("lambda", `function:${PREFIX}trazabilidad_native:live`),
+    ArchiveDeadLetterQueue: queues.archive?.url as string,
+  },
   arns: {
     TrazabilidadTable: arn("dynamodb", `table/${PREFIX}TRAZABILIDAD`),
     NativeExportFunction: arn("lambda", `function:${PREFIX}trazabilidad_native`),
@@ -118,7 +128,6 @@ export const context = (): ResolveContext => ({
     ClaimCheckLogGroup: arn("logs", `log-group:/aws/lambda/${PREFIX}archive_claims:*`),
     RedriveLogGroup: arn("logs", `log-group:/aws/lambda/${PREFIX}archive_redrive:*`),
   },
-  refs: { NativeExportStateMachine: NATIVE_MACHINE, ArchiveDeadLetterQueue: queues.archive?.url as string },
 });
 
 /** Creates (or replaces the policy of) a role and returns credentials of an assumed session. */
@@ -485,13 +494,19 @@ const nativeAssemblyAborts: Path = async (role, principal) => {
 };
 
 // What the Distributed Maps do with the state machine's role: read the file list (ItemReader)
-// and write their results beside the run (ResultWriter).
+// and write their results beside the run (ResultWriter), which AWS lists with the multipart
+// actions it uses for large result files (ListMultipartUploadParts, AbortMultipartUpload).
 const mapItemsAndResults: Path = async (role, principal) => {
   const key = "native/it-TRAZABILIDAD/dt=2026-11-23/map/files.json";
   await clients(state.admin).s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: "[]" }));
   const s3 = clients(role, principal).s3 as S3Client;
   await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
   await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: "native/it-TRAZABILIDAD/dt=2026-11-23/map/0f1e/manifest.json", Body: "{}" }));
+  const Key = "native/it-TRAZABILIDAD/dt=2026-11-23/map/0f1e/SUCCEEDED_0.json";
+  const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key }));
+  await s3.send(new UploadPartCommand({ Bucket: BUCKET, Key, UploadId, PartNumber: 1, Body: "[]" }));
+  await s3.send(new ListPartsCommand({ Bucket: BUCKET, Key, UploadId }));
+  await s3.send(new AbortMultipartUploadCommand({ Bucket: BUCKET, Key, UploadId }));
 };
 
 // The day stamper: reads the table's stream, stamps dia, sweeps, keeps its ledger under index/;

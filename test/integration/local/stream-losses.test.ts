@@ -68,7 +68,7 @@ async function pumpWith(faulty: AwsClients) {
     return await runLocalStreams({
       clients: faulty,
       // The day stamper is not what this test is about (it has its own: export/stamper.test.ts).
-      env: { stage, archivedTables: ["TRAZABILIDAD", "Configuration"], dayIndex: false, timeZone: "Europe/Madrid" },
+      env: { stage, prefix: `${stage}-`, archivedTables: ["TRAZABILIDAD", "Configuration"], dayIndex: false, timeZone: "Europe/Madrid" },
       root: projectRoot,
       handlers: localHandlers(faulty, silentReporter),
       reporter: silentReporter,

@@ -96,7 +96,7 @@ describe("trace completion zsh, fish and errors", () => {
     const { code, stdout } = await runCli(["completion", "fish"]);
     expect(code).toBe(0);
     expect(stdout).toMatch(
-      /complete -c trace -n "__fish_use_subcommand" -a "deploy diff forecast status health logs destroy export index /,
+      /complete -c trace -n "__fish_use_subcommand" -a "deploy diff forecast status health logs rollback smoke destroy export index /,
     );
     expect(stdout).toContain('complete -c trace -n "__fish_seen_subcommand_from diff" -l exit-code');
     expect(stdout).toContain('complete -c trace -n "__fish_seen_subcommand_from deploy" -a "bootstrap base traceability audit archive"');

@@ -13,7 +13,7 @@ import {
   roleStatements,
   type Template,
 } from "../../support/cloudformation";
-import { LOG_DELIVERY_ACTIONS } from "../../support/iam-roles";
+import { LOG_DELIVERY_ACTIONS, XRAY_ACTIONS } from "../../support/iam-roles";
 
 export const TTL_ATTRIBUTE = "expiresAt";
 export const AUDIT_HISTORY_INDEX = "itemKey-modificationTime-index";
@@ -121,8 +121,11 @@ export function checkPermissionsBoundary(template: Template): void {
   }
 }
 
-/** Actions IAM cannot scope to a resource (the Service Authorization Reference lists "*"). */
-const ACTIONS_WITHOUT_RESOURCE = ["dynamodb:ListStreams", ...LOG_DELIVERY_ACTIONS];
+/**
+ * Actions IAM cannot scope to a resource (the Service Authorization Reference lists "*"), X-Ray's
+ * trace writes included ("IAM policies for AWS X-Ray in Step Functions": Resource "*").
+ */
+const ACTIONS_WITHOUT_RESOURCE = ["dynamodb:ListStreams", ...LOG_DELIVERY_ACTIONS, ...XRAY_ACTIONS];
 
 /** No wildcard actions or resources in any inline policy, and one service per trust policy. */
 export function checkLeastPrivilege(template: Template): void {
@@ -315,7 +318,8 @@ export function checkArchiveRule(template: Template): void {
   expect(rule.Properties.State).toBe("ENABLED");
   expect(rule.Properties.Targets).toHaveLength(1);
   const target = rule.Properties.Targets[0];
-  expect(target.Arn).toEqual(getAtt("ArchiverFunction", "Arn"));
+  // The alias live, never $LATEST (docs/deploy.md, "Versions and rollback"), its ARN built from the function's.
+  expect(target.Arn).toEqual({ "Fn::Sub": `\${ArchiverFunction.Arn}:live` });
   expect(target.RetryPolicy.MaximumRetryAttempts).toBeGreaterThan(0);
   expect(target.RetryPolicy.MaximumEventAgeInSeconds).toBeGreaterThan(0);
   expect(target.DeadLetterConfig).toEqual({ Arn: getAtt("ArchiveDeadLetterQueue", "Arn") });

@@ -37,7 +37,11 @@ const context: ResolveContext = {
     AlarmEmail: "",
     DayIndex: "true",
   },
-  refs: { NativeExportStateMachine: arn("states", "stateMachine:prod-trazabilidad-native-export") },
+  refs: {
+    NativeExportStateMachine: arn("states", "stateMachine:prod-trazabilidad-native-export"),
+    ExportAlias: arn("lambda", "function:prod-trazabilidad_export:live"),
+    NativeExportAlias: arn("lambda", "function:prod-trazabilidad_native:live"),
+  },
   arns: {
     TrazabilidadTable: arn("dynamodb", "table/prod-TRAZABILIDAD"),
     NativeExportFunction: arn("lambda", "function:prod-trazabilidad_native"),

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { METRICS } from "../../../lambda/shared/metrics";
 import { environmentSchema } from "../../../src/core/config";
-import { configParameters, FUNCTIONS, STACK_OUTPUTS, STACKS, type StackId } from "../../../src/core/stacks";
+import { configParameters, FUNCTIONS, type FunctionSpec, STACK_OUTPUTS, STACKS, type StackId } from "../../../src/core/stacks";
 import {
   allowedActions,
   loadTemplate,
@@ -44,7 +44,13 @@ const templates = Object.fromEntries(STACKS.map((stack) => [stack, loadTemplate(
 const ref = (name: string) => ({ Ref: name });
 const getAtt = (id: string, attribute: string) => ({ "Fn::GetAtt": [id, attribute] });
 const CONFIG_PARAMETERS = Object.keys(configParameters(environmentSchema.parse({ stage: "t" })));
-const ARTIFACT_PARAMETERS = ["ArtifactBucketName", ...Object.values(FUNCTIONS).map((f) => f.codeKeyParameter)];
+const ARTIFACT_PARAMETERS = [
+  "ArtifactBucketName",
+  ...(Object.values(FUNCTIONS) as FunctionSpec[]).flatMap((f) => [
+    f.codeKeyParameter,
+    ...(f.revisionParameter ? [f.revisionParameter] : []),
+  ]),
+];
 
 describe("the contract with deploy and the commands (src/core/stacks.ts)", () => {
   it.each(STACKS)("%s declares exactly its STACK_OUTPUTS, each exported as <stack>-<key>", (stack) => {
@@ -143,7 +149,12 @@ describe("base", () => {
     for (const statement of statements) expect(statement.Principal).not.toBe("*");
     const services = statements.filter((s) => s.Principal.Service).map((s) => JSON.stringify(s.Principal.Service));
     expect(services.sort()).toEqual(
-      ['"cloudwatch.amazonaws.com"', '"events.amazonaws.com"', '{"Fn::Sub":"logs.${AWS::Region}.amazonaws.com"}'].sort(),
+      [
+        '"cloudwatch.amazonaws.com"',
+        '"delivery.logs.amazonaws.com"',
+        '"events.amazonaws.com"',
+        '{"Fn::Sub":"logs.${AWS::Region}.amazonaws.com"}',
+      ].sort(),
     );
     for (const statement of statements.filter((s) => s.Principal.Service)) {
       // EventBridge's deliveries to an encrypted queue take no condition AWS supports (see
@@ -299,7 +310,7 @@ describe("traceability", () => {
     const listing = roleStatements(role).find((s) => s.Action === "s3:ListBucket");
     expect(listing.Condition).toEqual({ StringEquals: { "s3:prefix": { "Fn::Sub": "index/${Prefix}TRAZABILIDAD/ledger.json" } } });
     for (const { action, resources } of actionsFor(role, "kms")) {
-      expect(["kms:GenerateDataKey", "kms:Decrypt"]).toContain(action);
+      expect(["kms:GenerateDataKey", "kms:Decrypt", "kms:DescribeKey"]).toContain(action);
       expect(resources).toEqual([ref("DataKeyArn")]);
     }
     expect(actionsFor(role, "states")).toEqual([{ action: "states:StartExecution", resources: [ref("NativeExportStateMachine")] }]);
@@ -315,7 +326,7 @@ describe("traceability", () => {
     expect(schedule.Properties.ScheduleExpressionTimezone).toEqual(ref("TimeZone"));
     expect(schedule.Properties.State).toBe("ENABLED");
     const target = schedule.Properties.Target;
-    expect(target.Arn).toEqual(getAtt("ExportFunction", "Arn"));
+    expect(target.Arn).toEqual(ref("ExportAlias"));
     expect(JSON.parse(target.Input.replace("<aws.scheduler.scheduled-time>", "2026-01-01T18:00:00Z"))).toEqual({
       scheduledTime: "2026-01-01T18:00:00Z",
     });
@@ -325,7 +336,7 @@ describe("traceability", () => {
     const role = template.Resources[target.RoleArn["Fn::GetAtt"][0]];
     expect(role?.Properties.AssumeRolePolicyDocument.Statement[0].Principal).toEqual({ Service: "scheduler.amazonaws.com" });
     const lambda = actionsFor(role as never, "lambda");
-    expect(lambda).toEqual([{ action: "lambda:InvokeFunction", resources: [getAtt("ExportFunction", "Arn")] }]);
+    expect(lambda).toEqual([{ action: "lambda:InvokeFunction", resources: [ref("ExportAlias")] }]);
     const others = allowedActions(role as never).filter((a) => !a.action.startsWith("lambda:"));
     expect(others.map((a) => a.action).sort()).toEqual(["kms:Decrypt", "kms:GenerateDataKey", "sqs:SendMessage"]);
   });
@@ -380,7 +391,15 @@ describe('traceability: the day stamper (docs/export.md, "The day index")', () =
     });
     const listing = roleStatements(role).find((s) => s.Action === "s3:ListBucket");
     expect(listing.Condition).toEqual({ StringEquals: { "s3:prefix": { "Fn::Sub": "index/${Prefix}TRAZABILIDAD/ledger.json" } } });
-    expect(byAction("kms")).toEqual({ "kms:GenerateDataKey": [ref("DataKeyArn")], "kms:Decrypt": [ref("DataKeyArn")] });
+    // The table and stream (read and written by DynamoDB with the caller's permissions) and the ledger objects.
+    const key = [ref("DataKeyArn")];
+    expect(byAction("kms")).toEqual({
+      "kms:Decrypt": key,
+      "kms:DescribeKey": key,
+      "kms:Encrypt": key,
+      "kms:ReEncrypt*": key,
+      "kms:GenerateDataKey*": key,
+    });
     checkLogsOnlyToOwnGroup(template, role);
     expect([...new Set(allowedActions(role).map((a) => a.action.split(":")[0]))].sort()).toEqual(["dynamodb", "kms", "logs", "s3"]);
   });
@@ -484,7 +503,16 @@ describe("audit", () => {
       { action: "s3:PutObject", resources: [{ "Fn::Sub": "arn:${AWS::Partition}:s3:::${DataBucketName}/aws/lambda/*" }] },
       { action: "s3:ListBucket", resources: [{ "Fn::Sub": "arn:${AWS::Partition}:s3:::${DataBucketName}" }] },
     ]);
-    expect(actionsFor(role, "kms")).toEqual([{ action: "kms:GenerateDataKey", resources: [ref("DataKeyArn")] }]);
+    // The tables' and stream's key (UseTableKey, docs/deploy.md) and the failed batches' SSE-KMS puts.
+    for (const { resources } of actionsFor(role, "kms")) expect(resources).toEqual([ref("DataKeyArn")]);
+    expect([...new Set(actionsFor(role, "kms").map((a) => a.action))].sort()).toEqual([
+      "kms:Decrypt",
+      "kms:DescribeKey",
+      "kms:Encrypt",
+      "kms:GenerateDataKey",
+      "kms:GenerateDataKey*",
+      "kms:ReEncrypt*",
+    ]);
     checkLogsOnlyToOwnGroup(template, role);
   });
 
@@ -516,7 +544,7 @@ describe("archive", () => {
     expect(ARCHIVE_EVENT_PATTERN).toEqual({ source: ["trace.archive"], detail: { eventName: ["REMOVE"] } });
     const [, permission] = onlyResource(template, "AWS::Lambda::Permission");
     expect(permission.Properties).toEqual({
-      FunctionName: ref("ArchiverFunction"),
+      FunctionName: { "Fn::Sub": "${ArchiverFunction.Arn}:live" },
       Action: "lambda:InvokeFunction",
       Principal: "events.amazonaws.com",
       SourceArn: getAtt("ArchiveRule", "Arn"),

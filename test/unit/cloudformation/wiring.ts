@@ -18,6 +18,7 @@ export const ATTRIBUTES: Record<string, string[]> = {
   "AWS::CloudWatch::Alarm": ["Arn"],
   "AWS::Lambda::Function": ["Arn", "SnapStartResponse"],
   "AWS::Lambda::Alias": ["AliasArn"],
+  "AWS::Lambda::Version": ["FunctionArn", "Version"],
   "AWS::IAM::Role": ["Arn", "RoleId"],
   "AWS::Logs::LogGroup": ["Arn"],
   "AWS::Events::EventBus": ["Arn", "Name", "Policy"],
