@@ -86,7 +86,7 @@ async function changeAndProcess(key: string) {
   await clients.dynamodb.send(
     new PutItemCommand({ TableName: outputs.ConfigurationTableName, Item: { key: { S: key }, value: { N: "1" } } }),
   );
-  const streams = await trace(["local", "streams", "--json"]);
+  const streams = await trace(["--env", "dev", "local", "streams", "--json"]);
   expect(streams.code, streams.stderr).toBe(0);
   return auditEntry(key);
 }
