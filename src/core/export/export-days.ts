@@ -19,8 +19,9 @@ import { dayManifest, type ExportManifest } from "./manifest";
 import { DAY_ATTRIBUTE, DAY_INDEX, hasDayIndex, partitionsFor, queryDays, type ReadPath } from "./read-query";
 import { type ExportClients, type ExportRequest, MAX_DAYS_PER_SCAN, preflight, validateRequest } from "./request";
 import { DayRouter, warnSetAside } from "./route";
+import { rowKey } from "./row-order";
 import { type Item, parallelScan } from "./scan";
-import { SpoolWriter } from "./spool";
+import { cellsPayload, SpoolWriter } from "./spool";
 import { SpoolSpace } from "./spool-space";
 import { locationOf, writeDay } from "./write-day";
 
@@ -139,7 +140,7 @@ function spoolPage(group: GroupRead, items: Item[]): Set<SpoolWriter> {
     }
     const row = group.shaper.shape(item);
     state.signatures.add(row.signature.id);
-    if (!state.spool.write(row.signature.id, row.cells)) behind.add(state.spool);
+    if (!state.spool.write(rowKey(item, state.window), cellsPayload(row.signature.id, row.cells))) behind.add(state.spool);
   }
   return behind;
 }
@@ -257,7 +258,7 @@ async function finishDay(
   const columns = headerColumns(new Set([...state.signatures].flatMap((id) => shaper.signatures[id]?.names ?? [])));
   const day = state.window.day;
   const written = state.spool
-    ? await writeDay(clients, request, { day, spoolPath: state.spool.path, columns, signatures: shaper.signatures }, signal, (n) =>
+    ? await writeDay(clients, request, { day, spool: state.spool, columns, signatures: shaper.signatures }, signal, (n) =>
         run.tick(() => `${request.table} ${day}: writing ${count(n)} of ${count(state.rows)} rows`),
       )
     : undefined;

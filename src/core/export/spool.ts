@@ -1,83 +1,297 @@
 /**
- * The day's rows on local disk while the scan runs, so memory stays flat whatever the day's
- * size: the header (which needs every attribute name of the day) is known only when the scan
- * ends, and an object's first bytes must be its header. One line per row:
- * `<signature id>\t<JSON array of quoted cells>`; JSON escapes line breaks, so lines split cleanly.
+ * The day's rows on local disk while the table is read, so memory stays flat whatever the day's
+ * size: the header (which needs every attribute name of the day) is known only when the read
+ * ends, and an object's first bytes must be its header. The rows are also put in the day's one
+ * order (row-order.ts) on the way, within bounded memory: they are gathered into runs of at most
+ * RUN_CHARS characters, each sorted and written to its own file, and read back through a k-way
+ * merge of the runs (at most FAN_IN files open; more runs are first merged in groups).
+ *
+ * One line per row: `<t>\t<id rank>\t<id as JSON string>\t<payload>`; the payload is the
+ * caller's and holds no line break (the local paths write `<signature id>\t<JSON array of cells>`,
+ * the native path the CSV line as a JSON string). JSON escapes line breaks and tabs.
  */
 import { once } from "node:events";
-import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
+import { createReadStream, createWriteStream, rmSync, type WriteStream } from "node:fs";
+import { finished } from "node:stream/promises";
 import { StringDecoder } from "node:string_decoder";
+import { compareKeys, type RowKey } from "./row-order";
 
-// Small batches and chunks on purpose: strings under ~128 KB stay in V8's young generation and die
-// there; large ones go straight to the old generation and inflate the peak until a full GC.
+// Small chunks on purpose: strings under ~128 KB stay in V8's young generation and die there;
+// large ones go straight to the old generation and inflate the peak until a full GC.
 const READ_CHUNK = 32 * 1024;
 /** Rows are batched into writes of about this many characters. */
 const BATCH_CHARS = 16 * 1024;
+/** A run holds at most about this many characters of rows (sorted in memory, then written). */
+export const RUN_CHARS = 4 * 1024 * 1024;
+/** Runs merged at once (files open, READ_CHUNK buffered each); more are merged in groups first. */
+export const FAN_IN = 64;
 
-export class SpoolWriter {
-  private readonly stream: WriteStream;
-  private failure: Error | undefined;
-  private pending = "";
-  rows = 0;
-  /** Characters written so far (bytes for ASCII; a lower bound otherwise). */
-  size = 0;
+/** A row read back: its place in the order and the caller's payload. */
+export interface SpooledRow {
+  key: RowKey;
+  payload: string;
+}
 
-  constructor(readonly path: string) {
-    this.stream = createWriteStream(path, { highWaterMark: 256 * 1024 });
-    this.stream.on("error", (error) => {
-      this.failure = error;
-    });
-  }
+/** The spool line of a row (with its line break). */
+export function encodeRow(key: RowKey, payload: string): string {
+  return `${key.t}\t${key.rank}\t${JSON.stringify(key.id)}\t${payload}\n`;
+}
 
-  /** Appends a row; returns false when the caller should wait for `drained()`. */
-  write(signatureId: number, cells: readonly string[]): boolean {
-    if (this.failure) throw this.failure;
-    this.rows++;
-    const line = `${signatureId}\t${JSON.stringify(cells)}\n`;
-    this.size += line.length;
-    this.pending += line;
-    if (this.pending.length < BATCH_CHARS) return true;
-    const batch = this.pending;
-    this.pending = "";
-    return this.stream.write(batch);
-  }
+function decodeRow(line: string): SpooledRow {
+  const a = line.indexOf("\t");
+  const b = line.indexOf("\t", a + 1);
+  const c = line.indexOf("\t", b + 1);
+  const json = line.slice(b + 1, c);
+  // JSON.stringify escapes with a backslash; without one the text is the string in quotes.
+  const id = json.includes("\\") ? (JSON.parse(json) as string) : json.slice(1, -1);
+  return { key: { t: Number(line.slice(0, a)), rank: Number(line.slice(a + 1, b)), id }, payload: line.slice(c + 1) };
+}
 
-  async drained(): Promise<void> {
-    if (this.failure) throw this.failure;
-    if (this.stream.writableNeedDrain) await once(this.stream, "drain");
-  }
+/** The local paths' payload: the row's signature and its quoted cells. */
+export const cellsPayload = (signatureId: number, cells: readonly string[]) => `${signatureId}\t${JSON.stringify(cells)}`;
 
-  async close(): Promise<void> {
-    if (this.failure) throw this.failure;
-    if (this.stream.closed) return;
-    this.stream.end(this.pending);
-    this.pending = "";
-    await once(this.stream, "close");
-    if (this.failure) throw this.failure;
-  }
-
-  destroy(): void {
-    this.stream.destroy();
-  }
+export function parseCellsPayload(payload: string): { signatureId: number; cells: string[] } {
+  const tab = payload.indexOf("\t");
+  return { signatureId: Number(payload.slice(0, tab)), cells: JSON.parse(payload.slice(tab + 1)) as string[] };
 }
 
 /**
- * Reads the spooled rows back, in order. A hand-rolled line splitter over the file stream: the
- * consumer's pace sets the reading pace (readline's async iterator may queue lines unbounded).
+ * Reads spooled rows from a stream of bytes (a run file, or a byte range of an S3 object), a chunk
+ * at a time: the merge's pace sets the reading pace.
  */
-export async function* readSpool(path: string): AsyncGenerator<{ signatureId: number; cells: string[] }> {
-  const decoder = new StringDecoder("utf8");
-  let rest = "";
-  for await (const chunk of createReadStream(path, { highWaterMark: READ_CHUNK })) {
-    const text = rest + decoder.write(chunk as Buffer);
-    let start = 0;
-    for (let end = text.indexOf("\n"); end >= 0; end = text.indexOf("\n", start)) {
-      const tab = text.indexOf("\t", start);
-      yield { signatureId: Number(text.slice(start, tab)), cells: JSON.parse(text.slice(tab + 1, end)) as string[] };
-      start = end + 1;
-    }
-    rest = text.slice(start);
+export class RunReader {
+  private rows: SpooledRow[] = [];
+  private at = 0;
+  private done = false;
+  private rest = "";
+  private readonly decoder = new StringDecoder("utf8");
+  private readonly chunks: AsyncIterator<Uint8Array | string>;
+
+  constructor(
+    source: AsyncIterable<Uint8Array | string>,
+    private readonly name: string,
+  ) {
+    this.chunks = source[Symbol.asyncIterator]();
   }
-  rest += decoder.end();
-  if (rest.trim() !== "") throw new Error(`spool ${path} ends with an incomplete row`);
+
+  /** The next row, without taking it (call `fill` first). */
+  get head(): SpooledRow {
+    return this.rows[this.at] as SpooledRow;
+  }
+
+  take(): SpooledRow {
+    const row = this.rows[this.at] as SpooledRow;
+    (this.rows as unknown[])[this.at++] = undefined;
+    return row;
+  }
+
+  /** Makes a row available; false when the source has ended. */
+  async fill(): Promise<boolean> {
+    while (this.at >= this.rows.length) {
+      if (this.done) return false;
+      const next = await this.chunks.next();
+      this.rows = [];
+      this.at = 0;
+      if (next.done) {
+        this.done = true;
+        if ((this.rest + this.decoder.end()).trim() !== "") throw new Error(`spool ${this.name} ends with an incomplete row`);
+        return false;
+      }
+      const chunk = next.value;
+      const text = this.rest + (typeof chunk === "string" ? chunk : this.decoder.write(chunk as Buffer));
+      let start = 0;
+      for (let end = text.indexOf("\n"); end >= 0; end = text.indexOf("\n", start)) {
+        this.rows.push(decodeRow(text.slice(start, end)));
+        start = end + 1;
+      }
+      this.rest = text.slice(start);
+    }
+    return true;
+  }
+
+  /** Stops reading (a merge given up on a failure). */
+  async close(): Promise<void> {
+    await this.chunks.return?.();
+  }
+}
+
+const before = (a: RunReader, b: RunReader) => compareKeys(a.head.key, b.head.key) < 0;
+
+/** Rows of several sorted sources in one sorted stream (a binary heap on each source's next row). */
+export async function* mergeRuns(readers: readonly RunReader[]): AsyncGenerator<SpooledRow> {
+  const heap: RunReader[] = [];
+  try {
+    for (const reader of readers) if (await reader.fill()) heap.push(reader);
+    const sift = (from: number) => {
+      let i = from;
+      for (;;) {
+        const [l, r] = [2 * i + 1, 2 * i + 2];
+        let least = i;
+        if (l < heap.length && before(heap[l] as RunReader, heap[least] as RunReader)) least = l;
+        if (r < heap.length && before(heap[r] as RunReader, heap[least] as RunReader)) least = r;
+        if (least === i) return;
+        [heap[i], heap[least]] = [heap[least] as RunReader, heap[i] as RunReader];
+        i = least;
+      }
+    };
+    for (let i = (heap.length >> 1) - 1; i >= 0; i--) sift(i);
+    while (heap.length > 0) {
+      const top = heap[0] as RunReader;
+      yield top.take();
+      if (!(await top.fill())) {
+        const last = heap.pop() as RunReader;
+        if (heap.length === 0) break;
+        heap[0] = last;
+      }
+      sift(0);
+    }
+  } finally {
+    await Promise.all(readers.map((r) => r.close()));
+  }
+}
+
+/** Writes lines (already encoded) to `path`, in batches, with backpressure. */
+async function writeLines(stream: WriteStream, lines: Iterable<string> | AsyncIterable<string>): Promise<void> {
+  try {
+    let pending = "";
+    for await (const line of lines) {
+      pending += line;
+      if (pending.length < BATCH_CHARS) continue;
+      if (!stream.write(pending)) await once(stream, "drain");
+      pending = "";
+    }
+    stream.end(pending);
+    await finished(stream);
+  } catch (error) {
+    stream.destroy();
+    throw error;
+  }
+}
+
+const fileReader = (path: string) => new RunReader(createReadStream(path, { highWaterMark: READ_CHUNK }), path);
+
+/** A sorted source to merge: opened when its turn comes, discarded (if it can be) once merged. */
+export interface RunSource {
+  open(): RunReader;
+  discard?(): void;
+}
+
+/**
+ * The rows of sorted sources in one sorted stream. Beyond FAN_IN sources, groups of FAN_IN are
+ * first merged into local files `<tmpPrefix>.m<round>.<n>` (each group's sources discarded once
+ * merged), so at most FAN_IN sources are open at once whatever their number.
+ */
+export async function* mergeSorted(sources: readonly RunSource[], tmpPrefix: string): AsyncGenerator<SpooledRow> {
+  let level = [...sources];
+  for (let round = 0; level.length > FAN_IN; round++) {
+    const next: RunSource[] = [];
+    for (let i = 0; i < level.length; i += FAN_IN) {
+      const group = level.slice(i, i + FAN_IN);
+      const path = `${tmpPrefix}.m${round}.${next.length}`;
+      const merged = mergeRuns(group.map((source) => source.open()));
+      await writeLines(
+        createWriteStream(path, { highWaterMark: 256 * 1024 }),
+        (async function* () {
+          for await (const row of merged) yield encodeRow(row.key, row.payload);
+        })(),
+      );
+      for (const done of group) done.discard?.();
+      next.push({ open: () => fileReader(path), discard: () => rmSync(path, { force: true }) });
+    }
+    level = next;
+  }
+  yield* mergeRuns(level.map((source) => source.open()));
+}
+
+/**
+ * A day's rows as sorted runs on disk. `write` buffers a row; a full buffer is sorted and written
+ * as the next run while the following rows gather (so memory holds at most two runs and a page).
+ */
+export class SpoolWriter {
+  private buffer: { key: RowKey; line: string }[] = [];
+  private bufferChars = 0;
+  private flushing: Promise<void> | undefined;
+  private failure: Error | undefined;
+  private readonly streams = new Set<WriteStream>();
+  /** The run files written so far, in order. */
+  readonly runs: string[] = [];
+  rows = 0;
+  /** Characters spooled so far (bytes for ASCII; a lower bound otherwise). */
+  size = 0;
+
+  /** `path` is the prefix of the run files (`<path>.<n>`). */
+  constructor(
+    readonly path: string,
+    private readonly runChars = RUN_CHARS,
+  ) {}
+
+  /** Adds a row; returns false when the caller should wait for `drained()`. */
+  write(key: RowKey, payload: string): boolean {
+    if (this.failure) throw this.failure;
+    this.rows++;
+    const line = encodeRow(key, payload);
+    this.size += line.length;
+    this.bufferChars += line.length;
+    this.buffer.push({ key, line });
+    if (this.bufferChars < this.runChars) return true;
+    if (this.flushing) return false;
+    this.flush();
+    return true;
+  }
+
+  /** Sorts the buffer and writes it as the next run, in the background. */
+  private flush(): void {
+    const rows = this.buffer;
+    this.buffer = [];
+    this.bufferChars = 0;
+    rows.sort((a, b) => compareKeys(a.key, b.key));
+    const path = `${this.path}.${this.runs.length}`;
+    this.runs.push(path);
+    const stream = createWriteStream(path, { highWaterMark: 256 * 1024 });
+    this.streams.add(stream);
+    const lines = function* () {
+      for (let i = 0; i < rows.length; i++) {
+        const line = (rows[i] as { line: string }).line;
+        (rows as unknown[])[i] = undefined;
+        yield line;
+      }
+    };
+    this.flushing = writeLines(stream, lines()).then(
+      () => {
+        this.streams.delete(stream);
+        this.flushing = undefined;
+      },
+      (error: Error) => {
+        this.failure ??= error;
+        this.flushing = undefined;
+      },
+    );
+  }
+
+  /** Waits until the run being written is on disk (and a full buffer has started its own). */
+  async drained(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    if (this.failure) throw this.failure;
+    if (this.bufferChars >= this.runChars) this.flush();
+  }
+
+  /** Writes what is buffered as the last run. */
+  async close(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    if (this.buffer.length > 0) this.flush();
+    while (this.flushing) await this.flushing;
+    if (this.failure) throw this.failure;
+  }
+
+  /** The rows in the day's order (merged runs: see `mergeSorted`). */
+  sorted(): AsyncGenerator<SpooledRow> {
+    return mergeSorted(
+      this.runs.map((path) => ({ open: () => fileReader(path), discard: () => rmSync(path, { force: true }) })),
+      this.path,
+    );
+  }
+
+  destroy(): void {
+    for (const stream of this.streams) stream.destroy();
+  }
 }
