@@ -8,6 +8,7 @@ import { HeadBucketCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { SFNClient } from "@aws-sdk/client-sfn";
 import { ErrorCode, TraceError, toTraceError, usageError } from "../errors";
 import type { Day } from "./day-window";
+import type { ReexportRule } from "./reexport";
 import type { SpoolDisk } from "./spool-space";
 
 export type ExportTarget =
@@ -64,6 +65,11 @@ export interface ExportRequest {
    * (followed here); without, the steps run in this process (late-write slack, workers, polling).
    */
   native?: { stateMachineArn?: string; slackMs?: number; concurrency?: number; pollMs?: number };
+  /**
+   * Re-exports of days the table may no longer hold whole (reexport.ts): refused, or their exports
+   * kept, unless forced. Applies to the S3 target; without it any day may be replaced.
+   */
+  reexport?: ReexportRule;
 }
 
 /** Days exported by one scan; a longer backfill scans once per group. */

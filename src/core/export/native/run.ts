@@ -11,6 +11,7 @@ import type { Reporter } from "../../reporter";
 import { sleep } from "../../sleep";
 import { commitDay } from "../commit";
 import { dayManifest, type ExportManifest, objectKey } from "../manifest";
+import { previousRows, warnShrink } from "../reexport";
 import { addCounts, noCounts, warnSetAside } from "../route";
 import { assembleObject, removeWork } from "./assemble";
 import { csvHeader } from "./format-items";
@@ -54,6 +55,9 @@ export async function finishNativeDay(
   for (const run of runs) addCounts(counts, run.counts);
   warnSetAside(reporter, job.table, counts);
   const rows = parts.reduce((sum, p) => sum + p.rows, 0);
+  // The worker's role has no s3:ListBucket: a first export's missing manifest is answered 403.
+  const where = { bucket: job.bucket, table: job.table, days: [job.day], forbiddenMeansNone: true };
+  const replacesRows = (await previousRows(clients.s3, where, signal)).get(job.day) ?? null;
   const manifest = dayManifest({
     table: job.table,
     timeZone: job.timeZone,
@@ -72,7 +76,9 @@ export async function finishNativeDay(
     counts,
     startedAt: job.startedAt,
     finishedAt: now(),
+    replacesRows,
   });
+  warnShrink(reporter, job.table, job.day, rows, replacesRows);
   await commitDay({ kind: "s3", s3: clients.s3, bucket: job.bucket, kmsKeyId: job.kmsKeyId }, manifest, reporter, signal);
   reporter.debug(
     `${job.day}: ${assembled.copied} part(s) copied in S3, ${assembled.buffered} gathered; work objects under ${job.work}/ removed`,
