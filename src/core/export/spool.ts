@@ -22,7 +22,7 @@ const READ_CHUNK = 32 * 1024;
 /** Rows are batched into writes of about this many characters. */
 const BATCH_CHARS = 16 * 1024;
 /** A run holds at most about this many characters of rows (sorted in memory, then written). */
-export const RUN_CHARS = 4 * 1024 * 1024;
+export const RUN_CHARS = 2 * 1024 * 1024;
 /** Runs merged at once (files open, READ_CHUNK buffered each); more are merged in groups first. */
 export const FAN_IN = 64;
 
