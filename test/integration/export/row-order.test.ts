@@ -16,10 +16,11 @@ import { DeleteObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHandler as createNative, configFromEnv as nativeConfigFromEnv } from "../../../lambda/export-native";
+import { inFlight } from "../../../src/core/export/in-flight";
 import { objectKey } from "../../../src/core/export/manifest";
 import type { ExportState, FileRef, NativeJob } from "../../../src/core/export/native/job";
 import type { RangeRef } from "../../../src/core/export/native/phases";
-import { parallelScan } from "../../../src/core/export/scan";
+import { parallelScan, SCAN_PAGE_ITEMS } from "../../../src/core/export/scan";
 import { sleep } from "../../../src/core/sleep";
 import { runCli } from "../../support/cli";
 import { type Dynalite, startDynalite } from "../../support/dynalite";
@@ -28,9 +29,11 @@ import { DAY, expectedIds, orderDay, ZONE } from "./order-day";
 import { configFile, createVersionedBucket, putItems, readBytes, readText, TEST_KEY_ARN } from "./support";
 import { createIndexedTable } from "./week";
 
-/** 4 segments × ~3 pages of 500 items each on the scan (the table holds the day and its neighbours). */
+/** 4 segments of several pages each on the scan (the table holds the day and its neighbours). */
 const ROWS = 5_000;
 const SEGMENTS = 4;
+/** The page a segment asks for (what is in flight is shared by the segments: in-flight.ts). */
+const PAGE = inFlight(SEGMENTS, SCAN_PAGE_ITEMS).pageItems;
 const { items, instants } = orderDay(ROWS);
 const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
 const idsOf = (csv: Buffer) => (parse(csv, { from_line: 2 }) as string[][]).map((row) => row[0]);
@@ -64,9 +67,9 @@ describe("one CSV per day, byte for byte: moto", () => {
     for (const run of ["scan", "scan-again", "query", "native"]) csvs[run] = await exportDay(run.replace("-again", ""));
     const scan = csvs.scan as { csv: Buffer; manifest: Record<string, unknown> };
     expect(scan.manifest).toMatchObject({ rows: instants.size, readPath: "scan", segments: SEGMENTS });
-    // Several pages per segment: the table is read 500 items a page.
+    // Several pages per segment (250 items a page with 4 segments).
     expect(scan.manifest.itemsRead).toBe(items.length);
-    expect(items.length / SEGMENTS / 500).toBeGreaterThan(2);
+    expect(items.length / SEGMENTS / PAGE).toBeGreaterThan(4);
     expect(idsOf(scan.csv)).toEqual(expectedIds(instants));
     for (const [run, { csv, manifest }] of Object.entries(csvs)) {
       expect(sha256(csv), run).toBe(scan.manifest.sha256);
