@@ -8,7 +8,6 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { DescribeTableOutput } from "@aws-sdk/client-dynamodb";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { ErrorCode, interruptedError, isAbortError, TraceError, toTraceError, usageError } from "../errors";
 import type { Reporter } from "../reporter";
@@ -18,7 +17,7 @@ import { type Day, type DayWindow, dayWindow } from "./day-window";
 import { fechaScanFilter } from "./fecha-filter";
 import { dayManifest, type ExportManifest } from "./manifest";
 import { DAY_ATTRIBUTE, DAY_INDEX, hasDayIndex, partitionsFor, queryDays, type ReadPath } from "./read-query";
-import { previousRows, refusal, refusedDays, warnKept, warnShrink } from "./reexport";
+import { guardReexport, previousExports, warnShrink } from "./reexport";
 import { type ExportClients, type ExportRequest, MAX_DAYS_PER_SCAN, preflight, validateRequest } from "./request";
 import { DayRouter, warnSetAside } from "./route";
 import { rowKey } from "./row-order";
@@ -47,8 +46,20 @@ export async function exportDays(
 ): Promise<ExportManifest[]> {
   validateRequest(request);
   const description = await preflight(clients, request, signal);
-  const previous = await previousExports(clients, request, signal);
-  const kept = await guardReexport(clients, { request, description, previous }, reporter, signal);
+  const previous = await previousExports(clients.s3, request, signal);
+  // Days beyond the retention with an export: refused (their rows counted by a dry read), or kept.
+  const count = async (refused: readonly Day[]) => {
+    const dry: ExportRequest = { ...request, days: refused, target: { kind: "none" } };
+    const readPath = chooseReadPath(request, hasDayIndex(description));
+    const counted: ExportManifest[] = [];
+    for (let i = 0; i < refused.length; i += MAX_DAYS_PER_SCAN) {
+      const group = { committedBefore: counted, readPath, previous: new Map() };
+      const days = refused.slice(i, i + MAX_DAYS_PER_SCAN);
+      counted.push(...(await exportGroup(clients, dry, days, description?.ItemCount ?? 0, reporter, signal, group)));
+    }
+    return counted;
+  };
+  const kept = await guardReexport(request, previous, reporter, count);
   if (kept.length > 0) request = { ...request, days: request.days.filter((day) => !kept.includes(day)) };
   if (request.days.length === 0) return [];
   if (request.engine === "native") return exportNative(clients, request, reporter, signal);
@@ -64,46 +75,6 @@ export async function exportDays(
   // An interrupt that arrived while the last day was being committed is honoured now.
   if (signal.aborted) throw interruptedError(interruptedMessage(manifests));
   return manifests;
-}
-
-/** The rows of each day's current export in the bucket (S3 target with a re-export rule only; else none known). */
-async function previousExports(clients: ExportClients, request: ExportRequest, signal: AbortSignal): Promise<Map<Day, number | null>> {
-  const target = request.target;
-  if (target.kind !== "s3" || !request.reexport || !clients.s3) return new Map();
-  // Without s3:ListBucket (the scheduled function), a missing manifest is answered 403 (reexport.ts).
-  const where = { bucket: target.bucket, table: request.table, days: request.days, forbiddenMeansNone: target.checkBucket === false };
-  return previousRows(clients.s3, where, signal);
-}
-
-/**
- * The re-export rule (reexport.ts): days beyond the retention that have an export are refused
- * (exit 4, before anything is written: their rows are counted by a dry read to name both counts),
- * or, for the schedule, kept and left out. Returns the days left out.
- */
-async function guardReexport(
-  clients: ExportClients,
-  run: { request: ExportRequest; description: DescribeTableOutput["Table"]; previous: ReadonlyMap<Day, number | null> },
-  reporter: Reporter,
-  signal: AbortSignal,
-): Promise<Day[]> {
-  const { request, previous } = run;
-  const rule = request.reexport;
-  const refused = refusedDays(rule, request.days, previous, request.timeZone, (request.now ?? Date.now)());
-  if (!rule || refused.length === 0 || request.target.kind !== "s3") return [];
-  if (rule.beyond === "keep") {
-    for (const day of refused) warnKept(reporter, request.table, day, previous.get(day) ?? 0, rule.retentionDays);
-    return refused;
-  }
-  const dry: ExportRequest = { ...request, days: refused, target: { kind: "none" } };
-  const readPath = chooseReadPath(request, hasDayIndex(run.description));
-  const counted: ExportManifest[] = [];
-  for (let i = 0; i < refused.length; i += MAX_DAYS_PER_SCAN) {
-    const days = refused.slice(i, i + MAX_DAYS_PER_SCAN);
-    const group = { committedBefore: counted, readPath, previous: new Map() };
-    counted.push(...(await exportGroup(clients, dry, days, run.description?.ItemCount ?? 0, reporter, signal, group)));
-  }
-  const days = counted.map((m) => ({ day: m.date, rows: m.rows, previous: previous.get(m.date) ?? 0 }));
-  throw refusal(request.table, rule.retentionDays, days, request.target.bucket);
 }
 
 /** The native path, day by day (each its own DynamoDB export); the S3 target is checked by validateRequest. */

@@ -14,19 +14,10 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import { conflictError, type TraceError } from "../errors";
 import type { Reporter } from "../reporter";
 import { type Day, dayWindow } from "./day-window";
-import { manifestKey, readManifest } from "./manifest";
+import { type ExportManifest, manifestKey, readManifest } from "./manifest";
+import type { ExportRequest, ReexportRule } from "./request";
 
 const DAY_MS = 86_400_000;
-
-/** How re-exports of days the table may no longer hold whole are treated. */
-export interface ReexportRule {
-  /** How many days the table keeps a record (the environment's `retentionDays`). */
-  retentionDays: number;
-  /** Replace the export anyway (`--force`). */
-  force?: boolean;
-  /** `refuse` the whole run (the CLI), or `keep` such a day's export and export the other days (the schedule). */
-  beyond: "refuse" | "keep";
-}
 
 /** True when TTL may already have removed records of `day`: `retentionDays` have passed since its start. */
 export function beyondRetention(day: Day, timeZone: string, retentionDays: number, now: number): boolean {
@@ -120,4 +111,39 @@ export async function daysToReexport(
   const kept = refusedDays(rule, where.days, previous, where.timeZone, where.now);
   for (const day of kept) warnKept(reporter, where.table, day, previous.get(day) ?? 0, where.retentionDays);
   return where.days.filter((day) => !kept.includes(day));
+}
+
+/** The rows of each day's current export in the bucket (S3 target with a re-export rule only; else none known). */
+export async function previousExports(
+  s3: S3Client | undefined,
+  request: ExportRequest,
+  signal: AbortSignal,
+): Promise<Map<Day, number | null>> {
+  const target = request.target;
+  if (target.kind !== "s3" || !request.reexport || !s3) return new Map();
+  // Without s3:ListBucket (the scheduled function), a missing manifest is answered 403.
+  const where = { bucket: target.bucket, table: request.table, days: request.days, forbiddenMeansNone: target.checkBucket === false };
+  return previousRows(s3, where, signal);
+}
+
+/**
+ * The rule applied before anything is read for writing: days beyond the retention that have an
+ * export are refused (exit 4; `count` reads their rows now, writing nothing, to name both counts),
+ * or, for the schedule, kept and left out. Returns the days left out.
+ */
+export async function guardReexport(
+  request: ExportRequest,
+  previous: ReadonlyMap<Day, number | null>,
+  reporter: Reporter,
+  count: (days: readonly Day[]) => Promise<ExportManifest[]>,
+): Promise<Day[]> {
+  const rule = request.reexport;
+  const refused = refusedDays(rule, request.days, previous, request.timeZone, (request.now ?? Date.now)());
+  if (!rule || refused.length === 0 || request.target.kind !== "s3") return [];
+  if (rule.beyond === "keep") {
+    for (const day of refused) warnKept(reporter, request.table, day, previous.get(day) ?? 0, rule.retentionDays);
+    return refused;
+  }
+  const days = (await count(refused)).map((m) => ({ day: m.date, rows: m.rows, previous: previous.get(m.date) ?? 0 }));
+  throw refusal(request.table, rule.retentionDays, days, request.target.bucket);
 }

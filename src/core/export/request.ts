@@ -8,7 +8,6 @@ import { HeadBucketCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { SFNClient } from "@aws-sdk/client-sfn";
 import { ErrorCode, TraceError, toTraceError, usageError } from "../errors";
 import type { Day } from "./day-window";
-import type { ReexportRule } from "./reexport";
 import type { SpoolDisk } from "./spool-space";
 
 export type ExportTarget =
@@ -70,6 +69,16 @@ export interface ExportRequest {
    * kept, unless forced. Applies to the S3 target; without it any day may be replaced.
    */
   reexport?: ReexportRule;
+}
+
+/** How re-exports of days the table may no longer hold whole are treated (reexport.ts). */
+export interface ReexportRule {
+  /** How many days the table keeps a record (the environment's `retentionDays`). */
+  retentionDays: number;
+  /** Replace the export anyway (`--force`). */
+  force?: boolean;
+  /** `refuse` the whole run (the CLI), or `keep` such a day's export and export the other days (the schedule). */
+  beyond: "refuse" | "keep";
 }
 
 /** Days exported by one scan; a longer backfill scans once per group. */
