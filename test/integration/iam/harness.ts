@@ -238,6 +238,8 @@ export const exportWrites: Path = async (role, principal) => {
           TIME_ZONE: "Europe/Madrid",
           SCAN_SEGMENTS: "2",
         }),
+      // The clock at the scheduled run: yesterday is within the retention, so it is exported again.
+      now: () => Date.parse("2026-11-23T18:00:05Z"),
     })({ scheduledTime: "2026-11-23T18:00:00Z" }, { getRemainingTimeInMillis: () => 900_000 });
   await setDayIndex(clients(state.admin).dynamodb, false);
   await run(clients(role, principal).s3 as S3Client);
@@ -262,6 +264,7 @@ export const exportWrites: Path = async (role, principal) => {
         NATIVE_ABOVE_ROWS: "1",
         TABLE_RETENTION_DAYS: "1",
       }),
+    now: () => Date.parse("2026-11-23T18:00:05Z"),
   })({ scheduledTime: "2026-11-23T18:00:00Z" }, { getRemainingTimeInMillis: () => 900_000 });
   expect(handOver.engine).toBe("native");
   const s3 = clients(role, principal).s3 as S3Client;
