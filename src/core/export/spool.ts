@@ -13,7 +13,6 @@
 import { once } from "node:events";
 import { createReadStream, createWriteStream, rmSync, type WriteStream } from "node:fs";
 import { finished } from "node:stream/promises";
-import { StringDecoder } from "node:string_decoder";
 import { compareKeys, type RowKey } from "./row-order";
 
 // Small chunks on purpose: strings under ~128 KB stay in V8's young generation and die there;
@@ -56,15 +55,17 @@ export function parseCellsPayload(payload: string): { signatureId: number; cells
 }
 
 /**
- * Reads spooled rows from a stream of bytes (a run file, or a byte range of an S3 object), a chunk
- * at a time: the merge's pace sets the reading pace.
+ * Reads spooled rows from a stream of bytes (a run file, or a byte range of an S3 object), one row
+ * at a time: a row's text is decoded only when the merge needs it, so it dies young (decoding a
+ * whole chunk at once kept its rows, and the chunk's text, alive while the other runs were read:
+ * long enough to be promoted, and the old generation grew by the spool's size during the merge).
  */
 export class RunReader {
-  private rows: SpooledRow[] = [];
-  private at = 0;
+  private chunk: Buffer = Buffer.alloc(0);
+  private pos = 0;
+  private carry: Buffer[] = [];
+  private next: SpooledRow | undefined;
   private done = false;
-  private rest = "";
-  private readonly decoder = new StringDecoder("utf8");
   private readonly chunks: AsyncIterator<Uint8Array | string>;
 
   constructor(
@@ -76,37 +77,45 @@ export class RunReader {
 
   /** The next row, without taking it (call `fill` first). */
   get head(): SpooledRow {
-    return this.rows[this.at] as SpooledRow;
+    return this.next as SpooledRow;
   }
 
   take(): SpooledRow {
-    const row = this.rows[this.at] as SpooledRow;
-    (this.rows as unknown[])[this.at++] = undefined;
+    const row = this.next as SpooledRow;
+    this.next = undefined;
     return row;
   }
 
   /** Makes a row available; false when the source has ended. */
   async fill(): Promise<boolean> {
-    while (this.at >= this.rows.length) {
-      if (this.done) return false;
-      const next = await this.chunks.next();
-      this.rows = [];
-      this.at = 0;
-      if (next.done) {
+    if (this.next) return true;
+    for (;;) {
+      const end = this.chunk.indexOf(10, this.pos);
+      if (end >= 0) {
+        const tail = this.chunk.subarray(this.pos, end);
+        const bytes = this.carry.length ? Buffer.concat([...this.carry, tail]) : tail;
+        this.carry = [];
+        this.pos = end + 1;
+        this.next = decodeRow(bytes.toString("utf8"));
+        return true;
+      }
+      if (this.pos < this.chunk.length) this.carry.push(this.chunk.subarray(this.pos));
+      if (this.done) break;
+      const read = await this.chunks.next();
+      if (read.done) {
         this.done = true;
-        if ((this.rest + this.decoder.end()).trim() !== "") throw new Error(`spool ${this.name} ends with an incomplete row`);
-        return false;
+        this.chunk = Buffer.alloc(0);
+      } else {
+        this.chunk =
+          typeof read.value === "string"
+            ? Buffer.from(read.value, "utf8")
+            : Buffer.from(read.value.buffer, read.value.byteOffset, read.value.byteLength);
       }
-      const chunk = next.value;
-      const text = this.rest + (typeof chunk === "string" ? chunk : this.decoder.write(chunk as Buffer));
-      let start = 0;
-      for (let end = text.indexOf("\n"); end >= 0; end = text.indexOf("\n", start)) {
-        this.rows.push(decodeRow(text.slice(start, end)));
-        start = end + 1;
-      }
-      this.rest = text.slice(start);
+      this.pos = 0;
     }
-    return true;
+    if (Buffer.concat(this.carry).toString("utf8").trim() !== "") throw new Error(`spool ${this.name} ends with an incomplete row`);
+    this.carry = [];
+    return false;
   }
 
   /** Stops reading (a merge given up on a failure). */
