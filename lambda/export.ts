@@ -13,6 +13,7 @@ import { addDays, dayInZone } from "../src/core/export/day-window";
 import { type ExportClients, exportDays } from "../src/core/export/export-days";
 import { type ExportManifest, readManifest } from "../src/core/export/manifest";
 import { scheduledEngine, startNativeExecutions } from "../src/core/export/native/schedule";
+import { daysToReexport } from "../src/core/export/reexport";
 import { EPHEMERAL_STORAGE_MIB } from "../src/core/export/spool-space";
 import { judgeRun } from "../src/core/health/export-run";
 import { LAMBDA_ENV } from "../src/core/stacks";
@@ -58,6 +59,8 @@ export interface ExportFunctionConfig {
   spreadsheetSafe: boolean;
   /** Late-write slack: how far past a day's end the index's stamping must be before the export trusts it. */
   slackMs?: number;
+  /** How many days the table keeps a record (TABLE_RETENTION_DAYS): older days' exports are kept, not redone. */
+  retentionDays: number;
   /** The native path's state machine and the estimated rows per day above which it takes the days. */
   native?: { stateMachineArn: string; aboveRows: number; retentionDays: number };
 }
@@ -100,7 +103,9 @@ function nativeFromEnv(env: NodeJS.ProcessEnv): ExportFunctionConfig["native"] {
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ExportFunctionConfig {
   const segments = Number(env[LAMBDA_ENV.segments] ?? 4);
+  const retentionDays = Number(env[LAMBDA_ENV.retentionDaysOfTable] ?? 7);
   return {
+    retentionDays: Number.isInteger(retentionDays) && retentionDays > 0 ? retentionDays : 7,
     native: nativeFromEnv(env),
     table: requireEnv(LAMBDA_ENV.tableName, env),
     bucket: requireEnv(LAMBDA_ENV.bucketName, env),
@@ -192,7 +197,16 @@ export function createHandler(deps: ExportHandlerDeps) {
         const { stateMachineArn, aboveRows, retentionDays } = config.native;
         const choice = await scheduledEngine(deps.clients.dynamodb, { table: config.table, retentionDays, nativeAboveRows: aboveRows });
         if (choice.engine === "native") {
-          const executions = await startNativeExecutions(deps.clients.sfn, stateMachineArn, days, at);
+          const where = {
+            bucket: config.bucket,
+            table: config.table,
+            days,
+            timeZone: config.timeZone,
+            retentionDays: config.retentionDays,
+            now: at,
+          };
+          const redo = deps.clients.s3 ? await daysToReexport(deps.clients.s3, where, loggerReporter(logger), signal) : days;
+          const executions = await startNativeExecutions(deps.clients.sfn, stateMachineArn, redo, at);
           logger.info("days handed to the native export", { ...choice, aboveRows, executions });
           // No manifest yet: each execution writes its day's pair when it finishes.
           return { engine: "native" as const, estimatedRowsPerDay: choice.estimatedRowsPerDay, executions, days: [] };
@@ -210,6 +224,8 @@ export function createHandler(deps: ExportHandlerDeps) {
           now: deps.now,
           spoolDisk: { hint: SPACE_HINT },
           lateWriteSlackMs: config.slackMs,
+          // Days the table may no longer hold whole keep their export (it cannot be forced here).
+          reexport: { retentionDays: config.retentionDays, beyond: "keep" },
         },
         loggerReporter(logger),
         signal,

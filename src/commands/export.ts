@@ -27,6 +27,10 @@ export function registerExport(program: Command): void {
       "escape string cells that Excel/LibreOffice would run as a formula (=, +, -, @, tab, CR first) with a leading ' (default: the environment's spreadsheetSafe, else verbatim)",
     )
     .option("--no-spreadsheet-safe", "keep every value verbatim even if the environment sets spreadsheetSafe")
+    .option(
+      "--force",
+      "replace the export of a day older than the table's retentionDays (refused otherwise, exit 4: TTL may have removed its records)",
+    )
     .addHelpText(
       "after",
       `
@@ -41,6 +45,9 @@ Objects: s3://<bucket>/exports/<table>/dt=YYYY-MM-DD/<table>_YYYY-MM-DD.csv and 
 The manifest is written last and names the CSV's version (csvVersionId): read it first, then
 that version. --out <file> writes <file> and <file>.manifest.json, put in place together.
 --spreadsheet-safe is for files people open in a spreadsheet; keep the default for programs.
+Rows are in one order (fecha instant, then id), so a day's data gives one sha256 on every path.
+A day older than retentionDays that has an export is not re-exported (exit 4) unless --force;
+a re-export with fewer rows than the export it replaces is done, with a warning.
 
 Examples:
   trace export                                   today so far
@@ -48,6 +55,7 @@ Examples:
   trace export --from 2026-11-01 --to 2026-11-07 backfill a week
   trace export --date 2026-11-22 --out - | head  the CSV on stdout, nothing uploaded
   trace export --date 2026-11-22 --engine native a big day, through DynamoDB's export
+  trace export --date 2026-10-01 --force         replace an old day's export with what is left
   trace export --date 2026-11-22 --out day.csv --spreadsheet-safe
                                                  a file to open in Excel, formulas defused`,
     )

@@ -17,10 +17,12 @@ import { type Day, type DayWindow, dayWindow } from "./day-window";
 import { fechaScanFilter } from "./fecha-filter";
 import { dayManifest, type ExportManifest } from "./manifest";
 import { DAY_ATTRIBUTE, indexUnusable, queryDays } from "./read-query";
+import { guardReexport, previousExports, warnShrink } from "./reexport";
 import { DEFAULT_SLACK_MS, type ExportClients, type ExportRequest, MAX_DAYS_PER_SCAN, preflight, validateRequest } from "./request";
 import { DayRouter, warnSetAside } from "./route";
+import { rowKey } from "./row-order";
 import { type Item, parallelScan } from "./scan";
-import { SpoolWriter } from "./spool";
+import { cellsPayload, SpoolWriter } from "./spool";
 import { SpoolSpace } from "./spool-space";
 import { type Ledger, readLedger } from "./stamp/ledger";
 import { UNREADABLE_DAY } from "./stamp/stamp-item";
@@ -57,15 +59,28 @@ export async function exportDays(
 ): Promise<ExportManifest[]> {
   validateRequest(request);
   const description = await preflight(clients, request, signal);
-  if (request.engine === "native") return exportNative(clients, request, reporter, signal);
+  const previous = await previousExports(clients.s3, request, signal);
   const ledger = request.engine === "scan" || indexUnusable(description) ? undefined : await ledgerOf(clients, request, signal);
   const itemCount = description?.ItemCount ?? 0;
-  const manifests: ExportManifest[] = [];
-  for (let i = 0; i < request.days.length; i += MAX_DAYS_PER_SCAN) {
-    const days = request.days.slice(i, i + MAX_DAYS_PER_SCAN);
-    const read = chooseRead(request, { description, ledger, days }, reporter);
-    manifests.push(...(await exportGroup(clients, request, days, itemCount, reporter, signal, manifests, read)));
-  }
+  /** The days in groups of one read each, each read on the path its days can trust. */
+  const groups = async (req: ExportRequest, prior: ReadonlyMap<Day, number | null>) => {
+    const manifests: ExportManifest[] = [];
+    for (let i = 0; i < req.days.length; i += MAX_DAYS_PER_SCAN) {
+      const days = req.days.slice(i, i + MAX_DAYS_PER_SCAN);
+      const read = chooseRead(req, { description, ledger, days }, reporter);
+      manifests.push(
+        ...(await exportGroup(clients, req, days, itemCount, reporter, signal, { committedBefore: manifests, read, previous: prior })),
+      );
+    }
+    return manifests;
+  };
+  // Days beyond the retention with an export: refused (their rows counted by a dry read), or kept.
+  const count = (refused: readonly Day[]) => groups({ ...request, days: refused, target: { kind: "none" } }, new Map());
+  const kept = await guardReexport(request, previous, reporter, count);
+  if (kept.length > 0) request = { ...request, days: request.days.filter((day) => !kept.includes(day)) };
+  if (request.days.length === 0) return [];
+  if (request.engine === "native") return exportNative(clients, request, reporter, signal);
+  const manifests = await groups(request, previous);
   // An interrupt that arrived while the last day was being committed is honoured now.
   if (signal.aborted) throw interrupted(request.days, manifests);
   return manifests;
@@ -198,7 +213,7 @@ function spoolPage(group: GroupRead, items: Item[]): Set<SpoolWriter> {
     }
     const row = group.shaper.shape(item);
     state.signatures.add(row.signature.id);
-    if (!state.spool.write(row.signature.id, row.cells)) behind.add(state.spool);
+    if (!state.spool.write(rowKey(item, state.window), cellsPayload(row.signature.id, row.cells))) behind.add(state.spool);
   }
   return behind;
 }
@@ -223,9 +238,9 @@ async function exportGroup(
   tableItems: number,
   reporter: Reporter,
   signal: AbortSignal,
-  committedBefore: readonly ExportManifest[],
-  read: IndexTrust,
+  run: { committedBefore: readonly ExportManifest[]; read: IndexTrust; previous: ReadonlyMap<Day, number | null> },
 ): Promise<ExportManifest[]> {
+  const { committedBefore, read } = run;
   const { readPath } = read;
   const startedAt = (request.now ?? Date.now)();
   const spoolDir = request.target.kind === "none" ? undefined : await mkdtemp(join(request.spoolDir ?? tmpdir(), "trace-export-"));
@@ -277,7 +292,9 @@ async function exportGroup(
     const commit = commitTargetOf(request.target, clients.s3);
     for (const state of states) {
       signal.throwIfAborted();
-      const manifest = await finishDay(clients, request, group, state, { read, startedAt, tick }, signal);
+      const replacesRows = run.previous.get(state.window.day) ?? null;
+      const manifest = await finishDay(clients, request, group, state, { read, startedAt, tick, replacesRows }, signal);
+      warnShrink(reporter, request.table, manifest.date, manifest.rows, replacesRows);
       // From here the CSV is complete: the manifest commits it (commit.ts), even if interrupted.
       if (commit) {
         try {
@@ -311,14 +328,14 @@ async function finishDay(
   request: ExportRequest,
   group: GroupRead,
   state: DayState,
-  run: { read: IndexTrust; startedAt: number; tick: (text: () => string) => void },
+  run: { read: IndexTrust; startedAt: number; tick: (text: () => string) => void; replacesRows: number | null },
   signal: AbortSignal,
 ): Promise<ExportManifest> {
   const { shaper } = group;
   const columns = headerColumns(new Set([...state.signatures].flatMap((id) => shaper.signatures[id]?.names ?? [])));
   const day = state.window.day;
   const written = state.spool
-    ? await writeDay(clients, request, { day, spoolPath: state.spool.path, columns, signatures: shaper.signatures }, signal, (n) =>
+    ? await writeDay(clients, request, { day, spool: state.spool, columns, signatures: shaper.signatures }, signal, (n) =>
         run.tick(() => `${request.table} ${day}: writing ${count(n)} of ${count(state.rows)} rows`),
       )
     : undefined;
@@ -345,5 +362,6 @@ async function finishDay(
     counts: group.router.counts,
     startedAt: run.startedAt,
     finishedAt: (request.now ?? Date.now)(),
+    replacesRows: run.replacesRows,
   });
 }

@@ -87,6 +87,11 @@ export interface ExportManifest {
   dayMismatch: number;
   /** Up to 20 of their ids. */
   dayMismatchIds: string[];
+  /**
+   * Rows of the export this one replaced (the day's previous manifest in the bucket), or null when
+   * there was none (or the target is not the bucket). Fewer rows than this are also warned about.
+   */
+  replacesRows: number | null;
 }
 
 /** What a read path knows of a day once its CSV is written (or counted, on a dry run). */
@@ -115,6 +120,8 @@ export interface DayFacts {
   counts: RouteCounts;
   startedAt: number;
   finishedAt: number;
+  /** Rows of the export this one replaces (null: none). */
+  replacesRows: number | null;
 }
 
 /** The manifest of a day, the same fields from every read path. */
@@ -149,6 +156,7 @@ export function dayManifest(facts: DayFacts): ExportManifest {
     readAmplification: facts.matched > 0 ? Math.round((facts.itemsRead / facts.matched) * 100) / 100 : null,
     dayMismatch: counts.mismatched,
     dayMismatchIds: counts.mismatchIds,
+    replacesRows: facts.replacesRows,
   };
 }
 

@@ -19,7 +19,7 @@ import { type ExportTarget, MAX_SEGMENTS, nativeNeedsBucket } from "./request";
 
 export type ExportEnv = Pick<
   ResolvedEnvironment,
-  "stage" | "timeZone" | "exportSegments" | "spreadsheetSafe" | "endpointUrl" | "lateWriteSlackMinutes"
+  "stage" | "timeZone" | "exportSegments" | "spreadsheetSafe" | "endpointUrl" | "lateWriteSlackMinutes" | "retentionDays"
 >;
 
 export interface ExportSettings {
@@ -51,6 +51,8 @@ export interface ExportRawRequest {
   inProcess?: boolean | undefined;
   /** `--engine native` only: the state machine to run (default: the traceability stack's output). */
   stateMachine?: string | undefined;
+  /** Replace the export of a day older than the table's retention (docs/export.md, "Re-exports"). */
+  force?: boolean | undefined;
 }
 
 /** The read paths `--engine` names: the two table reads and DynamoDB's own export. */
@@ -180,6 +182,7 @@ export async function runExport(settings: ExportSettings, request: ExportRawRequ
       native: { stateMachineArn, slackMs: env.lateWriteSlackMinutes * 60_000 },
       lateWriteSlackMs: env.lateWriteSlackMinutes * 60_000,
       ledgerBucket,
+      reexport: { retentionDays: env.retentionDays, force: request.force === true, beyond: "refuse" },
     },
     settings.reporter,
     settings.signal,

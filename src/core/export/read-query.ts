@@ -6,11 +6,11 @@
  * fecha, so a record whose `dia` disagrees is never exported in the wrong day.
  */
 
-import { setMaxListeners } from "node:events";
 import type { AttributeValue, DescribeTableCommandOutput } from "@aws-sdk/client-dynamodb";
 import { QueryCommand } from "@aws-sdk/client-dynamodb";
 import type { Day } from "./day-window";
-import type { Item, ScanClient } from "./scan";
+import { inFlight } from "./in-flight";
+import { type Item, SCAN_PAGE_ITEMS, type ScanClient } from "./scan";
 
 /** The product's day attribute: `YYYY-MM-DD`, the day `fecha` falls on in the business zone (stamp/stamp-item.ts). */
 export const DAY_ATTRIBUTE = "dia";
@@ -52,25 +52,31 @@ export interface QueryDaysOptions {
 export async function queryDays(dynamodb: ScanClient, options: QueryDaysOptions): Promise<void> {
   const stop = new AbortController();
   const signal = AbortSignal.any([options.signal, stop.signal]);
-  // One abort listener per request in flight (the SDK removes it when the request settles).
-  setMaxListeners(options.partitions.length + 10, signal);
+  // Pages as the scan's, and what is in flight bounded across the partitions (in-flight.ts).
+  const { pageItems, gate } = inFlight(options.partitions.length, SCAN_PAGE_ITEMS);
   const partition = async (day: Day) => {
     let startKey: Record<string, AttributeValue> | undefined;
     do {
-      signal.throwIfAborted();
-      const page = await dynamodb.send(
-        new QueryCommand({
-          TableName: options.table,
-          IndexName: DAY_INDEX,
-          KeyConditionExpression: "#d = :d",
-          ExpressionAttributeNames: { "#d": DAY_ATTRIBUTE },
-          ExpressionAttributeValues: { ":d": { S: day } },
-          ExclusiveStartKey: startKey,
-        }),
-        { abortSignal: signal },
-      );
-      await options.onPage(page.Items ?? [], page.ScannedCount ?? page.Items?.length ?? 0);
-      startKey = page.LastEvaluatedKey;
+      const release = await gate.acquire();
+      try {
+        signal.throwIfAborted();
+        const page = await dynamodb.send(
+          new QueryCommand({
+            TableName: options.table,
+            IndexName: DAY_INDEX,
+            KeyConditionExpression: "#d = :d",
+            ExpressionAttributeNames: { "#d": DAY_ATTRIBUTE },
+            ExpressionAttributeValues: { ":d": { S: day } },
+            ExclusiveStartKey: startKey,
+            Limit: pageItems,
+          }),
+          { abortSignal: signal },
+        );
+        await options.onPage(page.Items ?? [], page.ScannedCount ?? page.Items?.length ?? 0);
+        startKey = page.LastEvaluatedKey;
+      } finally {
+        release();
+      }
     } while (startKey);
   };
   const results = await Promise.allSettled(

@@ -68,6 +68,21 @@ export interface ExportRequest {
   lateWriteSlackMs?: number;
   /** The data bucket holding the stamper's ledger, when the target is not that bucket (a file, stdout, a dry run). */
   ledgerBucket?: string;
+  /**
+   * Re-exports of days the table may no longer hold whole (reexport.ts): refused, or their exports
+   * kept, unless forced. Applies to the S3 target; without it any day may be replaced.
+   */
+  reexport?: ReexportRule;
+}
+
+/** How re-exports of days the table may no longer hold whole are treated (reexport.ts). */
+export interface ReexportRule {
+  /** How many days the table keeps a record (the environment's `retentionDays`). */
+  retentionDays: number;
+  /** Replace the export anyway (`--force`). */
+  force?: boolean;
+  /** `refuse` the whole run (the CLI), or `keep` such a day's export and export the other days (the schedule). */
+  beyond: "refuse" | "keep";
 }
 
 /**

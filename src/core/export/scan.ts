@@ -3,8 +3,8 @@
  * back as AttributeValue maps (numbers as DynamoDB's exact text). Throttling is retried by the
  * client (adaptive retry mode); the first failure stops every other segment.
  */
-import { setMaxListeners } from "node:events";
 import { type AttributeValue, type DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
+import { inFlight } from "./in-flight";
 
 export type Item = Record<string, AttributeValue>;
 
@@ -28,7 +28,7 @@ export interface ScanOptions {
   table: string;
   segments: number;
   signal: AbortSignal;
-  /** Items per page (default SCAN_PAGE_ITEMS); DynamoDB still stops a page at 1 MB. */
+  /** Items per page at most (default SCAN_PAGE_ITEMS; fewer with many segments: in-flight.ts); DynamoDB still stops a page at 1 MB. */
   pageItems?: number;
   /** Returned items only; ScannedCount still counts every item read. */
   filter?: ScanFilter;
@@ -44,24 +44,29 @@ export type ScanClient = Pick<DynamoDBClient, "send">;
 export async function parallelScan(dynamodb: ScanClient, options: ScanOptions): Promise<void> {
   const stop = new AbortController();
   const signal = AbortSignal.any([options.signal, stop.signal]);
-  // One abort listener per request in flight (the SDK removes it when the request settles).
-  setMaxListeners(options.segments + 10, signal);
+  // What is in flight is bounded across the segments, not per segment (in-flight.ts).
+  const { pageItems, gate } = inFlight(options.segments, options.pageItems ?? SCAN_PAGE_ITEMS);
   const segment = async (index: number) => {
     let startKey: Item | undefined;
     do {
-      signal.throwIfAborted();
-      const page = await dynamodb.send(
-        new ScanCommand({
-          TableName: options.table,
-          ...(options.segments > 1 ? { Segment: index, TotalSegments: options.segments } : {}),
-          ExclusiveStartKey: startKey,
-          Limit: options.pageItems ?? SCAN_PAGE_ITEMS,
-          ...options.filter,
-        }),
-        { abortSignal: signal },
-      );
-      startKey = page.LastEvaluatedKey;
-      await options.onPage(page.Items ?? [], page.ScannedCount ?? page.Items?.length ?? 0);
+      const release = await gate.acquire();
+      try {
+        signal.throwIfAborted();
+        const page = await dynamodb.send(
+          new ScanCommand({
+            TableName: options.table,
+            ...(options.segments > 1 ? { Segment: index, TotalSegments: options.segments } : {}),
+            ExclusiveStartKey: startKey,
+            Limit: pageItems,
+            ...options.filter,
+          }),
+          { abortSignal: signal },
+        );
+        startKey = page.LastEvaluatedKey;
+        await options.onPage(page.Items ?? [], page.ScannedCount ?? page.Items?.length ?? 0);
+      } finally {
+        release();
+      }
     } while (startKey);
   };
   const results = await Promise.allSettled(

@@ -1,6 +1,7 @@
 /**
- * Writing one day: its rows read back from the spool under the day's header, hashed, and streamed
- * through the sink for the target; the sink is aborted on any failure or on the signal.
+ * Writing one day: its rows read back from the spool in the day's order (row-order.ts) under the
+ * day's header, hashed, and streamed through the sink for the target; the sink is aborted on any
+ * failure or on the signal.
  */
 import { createHash } from "node:crypto";
 import type { S3Client } from "@aws-sdk/client-s3";
@@ -9,8 +10,9 @@ import { RowAssembler, type Signature } from "./columns";
 import type { Day } from "./day-window";
 import { objectKey } from "./manifest";
 import type { ExportClients, ExportRequest } from "./request";
+import { TieOrder } from "./row-order";
 import { type CsvSink, type Finished, fileSink, s3Sink, streamSink } from "./sinks";
-import { readSpool } from "./spool";
+import { parseCellsPayload, type SpoolWriter } from "./spool";
 
 /** CSV text handed to the sink in pieces of about this many characters (young-generation sized). */
 const FLUSH_BYTES = 32 * 1024;
@@ -48,7 +50,7 @@ export function locationOf(request: ExportRequest, day: Day): string | null {
 export async function writeDay(
   clients: ExportClients,
   request: ExportRequest,
-  day: { day: Day; spoolPath: string; columns: readonly string[]; signatures: readonly Signature[] },
+  day: { day: Day; spool: SpoolWriter; columns: readonly string[]; signatures: readonly Signature[] },
   signal: AbortSignal,
   onRows: (rows: number) => void,
 ): Promise<{ bytes: number; sha256: string } & Finished> {
@@ -68,9 +70,11 @@ export async function writeDay(
   try {
     const assembler = new RowAssembler(day.columns, day.signatures, request.spreadsheetSafe === true);
     let pending = assembler.header;
+    const ties = new TieOrder();
     let rows = 0;
-    for await (const row of readSpool(day.spoolPath)) {
-      pending += assembler.line(row.signatureId, row.cells);
+    for await (const row of day.spool.sorted()) {
+      const { signatureId, cells } = parseCellsPayload(row.payload);
+      pending += ties.push(row.key, assembler.line(signatureId, cells));
       if (pending.length >= FLUSH_BYTES) {
         signal.throwIfAborted();
         await emit(pending);
@@ -79,6 +83,7 @@ export async function writeDay(
       }
       rows++;
     }
+    pending += ties.end();
     if (pending) await emit(pending);
     signal.throwIfAborted();
     const finished = await sink.finish();

@@ -49,7 +49,7 @@ describe("export cell options (CLI, emulator, csv-parse)", () => {
     const path = join(mkdtempSync(join(tmpdir(), "trace-export-safe-")), "trace.config.yaml");
     writeFileSync(
       path,
-      "environments:\n  test:\n    stage: test\n    region: us-east-1\n    timeZone: UTC\n    exportSegments: 1\n    spreadsheetSafe: true\n",
+      "environments:\n  test:\n    stage: test\n    region: us-east-1\n    timeZone: UTC\n    exportSegments: 1\n    spreadsheetSafe: true\n    retentionDays: 365\n",
     );
     return path;
   })();

@@ -99,7 +99,15 @@ describe("export Lambda handler", () => {
     const handler = createHandler({
       clients,
       logger,
-      config: () => ({ table, bucket, kmsKeyArn: TEST_KEY_ARN, timeZone: "Europe/Madrid", segments: 1, spreadsheetSafe: false }),
+      config: () => ({
+        table,
+        bucket,
+        kmsKeyArn: TEST_KEY_ARN,
+        timeZone: "Europe/Madrid",
+        segments: 1,
+        spreadsheetSafe: false,
+        retentionDays: 7,
+      }),
       now: () => Date.parse("2026-11-22T12:00:00Z"),
     });
     const result = await handler({});
@@ -121,6 +129,7 @@ describe("export Lambda handler", () => {
         timeZone: "Europe/Madrid",
         segments: 1,
         spreadsheetSafe: false,
+        retentionDays: 7,
       }),
     });
     await expect(handler(scheduledEvent("2026-11-23T18:00:00Z"))).rejects.toMatchObject({ code: "NOT_FOUND" });

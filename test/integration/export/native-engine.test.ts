@@ -13,13 +13,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHandler as createNative, configFromEnv as nativeConfigFromEnv } from "../../../lambda/export-native";
 import { manifestKey, objectKey } from "../../../src/core/export/manifest";
 import type { ExportState, FileRef, NativeJob } from "../../../src/core/export/native/job";
+import type { RangeRef } from "../../../src/core/export/native/phases";
 import { sleep } from "../../../src/core/sleep";
 import { runCli } from "../../support/cli";
 import { emulatorClients, emulatorEnv } from "../../support/emulator";
 import { configFile, createVersionedBucket, type Item, putItems, readBytes, readText, S, TEST_KEY_ARN } from "./support";
 import { CLEAN, createIndexedTable, dayItems, ODD, odd, WEEK, ZONE } from "./week";
 
-/** Fields that say how a day was read, not what was exported. */
+/** Fields that say how a day was read (or what it replaced), not what was exported. */
 const HOW = [
   "readPath",
   "readPathReason",
@@ -31,6 +32,7 @@ const HOW = [
   "startedAt",
   "finishedAt",
   "csvVersionId",
+  "replacesRows",
 ];
 const what = (manifest: Record<string, unknown>) => Object.fromEntries(Object.entries(manifest).filter(([k]) => !HOW.includes(k)));
 
@@ -157,8 +159,12 @@ describe("trace export --engine native: the same CSV as the table reads", () => 
     expect(files).toHaveLength(list.count);
     // The map's ItemBatcher hands each worker a batch: one file per batch here.
     for (const file of files) await handle({ Items: [file], BatchInput: { action: "columns", job } });
-    await handle({ action: "header", job });
+    const listed = (await handle({ action: "header", job })) as { bucket: string; key: string; count: number };
     for (const file of files) await handle({ Items: [file], BatchInput: { action: "part", job } });
+    // The range map's ItemBatcher hands each worker one time range.
+    const ranges = JSON.parse(await readText(clients, listed.bucket, listed.key)) as RangeRef[];
+    expect(ranges).toHaveLength(listed.count);
+    for (const range of ranges) await handle({ Items: [range], BatchInput: { action: "merge", job } });
     const manifest = (await handle({ action: "assemble", job })) as Record<string, unknown>;
     expect((await readBytes(clients, bucket, objectKey(table, CLEAN))).equals(scan.csv)).toBe(true);
     expect(what(manifest)).toEqual(what(scan.stored));

@@ -2,7 +2,7 @@
 // Functions with its ASL interpreter switched on (moto's `stepfunctions.execute_state_machine`,
 // a port of LocalStack's parser). Gaps, asserted so that they stay visible: the parser (moto
 // 5.2.5) has no `ItemBatcher`, so it refuses the definition as deployed, naming that field; with
-// the two ItemBatchers taken out it accepts the rest (and refuses a broken definition, so the
+// the three ItemBatchers taken out it accepts the rest (and refuses a broken definition, so the
 // acceptance means something), and an execution enters StartExport and invokes the worker with
 // the start task. The emulator runs no Lambda function (no container runtime here), so the
 // execution fails at that first invoke: the Distributed Maps' own run is not shown; their
@@ -40,7 +40,7 @@ function definition(): string {
 /** Without the Distributed Maps' ItemBatcher (the one field the emulator's parser lacks). */
 function withoutBatchers(text: string): string {
   const parsed = JSON.parse(text);
-  for (const state of ["CollectColumns", "WriteParts"]) delete parsed.States[state].ItemBatcher;
+  for (const state of ["CollectColumns", "WriteParts", "MergeRanges"]) delete parsed.States[state].ItemBatcher;
   return JSON.stringify(parsed);
 }
 

@@ -53,13 +53,18 @@ export async function readBytes(clients: AwsClients, bucket: string, key: string
   return Buffer.from((await out.Body?.transformToByteArray()) ?? new Uint8Array());
 }
 
-/** A config file with one environment in `timeZone`; returns its path. */
-export function configFile(timeZone: string, exportSegments = 3): string {
+/**
+ * A config file with one environment in `timeZone`; returns its path. `retentionDays` defaults to
+ * the most the config allows (365), so that the tests' fixed days (November 2026) stay within the
+ * table's retention and may be re-exported (docs/export.md, "Re-exports"; the rule's own test,
+ * reexport.test.ts, sets it low).
+ */
+export function configFile(timeZone: string, exportSegments = 3, retentionDays = 365): string {
   const dir = mkdtempSync(join(tmpdir(), "trace-export-config-"));
   const path = join(dir, "trace.config.yaml");
   writeFileSync(
     path,
-    `environments:\n  test:\n    stage: test\n    region: us-east-1\n    timeZone: ${timeZone}\n    exportSegments: ${exportSegments}\n`,
+    `environments:\n  test:\n    stage: test\n    region: us-east-1\n    timeZone: ${timeZone}\n    exportSegments: ${exportSegments}\n    retentionDays: ${retentionDays}\n`,
   );
   return path;
 }

@@ -29,6 +29,7 @@ import { createAwsClients } from "../../../src/core/aws/clients";
 import * as more from "../../../src/core/aws/more-clients";
 import { assembleObject } from "../../../src/core/export/native/assemble";
 import type { ExportState, FileRef, NativeJob } from "../../../src/core/export/native/job";
+import type { RangeRef } from "../../../src/core/export/native/phases";
 import { runStamper } from "../../../src/core/export/stamp/run";
 import { silentReporter } from "../../../src/core/reporter";
 import { sleep } from "../../../src/core/sleep";
@@ -360,6 +361,8 @@ export const exportWrites: Path = async (role, principal) => {
           TIME_ZONE: "Europe/Madrid",
           SCAN_SEGMENTS: "2",
         }),
+      // The clock at the scheduled run: yesterday is within the retention, so it is exported again.
+      now: () => Date.parse("2026-11-23T18:00:05Z"),
     })({ scheduledTime: "2026-11-23T18:00:00Z" }, { getRemainingTimeInMillis: () => 900_000 });
   await setDayIndex(clients(state.admin).dynamodb, false);
   await run(clients(role, principal).s3 as S3Client);
@@ -384,6 +387,7 @@ export const exportWrites: Path = async (role, principal) => {
         NATIVE_ABOVE_ROWS: "1",
         TABLE_RETENTION_DAYS: "1",
       }),
+    now: () => Date.parse("2026-11-23T18:00:05Z"),
   })({ scheduledTime: "2026-11-23T18:00:00Z" }, { getRemainingTimeInMillis: () => 900_000 });
   expect(handOver.engine).toBe("native");
   // With the stamper's ledger fresh (the StamperRole's path ran first), the export reads it (a
@@ -443,7 +447,7 @@ export const archiveWrites: Path = async (role, principal) => {
 let nativeRuns = 0;
 
 // The native export's worker, task by task as its state machine runs it, on the table with PITR:
-// start (DynamoDB's export, written by the emulator), poll, list the files, the two map phases,
+// start (DynamoDB's export, written by the emulator), poll, list the files, the three map phases,
 // the header and the assembly with its commit. With `failManifest`, the manifest's write fails
 // once and the commit withdraws the CSV version it created (s3:DeleteObjectVersion).
 const nativeRun =
@@ -464,8 +468,11 @@ const nativeRun =
     const files = JSON.parse((await listed.Body?.transformToString()) ?? "[]") as FileRef[];
     expect(files.length).toBeGreaterThan(0);
     await handle({ Items: files, BatchInput: { action: "columns", job } });
-    await handle({ action: "header", job });
+    const ranges = (await handle({ action: "header", job })) as { key: string };
     await handle({ Items: files, BatchInput: { action: "part", job } });
+    const listedRanges = await clients(state.admin).s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: ranges.key }));
+    for (const range of JSON.parse((await listedRanges.Body?.transformToString()) ?? "[]") as RangeRef[])
+      await handle({ Items: [range], BatchInput: { action: "merge", job } });
     const assembled = handle({ action: "assemble", job });
     if (!failManifest) return void (await assembled);
     const failure = await assembled.then(

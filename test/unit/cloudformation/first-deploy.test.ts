@@ -88,7 +88,7 @@ describe("item 4: a Distributed Map's ResultWriter runs under a role with AWS's 
     statement.Action = ["s3:GetObject", "s3:PutObject"];
     const missing = RESULT_WRITER_ACTIONS.filter((a) => a.includes("Multipart"));
     expect(resultWriterProblems(before)).toEqual(
-      ["CollectColumns", "WriteParts"].flatMap((map) =>
+      ["CollectColumns", "WriteParts", "MergeRanges"].flatMap((map) =>
         missing.map((a) => `NativeExportStateMachine.${map}: ResultWriter but its role may not ${a}`),
       ),
     );

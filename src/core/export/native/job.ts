@@ -43,6 +43,8 @@ export interface NativeJob {
   exports: string[];
   /** Epoch ms. */
   startedAt: number;
+  /** Rows a time range of the day holds, about (phases.ts; default ROWS_PER_RANGE). */
+  rowsPerRange?: number;
 }
 
 /** One data file of the export: its key, the index of its window, and its place in the order. */
@@ -64,6 +66,8 @@ export interface NativeStart {
   now: number;
   /** Names the run's work prefix; default a fresh id (the state machine passes its execution name). */
   runId?: string;
+  /** Rows a time range of the day holds, about (default ROWS_PER_RANGE). */
+  rowsPerRange?: number;
 }
 
 /** The run's work prefix: `native/<table>/dt=<day>/<runId>`. */
@@ -132,6 +136,7 @@ export async function startNativeExport(clients: NativeClients, input: NativeSta
     plan,
     exports,
     startedAt: input.now,
+    ...(input.rowsPerRange ? { rowsPerRange: input.rowsPerRange } : {}),
   };
 }
 

@@ -1,8 +1,9 @@
 /**
  * The native path of one day, end to end. `finishNativeDay` is the state machine's last task;
  * `runNativeDay` runs every step in this process (the CLI on the emulator, where Step Functions
- * cannot invoke Lambda, and the benchmark): start the export, follow it, then the two phases over
- * batches of its files with bounded parallelism, as the Distributed Map would, then the assembly.
+ * cannot invoke Lambda, and the benchmark): start the export, follow it, then the map phases (over
+ * batches of its files, then over the day's time ranges) with bounded parallelism, as the
+ * Distributed Maps would, then the assembly.
  */
 import { mapLimit } from "../../concurrency";
 import { interruptedError, isAbortError, toTraceError } from "../../errors";
@@ -10,21 +11,14 @@ import type { Reporter } from "../../reporter";
 import { sleep } from "../../sleep";
 import { commitDay } from "../commit";
 import { dayManifest, type ExportManifest, objectKey } from "../manifest";
+import { previousRows, warnShrink } from "../reexport";
 import { addCounts, noCounts, warnSetAside } from "../route";
 import { assembleObject, removeWork } from "./assemble";
 import { csvHeader } from "./format-items";
-import {
-  batchFiles,
-  exportState,
-  type FileRef,
-  listExportFiles,
-  type NativeClients,
-  type NativeJob,
-  type NativeStart,
-  startNativeExport,
-} from "./job";
+import { batchFiles, exportState, listExportFiles, type NativeClients, type NativeJob, type NativeStart, startNativeExport } from "./job";
 import { getJson } from "./objects";
-import { collectBatch, type NativeHeader, readParts, writeHeader, writePartBatch } from "./phases";
+import { collectBatch, type NativeHeader, type RangeRef, writeHeader } from "./phases";
+import { mergeRangeBatch, readParts, readRunFacts, writeRunBatch } from "./sorted-parts";
 
 /** Files per map worker (the Distributed Map's ItemBatcher uses the same). */
 export const FILES_PER_BATCH = 4;
@@ -47,6 +41,7 @@ export async function finishNativeDay(
 ): Promise<ExportManifest> {
   const header = await getJson<NativeHeader>(clients.s3, job.bucket, `${job.work}/header.json`, signal);
   const parts = await readParts(clients.s3, job);
+  const runs = await readRunFacts(clients.s3, job);
   const assembled = await assembleObject({
     s3: clients.s3,
     bucket: job.bucket,
@@ -57,9 +52,12 @@ export async function finishNativeDay(
     signal,
   });
   const counts = noCounts();
-  for (const part of parts) addCounts(counts, part.counts);
+  for (const run of runs) addCounts(counts, run.counts);
   warnSetAside(reporter, job.table, counts);
   const rows = parts.reduce((sum, p) => sum + p.rows, 0);
+  // The worker's role has no s3:ListBucket: a first export's missing manifest is answered 403.
+  const where = { bucket: job.bucket, table: job.table, days: [job.day], forbiddenMeansNone: true };
+  const replacesRows = (await previousRows(clients.s3, where, signal)).get(job.day) ?? null;
   const manifest = dayManifest({
     table: job.table,
     timeZone: job.timeZone,
@@ -74,12 +72,14 @@ export async function finishNativeDay(
     readPath: "native",
     readPathReason: "the native path: DynamoDB's export of the table, read from its data files",
     segments: parts.length,
-    itemsRead: parts.reduce((sum, p) => sum + p.itemsRead, 0),
+    itemsRead: runs.reduce((sum, r) => sum + r.itemsRead, 0),
     matched: rows,
     counts,
     startedAt: job.startedAt,
     finishedAt: now(),
+    replacesRows,
   });
+  warnShrink(reporter, job.table, job.day, rows, replacesRows);
   await commitDay({ kind: "s3", s3: clients.s3, bucket: job.bucket, kmsKeyId: job.kmsKeyId }, manifest, reporter, signal);
   reporter.debug(
     `${job.day}: ${assembled.copied} part(s) copied in S3, ${assembled.buffered} gathered; work objects under ${job.work}/ removed`,
@@ -115,17 +115,19 @@ export async function runNativeDay(
     }
     const batches = batchFiles(await listExportFiles(clients, job, signal), FILES_PER_BATCH);
     // One Distributed Map phase: the batches through `work`, `concurrency` at a time, counted.
-    const phase = async (name: string, work: (batch: FileRef[]) => Promise<unknown>) => {
+    const phase = async <T>(name: string, items: T[][], work: (batch: T[]) => Promise<unknown>) => {
       let done = 0;
-      const each = async (batch: FileRef[]) => {
+      const each = async (batch: T[]) => {
         await work(batch);
-        progress.update(`${start.table} ${start.day}: ${name} ${++done}/${batches.length} batch(es)`);
+        progress.update(`${start.table} ${start.day}: ${name} ${++done}/${items.length} batch(es)`);
       };
-      await mapLimit(batches, options.concurrency ?? 4, each, signal);
+      await mapLimit(items, options.concurrency ?? 4, each, signal);
     };
-    await phase("columns", (batch) => collectBatch(clients, job, batch));
-    await writeHeader(clients, job);
-    await phase("parts", (batch) => writePartBatch(clients, job, batch));
+    await phase("columns", batches, (batch) => collectBatch(clients, job, batch));
+    const { header } = await writeHeader(clients, job);
+    await phase("sorted runs", batches, (batch) => writeRunBatch(clients, job, batch));
+    // The range map's ItemBatcher hands each worker one time range.
+    await phase<RangeRef>("time ranges", batchFiles(header.ranges, 1), (ranges) => mergeRangeBatch(clients, job, ranges));
     progress.update(`${start.table} ${start.day}: assembling the CSV`);
     return await finishNativeDay(clients, job, reporter, signal, now);
   } catch (error) {

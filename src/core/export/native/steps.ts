@@ -16,8 +16,9 @@ import {
   putFileList,
   startNativeExport,
 } from "./job";
-import { collectBatch, writeHeader, writePartBatch } from "./phases";
+import { collectBatch, type RangeRef, writeHeader } from "./phases";
 import { finishNativeDay } from "./run";
+import { mergeRangeBatch, writeRunBatch } from "./sorted-parts";
 
 /** What the function knows from its environment. */
 export interface NativeStepConfig {
@@ -36,8 +37,9 @@ export type NativeTask =
   | { action: "files"; job: NativeJob }
   | { action: "header"; job: NativeJob }
   | { action: "assemble"; job: NativeJob }
-  /** A Distributed Map batch: the ItemBatcher's Items and BatchInput. */
-  | { Items: FileRef[]; BatchInput: { action: "columns" | "part"; job: NativeJob } };
+  /** A Distributed Map batch: the ItemBatcher's Items and BatchInput (files, or the day's time ranges to merge). */
+  | { Items: FileRef[]; BatchInput: { action: "columns" | "part"; job: NativeJob } }
+  | { Items: RangeRef[]; BatchInput: { action: "merge"; job: NativeJob } };
 
 export type NativeTaskResult =
   | NativeJob
@@ -57,12 +59,17 @@ export async function runNativeTask(
   now: () => number = Date.now,
 ): Promise<NativeTaskResult> {
   if ("Items" in task) {
-    const { action, job } = task.BatchInput;
-    if (action === "columns") {
-      await collectBatch(clients, job, task.Items);
+    const { job } = task.BatchInput;
+    if (task.BatchInput.action === "merge") {
+      const parts = await mergeRangeBatch(clients, job, task.Items as RangeRef[]);
+      return { rows: parts.reduce((sum, p) => sum + p.rows, 0) };
+    }
+    const files = task.Items as FileRef[];
+    if (task.BatchInput.action === "columns") {
+      await collectBatch(clients, job, files);
       return { columns: 0 };
     }
-    return { rows: (await writePartBatch(clients, job, task.Items)).rows };
+    return { rows: (await writeRunBatch(clients, job, files)).rows };
   }
   switch (task.action) {
     case "start":
@@ -87,8 +94,11 @@ export async function runNativeTask(
       const refs = await listExportFiles(clients, task.job, signal);
       return { bucket: task.job.bucket, key: await putFileList(clients, task.job, refs), count: refs.length };
     }
-    case "header":
-      return { columns: (await writeHeader(clients, task.job)).columns.length };
+    case "header": {
+      // The time ranges' list, for the range map's ItemReader.
+      const { bucket, key, count } = await writeHeader(clients, task.job);
+      return { bucket, key, count };
+    }
     case "assemble":
       return finishNativeDay(clients, task.job, reporter, signal, now);
   }

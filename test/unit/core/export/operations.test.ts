@@ -2,7 +2,14 @@
 import { describe, expect, it } from "vitest";
 import { planExport } from "../../../../src/core/export/operations";
 
-const env = { stage: "dev", timeZone: "Europe/Madrid", exportSegments: 4, spreadsheetSafe: false, lateWriteSlackMinutes: 15 };
+const env = {
+  stage: "dev",
+  timeZone: "Europe/Madrid",
+  exportSegments: 4,
+  spreadsheetSafe: false,
+  lateWriteSlackMinutes: 15,
+  retentionDays: 7,
+};
 
 describe("planExport", () => {
   it("one day to S3 with the environment's segments and spreadsheet setting", () => {
