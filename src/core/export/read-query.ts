@@ -6,6 +6,7 @@
  * fecha, so a record whose `dia` disagrees is never exported in the wrong day.
  */
 
+import { setMaxListeners } from "node:events";
 import type { AttributeValue, DescribeTableCommandOutput } from "@aws-sdk/client-dynamodb";
 import { QueryCommand } from "@aws-sdk/client-dynamodb";
 import type { Day } from "./day-window";
@@ -52,6 +53,8 @@ export interface QueryDaysOptions {
 export async function queryDays(dynamodb: ScanClient, options: QueryDaysOptions): Promise<void> {
   const stop = new AbortController();
   const signal = AbortSignal.any([options.signal, stop.signal]);
+  // One abort listener per request waiting or in flight (the SDK removes it when the request settles).
+  setMaxListeners(options.partitions.length + 10, signal);
   // Pages as the scan's, and what is in flight bounded across the partitions (in-flight.ts).
   const { pageItems, gate } = inFlight(options.partitions.length, SCAN_PAGE_ITEMS);
   const partition = async (day: Day) => {

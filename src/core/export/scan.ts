@@ -3,6 +3,7 @@
  * back as AttributeValue maps (numbers as DynamoDB's exact text). Throttling is retried by the
  * client (adaptive retry mode); the first failure stops every other segment.
  */
+import { setMaxListeners } from "node:events";
 import { type AttributeValue, type DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { inFlight } from "./in-flight";
 
@@ -44,6 +45,8 @@ export type ScanClient = Pick<DynamoDBClient, "send">;
 export async function parallelScan(dynamodb: ScanClient, options: ScanOptions): Promise<void> {
   const stop = new AbortController();
   const signal = AbortSignal.any([options.signal, stop.signal]);
+  // One abort listener per request waiting or in flight (the SDK removes it when the request settles).
+  setMaxListeners(options.segments + 10, signal);
   // What is in flight is bounded across the segments, not per segment (in-flight.ts).
   const { pageItems, gate } = inFlight(options.segments, options.pageItems ?? SCAN_PAGE_ITEMS);
   const segment = async (index: number) => {

@@ -76,7 +76,25 @@ describe("re-exports never replace a good export with a worse one", () => {
 
   it("--from/--to over it is refused whole, before any day is written", async () => {
     const from = addDays(OLD, -1);
-    const run = await exportDay("", "--from", from, "--to", addDays(OLD, 1));
+    const run = await runCli(
+      [
+        "--config",
+        config,
+        "--json",
+        "export",
+        "--from",
+        from,
+        "--to",
+        addDays(OLD, 1),
+        "--table",
+        table,
+        "--bucket",
+        bucket,
+        "--kms-key",
+        TEST_KEY_ARN,
+      ],
+      { env },
+    );
     expect(run.code, run.stderr).toBe(4);
     const listed = await clients.s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: `exports/${table}/dt=${from}/` }));
     expect(listed.Versions ?? []).toEqual([]);
