@@ -8,6 +8,7 @@ import { registerConfig } from "./commands/config";
 import { registerDeploy } from "./commands/deploy";
 import { registerDestroy } from "./commands/destroy";
 import { registerDiff } from "./commands/diff";
+import { registerDrill } from "./commands/drill";
 import { registerExport } from "./commands/export";
 import { registerForecast } from "./commands/forecast";
 import { registerLocal } from "./commands/local";
@@ -61,6 +62,7 @@ Examples:
   registerExport(program);
   registerAudit(program);
   registerArchive(program);
+  registerDrill(program);
   registerLocal(program);
   registerConfig(program);
   registerCompletion(program);

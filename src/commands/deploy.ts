@@ -27,7 +27,7 @@ export function registerDeploy(program: Command): void {
   program
     .command("deploy")
     .description("bundle and publish the Lambdas, preview each stack's change set, apply it")
-    .argument("[stacks...]", "bootstrap, base, traceability, audit, archive (default: all, in that order)")
+    .argument("[stacks...]", "bootstrap, dr (in drRegion, when set), base, traceability, audit, archive (default: all, in that order)")
     .addOption(allowReplacementOption())
     .option("--no-forecast", "skip the read-only checks run before anything is changed (`trace forecast`)")
     .addOption(templatesOption())
@@ -64,6 +64,7 @@ Examples:
         const result = await deploy({
           env,
           cloudformation: clients.cloudformation,
+          cloudformationIn: (region) => clients.cloudformationIn(region),
           s3: clients.s3,
           stacks: selected,
           templatesDir: templatesDir(options.templates ?? ctx.settings.templatesDir),

@@ -24,6 +24,7 @@ set \`protected: false\`, run \`trace deploy\` (lifts termination protection), t
         const result = await destroy({
           env: ctx.environment(),
           cloudformation: clients.cloudformation,
+          cloudformationIn: (region) => clients.cloudformationIn(region),
           stacks: selected,
           reporter: ctx.reporter,
           signal: ctx.signal,

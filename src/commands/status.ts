@@ -23,8 +23,12 @@ Exit 1 when detection could not run on some stack (e.g. the local emulator has n
         const { stackStatus, stackStatusWithDrift } = await import("../core/deploy/status");
         const clients = await ctx.clients();
         const result = options.detectDrift
-          ? await stackStatusWithDrift(clients.cloudformation, ctx.environment(), { reporter: ctx.reporter, signal: ctx.signal })
-          : await stackStatus(clients.cloudformation, ctx.environment(), ctx.signal);
+          ? await stackStatusWithDrift(clients.cloudformation, ctx.environment(), {
+              reporter: ctx.reporter,
+              signal: ctx.signal,
+              cloudformationIn: (region) => clients.cloudformationIn(region),
+            })
+          : await stackStatus(clients.cloudformation, ctx.environment(), ctx.signal, (region) => clients.cloudformationIn(region));
         ctx.output.result(result, (r) => {
           const table = renderTable(
             ["STACK", "STATUS", "LAST UPDATE", "DRIFT", "PROTECTED"],

@@ -31,6 +31,8 @@ export interface AwsClients {
   /** Failure and dead-letter queues (local mode delivers failed stream records there). */
   readonly sqs: SQSClient;
   readonly cloudformation: CloudFormationClient;
+  /** CloudFormation in another region: the DR stack lives in the environment's drRegion. */
+  cloudformationIn(region: string): CloudFormationClient;
   /** Deploy's forecast: account concurrency settings. */
   readonly lambda: LambdaClient;
   /** Deploy's forecast: the data key's state. */
@@ -103,6 +105,10 @@ export function createAwsClients(settings: AwsSettings, more?: typeof More): Aws
     },
     get cloudformation() {
       return lazy("cloudformation", () => createCloudFormationClient(settings));
+    },
+    cloudformationIn(region) {
+      if (region === settings.region) return clients.cloudformation;
+      return lazy(`cloudformation:${region}`, () => createCloudFormationClient({ ...settings, region }));
     },
     get lambda() {
       return lazy("lambda", () => need("lambda").createLambdaClient(settings));

@@ -13,7 +13,7 @@ import {
 import type { ResolvedEnvironment } from "../config";
 import { ErrorCode, TraceError, toTraceError } from "../errors";
 import type { Reporter } from "../reporter";
-import { STACKS, type StackId, stackName } from "../stacks";
+import { STACKS, type StackId, stackName, stackRegion, stacksOf } from "../stacks";
 import { type DeployEvent, formatEvent, latestEventId, watchStack } from "./events";
 import { stoppedWatching, withElapsed } from "./execute";
 import { type Backoff, type CloudFormation, describeStack } from "./stack-state";
@@ -35,6 +35,8 @@ export interface DestroyResult {
 export interface DestroyOptions {
   env: ResolvedEnvironment;
   cloudformation: CloudFormation;
+  /** CloudFormation in another region (the DR stack's); without it the DR stack is left alone. */
+  cloudformationIn?: (region: string) => CloudFormation;
   /** Stacks asked for; empty means every stage stack (bootstrap is shared by stages and kept unless named). */
   stacks: readonly StackId[];
   reporter: Reporter;
@@ -78,9 +80,9 @@ async function retainedResources(cf: CloudFormation, name: string, stackId: stri
  */
 export async function destroy(options: DestroyOptions): Promise<DestroyResult> {
   const { env, reporter, signal } = options;
-  const cf = options.cloudformation;
-  const chosen = options.stacks.length === 0 ? STACKS.filter((s) => s !== "bootstrap") : options.stacks;
-  const order = [...STACKS].reverse().filter((s) => chosen.includes(s));
+  const own = stacksOf(env).filter((s) => stackRegion(env, s) === env.region || options.cloudformationIn);
+  const chosen = options.stacks.length === 0 ? own.filter((s) => s !== "bootstrap") : options.stacks;
+  const order = [...STACKS].reverse().filter((s) => chosen.includes(s) && own.includes(s));
   if (env.protected) {
     throw new TraceError(ErrorCode.usage, `environment "${env.name}" is protected; trace will not destroy it`, {
       hint: `set \`protected: false\` for "${env.name}" in the config file, run \`trace deploy\` (it lifts termination protection), then destroy`,
@@ -88,7 +90,7 @@ export async function destroy(options: DestroyOptions): Promise<DestroyResult> {
   }
   const present: { id: StackId; stack: Stack }[] = [];
   for (const id of order) {
-    const stack = await describeStack(cf, stackName(env, id), signal);
+    const stack = await describeStack(cloudFormationFor(options, id), stackName(env, id), signal);
     if (stack) present.push({ id, stack });
   }
   const result: DestroyResult = { environment: env.name, stacks: [], retained: [] };
@@ -119,7 +121,7 @@ export async function destroy(options: DestroyOptions): Promise<DestroyResult> {
 
   for (const { id, stack } of present) {
     const name = stack.StackName ?? stackName(env, id);
-    const retained = await deleteStack(options, name, stack);
+    const retained = await deleteStack({ ...options, cloudformation: cloudFormationFor(options, id) }, name, stack);
     reporter.info(`${name}: deleted`);
     result.stacks.push({ stack: id, stackName: name, outcome: "deleted" });
     result.retained.push(...retained);
@@ -127,6 +129,11 @@ export async function destroy(options: DestroyOptions): Promise<DestroyResult> {
   for (const r of result.retained)
     reporter.info(`retained (still exists, delete by hand if unwanted): ${r.type} ${r.physicalId} from ${r.stackName}`);
   return result;
+}
+
+function cloudFormationFor(options: DestroyOptions, id: StackId): CloudFormation {
+  const region = stackRegion(options.env, id);
+  return region === options.env.region || !options.cloudformationIn ? options.cloudformation : options.cloudformationIn(region);
 }
 
 /** Deletes one stack and watches it go; returns its retained resources (listed before the deletion). */

@@ -4,7 +4,7 @@
  */
 import type { ResolvedEnvironment } from "../config";
 import type { Reporter } from "../reporter";
-import { STACKS, type StackId, stackName } from "../stacks";
+import { type StackId, stackName, stackRegion, stacksOf } from "../stacks";
 import { detectDrift, type StackDrift } from "./drift";
 import { type Backoff, type CloudFormation, describeStack, outputsOf, stackState } from "./stack-state";
 
@@ -33,16 +33,21 @@ export interface StatusResult {
   stacks: StackStatusRow[];
 }
 
-/** Reads every stack of the environment (bootstrap included); missing stacks are listed as NOT_DEPLOYED. */
+/**
+ * Reads every stack of the environment (bootstrap included, the DR stack in its region when there
+ * is one); missing stacks are listed as NOT_DEPLOYED.
+ */
 export async function stackStatus(
   cf: CloudFormation,
-  env: Pick<ResolvedEnvironment, "name" | "region" | "stage">,
+  env: Pick<ResolvedEnvironment, "name" | "region" | "stage" | "drRegion">,
   signal?: AbortSignal,
+  cloudformationIn?: (region: string) => CloudFormation,
 ): Promise<StatusResult> {
   const stacks = await Promise.all(
-    STACKS.map(async (id): Promise<StackStatusRow> => {
+    stacksOf(env).map(async (id): Promise<StackStatusRow> => {
       const name = stackName(env, id);
-      const stack = await describeStack(cf, name, signal);
+      const region = stackRegion(env, id);
+      const stack = await describeStack(region === env.region || !cloudformationIn ? cf : cloudformationIn(region), name, signal);
       const drift = stack?.DriftInformation;
       return {
         stack: id,
@@ -62,6 +67,8 @@ export async function stackStatus(
 
 export interface DriftStatusOptions {
   reporter: Reporter;
+  /** CloudFormation in another region (the DR stack's row). */
+  cloudformationIn?: (region: string) => CloudFormation;
   signal?: AbortSignal;
   backoff?: Backoff;
 }
@@ -72,12 +79,13 @@ export interface DriftStatusOptions {
  */
 export async function stackStatusWithDrift(
   cf: CloudFormation,
-  env: Pick<ResolvedEnvironment, "name" | "region" | "stage">,
+  env: Pick<ResolvedEnvironment, "name" | "region" | "stage" | "drRegion">,
   options: DriftStatusOptions,
 ): Promise<StatusResult> {
-  const result = await stackStatus(cf, env, options.signal);
-  // Drift is detected on stacks that hold resources and are not busy.
+  const result = await stackStatus(cf, env, options.signal, options.cloudformationIn);
+  // Drift is detected on stacks that hold resources and are not busy (in the environment's region).
   const checkable = result.stacks.filter((s) => {
+    if (stackRegion(env, s.stack) !== env.region) return false;
     const state = stackState(s.status === NOT_DEPLOYED ? undefined : s.status);
     return state !== "absent" && state !== "busy";
   });
