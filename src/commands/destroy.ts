@@ -7,7 +7,7 @@ export function registerDestroy(program: Command): void {
   program
     .command("destroy")
     .description("delete the stacks in reverse order (data-bearing resources are retained)")
-    .argument("[stacks...]", "base, traceability, audit, archive (default: all of them; bootstrap only when named)")
+    .argument("[stacks...]", "dr, base, traceability, audit, archive (default: all of them; bootstrap only when named)")
     .addHelpText(
       "after",
       `
