@@ -54,9 +54,11 @@ export interface Timing {
    * InvalidRestoreTimeException, so the request is retried until then.
    */
   restorableWithinMs?: number;
+  /** Pause between those retries, ms. */
+  retryMs?: number;
 }
 
-const DEFAULTS = { pollMs: 2_000, maxPollMs: 30_000, timeoutMs: 4 * 3600_000, restorableWithinMs: 15 * 60_000 };
+const DEFAULTS = { pollMs: 2_000, maxPollMs: 30_000, timeoutMs: 4 * 3600_000, restorableWithinMs: 15 * 60_000, retryMs: 30_000 };
 
 /** What starting the restore left to follow. */
 export interface StartedRestore {
@@ -100,7 +102,7 @@ export async function startRestore(
         return { startedAt: now(), requestedAt };
       } catch (error) {
         if ((error as Error).name !== "InvalidRestoreTimeException" || now() >= deadline) throw error;
-        await sleep(30_000, signal);
+        await sleep(timing.retryMs ?? DEFAULTS.retryMs, signal);
       }
     }
   } catch (error) {
