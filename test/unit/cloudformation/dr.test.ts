@@ -3,10 +3,14 @@
 // the replication of exports/ and archive/. Each rule (dr-wiring.ts, with its AWS citation) passes
 // on the real templates and fails on a template with the requirement taken out, so none passes
 // vacuously. cfn-lint and checkov run on dr.yaml with the other templates (lint.test.ts).
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { environmentSchema } from "../../../src/core/config";
 import { configParameters, STACK_OUTPUTS, STACKS, stackRegion, stacksOf } from "../../../src/core/stacks";
 import { type Json, loadTemplate, parseTemplate, type Template, templateText } from "../../support/cloudformation";
+import { type ResolveContext, resolveValue } from "../../support/iam-roles";
+import { projectRoot } from "../../support/paths";
 import { copyActionProblems, copyRoleProblems, replicationProblems, restoreRoleProblems, statementsOf, vaultProblems } from "./dr-wiring";
 
 const base = loadTemplate("base");
@@ -154,5 +158,54 @@ describe("rule E: exports/ and archive/ replicate to the DR bucket, re-encrypted
       "DecryptsWithThisStagesKeyThroughS3",
       "EncryptsWithTheDrKeyThroughS3",
     ]);
+  });
+});
+
+describe("parliament on the DR policies (AWS's IAM reference: actions, resources, conditions)", () => {
+  const ACCOUNT = "123456789012";
+  const context: ResolveContext = {
+    values: {
+      "AWS::Region": "eu-west-1",
+      "AWS::AccountId": ACCOUNT,
+      "AWS::Partition": "aws",
+      Stage: "prod",
+      DrKeyArn: `arn:aws:kms:eu-central-1:${ACCOUNT}:key/11111111-2222-3333-4444-555555555555`,
+      DrBucketName: "trace-prod-dr-drbucket-1a2b3c4d5e6f",
+      EnableBackups: "true",
+      DrBackupVaultArn: `arn:aws:backup:eu-central-1:${ACCOUNT}:backup-vault:trace-prod-dr`,
+      ReplicateData: "true",
+    },
+    refs: { DataBucket: "trace-prod-base-databucket-1a2b3c4d5e6f" },
+    arns: {
+      DataKey: `arn:aws:kms:eu-west-1:${ACCOUNT}:key/66666666-7777-8888-9999-000000000000`,
+      DrKey: `arn:aws:kms:eu-central-1:${ACCOUNT}:key/11111111-2222-3333-4444-555555555555`,
+    },
+  };
+  const document = (template: Template, statements: Json) => ({
+    Version: "2012-10-17",
+    Statement: resolveValue(template, statements, context),
+  });
+
+  it("finds nothing in the copy, replication and restore policies, nor in the DR key's policy (its * is the key itself)", {
+    timeout: 60_000,
+  }, () => {
+    const policies = [
+      { name: "base.BackupCopyPolicy", policy: document(base, props(base, "BackupCopyPolicy").PolicyDocument.Statement) },
+      { name: "base.ReplicationPolicy", policy: document(base, props(base, "ReplicationPolicy").PolicyDocument.Statement) },
+      { name: "dr.DrRestoreRole", policy: document(dr, statementsOf(dr, "DrRestoreRole")) },
+      { name: "dr.DrKey (key policy)", policy: document(dr, props(dr, "DrKey").KeyPolicy.Statement) },
+    ];
+    const run = spawnSync(join(projectRoot, ".venv", "bin", "python"), [join(projectRoot, "test", "support", "lint-policies.py")], {
+      input: JSON.stringify(policies),
+      encoding: "utf8",
+    });
+    expect(run.status, run.stderr).toBe(0);
+    const findings = (JSON.parse(run.stdout) as { name: string; findings: { issue: string; detail: string }[] }[]).flatMap((l) =>
+      l.findings.map((f) => `${l.name}: ${f.issue} ${f.detail}`),
+    );
+    // As for the data key (policy-lint.test.ts): in a key policy "Resource": "*" means this key.
+    expect(findings.filter((f) => !f.startsWith("dr.DrKey (key policy): RESOURCE_STAR"))).toEqual([]);
+    // The policy with its statements resolved: the replicas' key is used through S3 of the DR region only.
+    expect(JSON.stringify(policies[1]?.policy)).toContain('"kms:ViaService":"s3.eu-central-1.amazonaws.com"');
   });
 });
