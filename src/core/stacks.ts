@@ -9,9 +9,10 @@ import type { EnvironmentConfig } from "./config";
 /**
  * Deploy order; destroy goes in reverse. Bootstrap is per account and region, the rest per stage.
  * `dr` lives in the environment's drRegion (and exists only when one is set): the base stack's
- * backup plan copies to its vault, so it comes before base.
+ * backup plan copies to its vault, so it comes before base. `drill` (the scheduled recovery
+ * rehearsal) drills the traceability stack's table.
  */
-export const STACKS = ["bootstrap", "dr", "base", "traceability", "audit", "archive"] as const;
+export const STACKS = ["bootstrap", "dr", "base", "traceability", "audit", "archive", "drill"] as const;
 export type StackId = (typeof STACKS)[number];
 
 export function stackName(env: Pick<EnvironmentConfig, "stage">, stack: StackId): string {
@@ -53,6 +54,7 @@ export const STACK_OUTPUTS = {
     "AuditFailureQueueUrl",
   ],
   archive: ["ArchiveBusName", "ArchiverFunctionName", "ArchiveDeadLetterQueueUrl"],
+  drill: ["DrillStateMachineArn", "DrillFunctionName"],
 } as const satisfies Record<StackId, readonly string[]>;
 
 export type OutputKey = (typeof STACK_OUTPUTS)[StackId][number];
@@ -66,6 +68,7 @@ export const FUNCTIONS = {
   exportNative: { source: "lambda/export-native.ts", codeKeyParameter: "ExportNativeCodeKey", stack: "traceability" },
   auditProducer: { source: "lambda/audit-producer.ts", codeKeyParameter: "AuditProducerCodeKey", stack: "audit" },
   archiver: { source: "lambda/archiver.ts", codeKeyParameter: "ArchiverCodeKey", stack: "archive" },
+  drill: { source: "lambda/drill.ts", codeKeyParameter: "DrillCodeKey", stack: "drill" },
 } as const;
 export type FunctionId = keyof typeof FUNCTIONS;
 

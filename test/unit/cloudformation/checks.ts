@@ -176,6 +176,7 @@ const SEED_FUNCTION_NAMES: Record<FunctionId, string> = {
   exportNative: "trazabilidad_native",
   auditProducer: "audit_producer",
   archiver: "archiver",
+  drill: "trazabilidad_drill",
 };
 
 const FUNCTION_ENV: Record<FunctionId, string[]> = {
@@ -200,6 +201,15 @@ const FUNCTION_ENV: Record<FunctionId, string[]> = {
   ],
   auditProducer: [LAMBDA_ENV.auditTableName],
   archiver: [LAMBDA_ENV.bucketName, LAMBDA_ENV.kmsKeyArn, LAMBDA_ENV.retentionDays],
+  drill: [
+    LAMBDA_ENV.tableName,
+    LAMBDA_ENV.bucketName,
+    LAMBDA_ENV.kmsKeyArn,
+    LAMBDA_ENV.timeZone,
+    LAMBDA_ENV.retentionDaysOfTable,
+    LAMBDA_ENV.slackMinutes,
+    LAMBDA_ENV.segments,
+  ],
 };
 
 /** The function, its packaging, its environment names, and its log group with retention. */
