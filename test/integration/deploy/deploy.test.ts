@@ -120,10 +120,10 @@ describe("trace deploy, diff, status and destroy against the emulator", () => {
     expect(result.code, result.stderr).toBe(2);
     expect(result.stderr).toMatch(/no terminal to ask on/);
     expect(result.stderr).toMatch(/--yes/);
-    expect(await allStacks()).toEqual([undefined, undefined, undefined, undefined, undefined]);
+    expect(await allStacks()).toEqual(STAGE_STACKS.map(() => undefined));
   });
 
-  it("creates every stack on the first deploy, bootstrap first, publishing the four bundles; --json streams NDJSON", async () => {
+  it("creates every stack on the first deploy, bootstrap first, publishing the five bundles; --json streams NDJSON", async () => {
     const result = await trace(["deploy", "--yes", "--json"]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toContain(`first deploy to ${REGION}: creating trace-bootstrap`);
@@ -135,7 +135,7 @@ describe("trace deploy, diff, status and destroy against the emulator", () => {
     for (const e of events) expect(e).toMatchObject({ type: "event", stack: expect.stringMatching(/^trace-/), status: expect.any(String) });
     expect(events.map((e) => e.stack)).toContain(stackName(env, "audit"));
     expect(json.stacks.map((s) => [s.stack, s.outcome])).toEqual(STAGE_STACKS.map((s) => [s, "created"]));
-    expect(json.uploaded).toBe(4);
+    expect(json.uploaded).toBe(5);
     expect(json.stacks.find((s) => s.stack === "traceability")?.outputs.TrazabilidadTableName).toBe(`${prefix}TRAZABILIDAD`);
     const stacks = await allStacks();
     expect(stacks.map((s) => s?.StackStatus)).toEqual(STAGE_STACKS.map(() => "CREATE_COMPLETE"));
@@ -147,8 +147,8 @@ describe("trace deploy, diff, status and destroy against the emulator", () => {
     );
     expect(stacks.map((s) => s?.EnableTerminationProtection)).toEqual(STAGE_STACKS.map(() => false));
     const versions = await artifactVersions();
-    expect(versions).toHaveLength(4);
-    for (const v of versions) expect(v).toMatch(/^lambda\/(export|export-native|audit-producer|archiver)\/[0-9a-f]{64}\.zip@/);
+    expect(versions).toHaveLength(5);
+    for (const v of versions) expect(v).toMatch(/^lambda\/(export|export-native|audit-producer|archiver|drill)\/[0-9a-f]{64}\.zip@/);
   });
 
   it("gives the stacks that hold data a stack policy denying Update:Replace and Update:Delete on tables, buckets and the key", async () => {
@@ -158,8 +158,8 @@ describe("trace deploy, diff, status and destroy against the emulator", () => {
         return got.StackPolicyBody ? (JSON.parse(got.StackPolicyBody) as { Statement: Record<string, unknown>[] }) : undefined;
       }),
     );
-    // bootstrap (artifact bucket), base (key, data bucket), traceability and audit (tables); archive holds no data.
-    expect(policies.map((p) => p !== undefined)).toEqual([true, true, true, true, false]);
+    // bootstrap (artifact bucket), base (key, data bucket), traceability and audit (tables); archive and drill hold no data.
+    expect(policies.map((p) => p !== undefined)).toEqual([true, true, true, true, false, false]);
     for (const policy of policies.slice(0, 4)) {
       expect(policy?.Statement).toContainEqual({
         Effect: "Deny",
@@ -182,7 +182,7 @@ describe("trace deploy, diff, status and destroy against the emulator", () => {
     expect(lines).toHaveLength(1);
     expect(json.stacks.map((s) => s.outcome)).toEqual(STAGE_STACKS.map(() => "no-changes"));
     expect(json.uploaded).toBe(0);
-    expect(json.artifacts).toHaveLength(4);
+    expect(json.artifacts).toHaveLength(5);
     for (const s of STAGE_STACKS) expect(result.stderr).toContain(`${stackName(env, s)}: no changes`);
     expect(await artifactVersions()).toEqual(before);
   });
@@ -216,7 +216,7 @@ describe("trace deploy, diff, status and destroy against the emulator", () => {
     expect(traceability?.action).toBe("update");
     expect(traceability?.parameters).toEqual([{ name: "ExportHour", old: "19", new: "7" }]);
     expect(traceability?.replacements).toEqual([]);
-    expect(plan.stacks.filter((s) => s.stack !== "traceability").map((s) => s.action)).toEqual(["none", "none", "none", "none"]);
+    expect(plan.stacks.filter((s) => s.stack !== "traceability").map((s) => s.action)).toEqual(["none", "none", "none", "none", "none"]);
 
     const human = await trace(["diff", "traceability"]);
     expect(human.code, human.stderr).toBe(0);
@@ -361,13 +361,14 @@ describe("trace deploy, diff, status and destroy against the emulator", () => {
       retained: { type: string; physicalId: string; logicalId: string }[];
     };
     expect(json.stacks.map((s) => [s.stack, s.outcome])).toEqual([
+      ["drill", "deleted"],
       ["archive", "deleted"],
       ["audit", "deleted"],
       ["traceability", "deleted"],
       ["base", "deleted"],
     ]);
     const stacks = await allStacks();
-    expect(stacks.slice(1)).toEqual([undefined, undefined, undefined, undefined]);
+    expect(stacks.slice(1)).toEqual([undefined, undefined, undefined, undefined, undefined]);
     // The bootstrap stack is shared by every stage of the account and region: kept unless named.
     expect(stacks[0]?.StackStatus).toBe("CREATE_COMPLETE");
 
