@@ -36,8 +36,12 @@ const context: ResolveContext = {
     EnableBackups: "true",
     AlarmEmail: "",
     DayIndex: "true",
+    TrazabilidadTableName: "prod-TRAZABILIDAD",
   },
-  refs: { NativeExportStateMachine: arn("states", "stateMachine:prod-trazabilidad-native-export") },
+  refs: {
+    NativeExportStateMachine: arn("states", "stateMachine:prod-trazabilidad-native-export"),
+    DrillStateMachine: arn("states", "stateMachine:prod-trazabilidad-drill"),
+  },
   arns: {
     TrazabilidadTable: arn("dynamodb", "table/prod-TRAZABILIDAD"),
     NativeExportFunction: arn("lambda", "function:prod-trazabilidad_native"),
@@ -53,6 +57,8 @@ const context: ResolveContext = {
     ArchiverLogGroup: arn("logs", "log-group:/aws/lambda/prod-archiver:*"),
     AuditProducerLogGroup: arn("logs", "log-group:/aws/lambda/prod-audit_producer:*"),
     BackupVault: arn("backup", "backup-vault:trace-prod-tables"),
+    DrillFunction: arn("lambda", "function:prod-trazabilidad_drill"),
+    DrillLogGroup: arn("logs", "log-group:/aws/lambda/prod-trazabilidad_drill:*"),
   },
 };
 
@@ -87,7 +93,7 @@ function parliament(policies: { name: string; policy: unknown }[]): Linted[] {
   return JSON.parse(run.stdout) as Linted[];
 }
 
-const STACKS_WITH_ROLES: StackId[] = ["base", "traceability", "audit", "archive"];
+const STACKS_WITH_ROLES: StackId[] = ["base", "traceability", "audit", "archive", "drill"];
 const roles = STACKS_WITH_ROLES.flatMap((stack) =>
   resourcesOfType(loadTemplate(stack), "AWS::IAM::Role")
     .filter(([, role]) => (role.Properties.Policies ?? []).length > 0)
@@ -103,6 +109,9 @@ describe("parliament on every role policy and the key policy", () => {
         "audit.AuditProducerRole",
         "archive.ArchiverRole",
         "archive.PipeRole",
+        "drill.DrillRole",
+        "drill.DrillStateMachineRole",
+        "drill.DrillSchedulerRole",
       ]),
     );
   });
