@@ -22,7 +22,7 @@ import type { DrillReport } from "./report";
 import { deleteScratch } from "./restore";
 import { describeSource } from "./source";
 
-export type { DrillEnv, DrillSettings } from "./phases";
+export type { DrillSettings } from "./phases";
 
 /** Runs the drill the flags ask for; see the module comment. Returns the report (check `passed`). */
 export async function runDrill(settings: DrillSettings, request: DrillRawRequest): Promise<DrillReport> {

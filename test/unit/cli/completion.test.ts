@@ -97,7 +97,9 @@ describe("trace completion zsh, fish and errors", () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/complete -c trace -n "__fish_use_subcommand" -a "deploy diff forecast status destroy /);
     expect(stdout).toContain('complete -c trace -n "__fish_seen_subcommand_from diff" -l exit-code');
-    expect(stdout).toContain('complete -c trace -n "__fish_seen_subcommand_from deploy" -a "bootstrap dr base traceability audit archive drill"');
+    expect(stdout).toContain(
+      'complete -c trace -n "__fish_seen_subcommand_from deploy" -a "bootstrap dr base traceability audit archive drill"',
+    );
     expect(stdout).toContain('complete -c trace -l env -r -a "(__trace_environments)"');
   });
 
