@@ -188,7 +188,7 @@ export async function readSource(drill: Drill): Promise<SourceRead> {
 }
 
 /** Step 3: restore and wait; the RTO is the time from the accepted request to the ACTIVE table. */
-export async function restore(drill: Drill, restorePoint: Date): Promise<Restored> {
+export async function restore(drill: Drill, restorePoint: Date, onStarted: () => void = () => {}): Promise<Restored> {
   const { settings, recovery, target, scratch } = drill;
   const source = recovery.source ?? { kind: "pitr" as const, restoreDateTime: restorePoint };
   settings.reporter.info(
@@ -199,6 +199,7 @@ export async function restore(drill: Drill, restorePoint: Date): Promise<Restore
     ...settings.timing,
     timeoutMs: drill.plan.timeoutMs,
   });
+  onStarted();
   const progress = settings.reporter.progress(`restoring ${scratch}…`);
   try {
     const activeAt = await waitForRestore({ dynamodb: target.dynamodb, backup }, scratch, started, progress, settings.signal, {

@@ -15,7 +15,7 @@
 import { rm } from "node:fs/promises";
 import { isAbortError } from "../errors";
 import { workDir } from "./day";
-import { conclude, type Drill, type DrillSettings, dayToCheck, type Restored, readSource, restore } from "./phases";
+import { conclude, type Drill, type DrillSettings, dayToCheck, readSource, restore } from "./phases";
 import { type DrillRawRequest, planDrill } from "./plan";
 import { chooseRecovery } from "./recovery";
 import type { DrillReport } from "./report";
@@ -67,16 +67,29 @@ async function rehearse(drill: Drill): Promise<DrillReport> {
   const read = await readSource(drill);
   // The default drill restores to the instant its read of the source ended (PITR works in whole seconds).
   const restorePoint = recovery.restorePoint ?? new Date(Math.ceil(now() / 1000) * 1000);
-  let restored: Restored | undefined;
+  // Once the restore is accepted the scratch table exists (or will): from then on it must go, or be named.
+  let begun = false;
   try {
-    restored = drill.plan.restored ? undefined : await restore(drill, restorePoint);
+    const restored = drill.plan.restored
+      ? undefined
+      : await restore(drill, restorePoint, () => {
+          begun = true;
+        });
     return await conclude(drill, read, restorePoint, restored);
   } catch (error) {
-    if (restored && !drill.plan.keep && !isAbortError(error)) await deleteScratch(drill.target.dynamodb, drill.scratch).catch(() => {});
-    else if (restored || (isAbortError(error) && !drill.plan.restored))
-      settings.reporter.warn(
-        `the scratch table ${drill.scratch} may be left behind: delete it once ACTIVE (aws dynamodb delete-table --table-name ${drill.scratch})`,
-      );
+    if (begun && !drill.plan.keep) {
+      // A table still being restored cannot be deleted (nor after Ctrl-C, which must end at once).
+      const deleted =
+        !isAbortError(error) &&
+        (await deleteScratch(drill.target.dynamodb, drill.scratch).then(
+          () => true,
+          () => false,
+        ));
+      if (!deleted)
+        settings.reporter.warn(
+          `the scratch table ${drill.scratch} is left behind: delete it once ACTIVE (aws dynamodb delete-table --table-name ${drill.scratch})`,
+        );
+    }
     throw error;
   }
 }

@@ -100,7 +100,7 @@ describe("the dr stack", () => {
     const status = await trace(["status", "--json"]);
     expect(status.code, status.stderr).toBe(0);
     const rows = (JSON.parse(status.stdout) as { stacks: { stack: string; status: string; outputs: Record<string, string> }[] }).stacks;
-    expect(rows.map((r) => r.stack)).toEqual(["bootstrap", "dr", "base", "traceability", "audit", "archive"]);
+    expect(rows.map((r) => r.stack)).toEqual(["bootstrap", "dr", "base", "traceability", "audit", "archive", "drill"]);
     expect(rows.find((r) => r.stack === "dr")).toMatchObject({
       status: "CREATE_COMPLETE",
       outputs: { DrBackupVaultName: `trace-${stage}-dr` },
