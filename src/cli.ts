@@ -9,6 +9,7 @@ import { registerIndex } from "./commands/day-index";
 import { registerDeploy } from "./commands/deploy";
 import { registerDestroy } from "./commands/destroy";
 import { registerDiff } from "./commands/diff";
+import { registerDrill } from "./commands/drill";
 import { registerExport } from "./commands/export";
 import { registerForecast } from "./commands/forecast";
 import { registerHealth } from "./commands/health";
@@ -73,6 +74,7 @@ Examples:
   registerIndex(program);
   registerAudit(program);
   registerArchive(program);
+  registerDrill(program);
   registerLocal(program);
   registerConfig(program);
   registerCompletion(program);

@@ -31,19 +31,7 @@ interface DeployOptions extends TemplatesOption {
   smokeTimeout: string;
 }
 
-export function registerDeploy(program: Command): void {
-  program
-    .command("deploy")
-    .description("bundle and publish the Lambdas, preview each stack's change set, apply it")
-    .argument("[stacks...]", "bootstrap, base, traceability, audit, archive (default: all, in that order)")
-    .addOption(allowReplacementOption())
-    .option("--no-forecast", "skip the read-only checks run before anything is changed (`trace forecast`)")
-    .option("--smoke", "after the deploy, run `trace smoke` (every hop proven with canaries, then removed)")
-    .option("--smoke-timeout <seconds>", "with --smoke: how long each hop may wait", "120")
-    .addOption(templatesOption())
-    .addHelpText(
-      "after",
-      `
+const DEPLOY_HELP = `
 First the forecast (see \`trace forecast\`): a failing check stops the deploy (exit 4).
 Each stack's change set is shown and must be confirmed (on a terminal) or --yes given.
 A change that would replace or remove a table, bucket, KMS key or log group is refused
@@ -57,8 +45,22 @@ happens, then one {"type":"summary",...} line (docs/deploy.md), and with --smoke
 Examples:
   trace deploy                 everything, asking before each stack
   trace deploy audit --yes     one stack, unattended (CI)
-  trace deploy --yes --json | jq -c 'select(.type == "event")'`,
+  trace deploy --yes --json | jq -c 'select(.type == "event")'`;
+
+export function registerDeploy(program: Command): void {
+  program
+    .command("deploy")
+    .description("bundle and publish the Lambdas, preview each stack's change set, apply it")
+    .argument(
+      "[stacks...]",
+      "bootstrap, dr (in drRegion, when set), base, traceability, audit, archive, drill (default: all, in that order)",
     )
+    .addOption(allowReplacementOption())
+    .option("--no-forecast", "skip the read-only checks run before anything is changed (`trace forecast`)")
+    .option("--smoke", "after the deploy, run `trace smoke` (every hop proven with canaries, then removed)")
+    .option("--smoke-timeout <seconds>", "with --smoke: how long each hop may wait", "120")
+    .addOption(templatesOption())
+    .addHelpText("after", DEPLOY_HELP)
     .action(
       action<DeployOptions, [string[]]>(async (ctx, options, stacks) => {
         const { deploy, selectStacks } = await import("../core/deploy/deploy");
@@ -76,6 +78,7 @@ Examples:
         const result = await deploy({
           env,
           cloudformation: clients.cloudformation,
+          cloudformationIn: (region) => clients.cloudformationIn(region),
           s3: clients.s3,
           stacks: selected,
           templatesDir: templatesDir(options.templates ?? ctx.settings.templatesDir),
@@ -87,10 +90,7 @@ Examples:
           forecast: forecastClients,
           lambda: clients.lambda,
           dynamodb: clients.dynamodb,
-          accountId: once(async () => {
-            const { GetCallerIdentityCommand } = await import("@aws-sdk/client-sts");
-            return (await clients.sts.send(new GetCallerIdentityCommand({}))).Account;
-          }),
+          accountId: once(() => callerAccount(clients)),
           hooks: deployHooks(ctx),
         }).finally(() => forecastClients?.destroy());
         if (env.name === LOCAL_ENV_NAME)
@@ -109,6 +109,11 @@ Examples:
         return smoke.passed ? ExitCode.ok : ExitCode.failed;
       }),
     );
+}
+
+async function callerAccount(clients: AwsClients): Promise<string | undefined> {
+  const { GetCallerIdentityCommand } = await import("@aws-sdk/client-sts");
+  return (await clients.sts.send(new GetCallerIdentityCommand({}))).Account;
 }
 
 /** A function that runs at most once, its promise shared. */

@@ -8,7 +8,7 @@ export function registerDestroy(program: Command): void {
   program
     .command("destroy")
     .description("delete the stacks in reverse order (data-bearing resources are retained)")
-    .argument("[stacks...]", "base, traceability, audit, archive (default: all of them; bootstrap only when named)")
+    .argument("[stacks...]", "dr, base, traceability, audit, archive (default: all of them; bootstrap only when named)")
     .addHelpText(
       "after",
       `
@@ -28,6 +28,7 @@ set \`protected: false\`, run \`trace deploy\` (lifts termination protection), t
         const result = await destroy({
           env,
           cloudformation: clients.cloudformation,
+          cloudformationIn: (region) => clients.cloudformationIn(region),
           stacks: selected,
           reporter: ctx.reporter,
           signal: ctx.signal,

@@ -18,7 +18,7 @@ export function registerDiff(program: Command): void {
   program
     .command("diff")
     .description("show what a deploy would change in each stack, without applying it")
-    .argument("[stacks...]", "bootstrap, base, traceability, audit, archive (default: all)")
+    .argument("[stacks...]", "bootstrap, dr (with a drRegion), base, traceability, audit, archive (default: all)")
     .option("--exit-code", "exit 0 when nothing would change, 2 when something would, 1 on any error (for CI gates)")
     .addOption(allowReplacementOption())
     .addOption(templatesOption())
@@ -46,6 +46,7 @@ Examples:
         const result = await deploy({
           env: ctx.environment(),
           cloudformation: clients.cloudformation,
+          cloudformationIn: (region) => clients.cloudformationIn(region),
           s3: clients.s3,
           stacks: selected,
           templatesDir: templatesDir(options.templates ?? ctx.settings.templatesDir),

@@ -8,7 +8,7 @@ export function registerForecast(program: Command): void {
   program
     .command("forecast")
     .description("read-only checks for what would make a deploy fail on AWS (also the first step of deploy)")
-    .argument("[stacks...]", "bootstrap, base, traceability, audit, archive (default: all)")
+    .argument("[stacks...]", "bootstrap, dr (with a drRegion), base, traceability, audit, archive (default: all)")
     .addOption(templatesOption())
     .addHelpText(
       "after",

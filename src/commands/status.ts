@@ -33,6 +33,7 @@ The aliases table shows the version each function's alias names (\`trace rollbac
           detectDrift: Boolean(options.detectDrift),
           reporter: ctx.reporter,
           signal: ctx.signal,
+          cloudformationIn: (region) => clients.cloudformationIn(region),
         });
         ctx.output.result(result, (r) => {
           const table = renderTable(

@@ -73,6 +73,18 @@ export const environmentSchema = z
     alarmEmail: z.email().optional(),
     protected: z.boolean().default(false),
     backups: z.boolean().default(false),
+    /**
+     * The disaster-recovery region: the DR stack (vault, key, replica bucket) is deployed there and
+     * the backup plan copies every recovery point to its vault. Must differ from `region`.
+     */
+    drRegion: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "an AWS region such as eu-central-1")
+      .optional(),
+    /** Replicate the data bucket's exports/ and archive/ to the DR region's bucket (needs drRegion; costs: docs/recovery.md). */
+    replicateData: z.boolean().default(false),
+    /** A monthly unattended `trace drill` (restore, check, delete) with an alarm on failure. */
+    drillSchedule: z.boolean().default(false),
     archivedTables: z
       .array(z.enum(ARCHIVABLE_TABLES))
       .min(1)
@@ -320,6 +332,7 @@ export function resolveEnvironment(
   if (!REGION_PATTERN.test(region)) {
     throw usageError(`${regionFrom} ${JSON.stringify(region)} is not an AWS region name`, "pass one such as eu-west-1 or us-east-1");
   }
+  checkDisasterRecovery(base, region, name);
   const profile = isLocal ? undefined : (overrides.profile ?? env.AWS_PROFILE ?? base.profile);
   const endpointUrl = overrides.endpointUrl ?? (isLocal ? base.endpointUrl : (env.AWS_ENDPOINT_URL ?? base.endpointUrl));
   if (endpointUrl !== undefined) checkEndpoint(endpointUrl, overrides.endpointUrl !== undefined ? "--endpoint-url" : "AWS_ENDPOINT_URL");
@@ -338,6 +351,20 @@ function checkEndpoint(url: string, from: string): void {
       `${from} ${JSON.stringify(url)} is not an http(s) URL`,
       "pass e.g. --endpoint-url http://127.0.0.1:4599 (or --local for the emulator)",
     );
+  }
+}
+
+/** drRegion must be another region than the one the environment runs in; replicateData needs it. */
+function checkDisasterRecovery(env: EnvironmentConfig, region: string, name: string): void {
+  if (env.drRegion === region) {
+    throw new TraceError(ErrorCode.config, `environment "${name}": drRegion ${env.drRegion} is the environment's own region`, {
+      hint: "a copy in the same region survives nothing a region loses: set drRegion to another region, or remove it",
+    });
+  }
+  if (env.replicateData && !env.drRegion) {
+    throw new TraceError(ErrorCode.config, `environment "${name}": replicateData needs drRegion, the region to replicate to`, {
+      hint: "set drRegion (e.g. eu-central-1), or set replicateData: false",
+    });
   }
 }
 

@@ -6,12 +6,27 @@
  */
 import type { EnvironmentConfig } from "./config";
 
-/** Deploy order; destroy goes in reverse. Bootstrap is per account and region, the rest per stage. */
-export const STACKS = ["bootstrap", "base", "traceability", "audit", "archive"] as const;
+/**
+ * Deploy order; destroy goes in reverse. Bootstrap is per account and region, the rest per stage.
+ * `dr` lives in the environment's drRegion (and exists only when one is set): the base stack's
+ * backup plan copies to its vault, so it comes before base. `drill` (the scheduled recovery
+ * rehearsal) drills the traceability stack's table.
+ */
+export const STACKS = ["bootstrap", "dr", "base", "traceability", "audit", "archive", "drill"] as const;
 export type StackId = (typeof STACKS)[number];
 
 export function stackName(env: Pick<EnvironmentConfig, "stage">, stack: StackId): string {
   return stack === "bootstrap" ? "trace-bootstrap" : `trace-${env.stage}-${stack}`;
+}
+
+/** The stacks an environment has, in deploy order: `dr` only with a drRegion. */
+export function stacksOf(env: Pick<EnvironmentConfig, "drRegion">): StackId[] {
+  return STACKS.filter((s) => s !== "dr" || env.drRegion !== undefined);
+}
+
+/** The region a stack lives in: the DR stack in drRegion, every other in the environment's region. */
+export function stackRegion(env: Pick<EnvironmentConfig, "drRegion"> & { region: string }, stack: StackId): string {
+  return stack === "dr" && env.drRegion ? env.drRegion : env.region;
 }
 
 /**
@@ -20,6 +35,7 @@ export function stackName(env: Pick<EnvironmentConfig, "stage">, stack: StackId)
  */
 export const STACK_OUTPUTS = {
   bootstrap: ["ArtifactBucketName"],
+  dr: ["DrBackupVaultName", "DrBackupVaultArn", "DrKeyArn", "DrBucketName", "DrRestoreRoleArn"],
   base: ["DataBucketName", "DataKeyArn", "DataKeyAlias", "AlarmTopicArn"],
   traceability: [
     "TrazabilidadTableName",
@@ -37,9 +53,13 @@ export const STACK_OUTPUTS = {
     "AuditProducerAliasArn",
   ],
   archive: ["ArchiveBusName", "ArchiverFunctionName", "ArchiveDeadLetterQueueUrl", "PipeDeadLetterQueueUrl"],
+  drill: ["DrillStateMachineArn", "DrillFunctionName"],
 } as const satisfies Record<StackId, readonly string[]>;
 
 export type OutputKey = (typeof STACK_OUTPUTS)[StackId][number];
+
+/** The outputs of a stack the environment does not have (dr without a drRegion), each empty: what later stacks' parameters get. */
+export const absentOutputs = (id: StackId): Record<string, string> => Object.fromEntries(STACK_OUTPUTS[id].map((key) => [key, ""]));
 
 /** What deploy, rollback and status know of a Lambda handler. */
 export interface FunctionSpec {
@@ -89,6 +109,7 @@ export const FUNCTIONS = {
   },
   archiveClaims: { source: "lambda/archive-claims.ts", codeKeyParameter: "ArchiveClaimsCodeKey", stack: "archive" },
   archiveRedrive: { source: "lambda/archive-redrive.ts", codeKeyParameter: "ArchiveRedriveCodeKey", stack: "archive" },
+  drill: { source: "lambda/drill.ts", codeKeyParameter: "DrillCodeKey", stack: "drill" },
 } as const satisfies Record<string, FunctionSpec>;
 export type FunctionId = keyof typeof FUNCTIONS;
 
@@ -146,6 +167,8 @@ export function configParameters(env: EnvironmentConfig): Record<string, string>
     PermissionsBoundaryArn: env.permissionsBoundaryArn ?? "",
     AlarmEmail: env.alarmEmail ?? "",
     EnableBackups: String(env.backups),
+    ReplicateData: String(env.replicateData),
+    DrillSchedule: String(env.drillSchedule),
     ArchiveTrazabilidad: String(env.archivedTables.includes("TRAZABILIDAD")),
     ArchiveConfiguration: String(env.archivedTables.includes("Configuration")),
     StreamTriggers: String(env.streamTriggers),

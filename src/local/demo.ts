@@ -11,6 +11,7 @@ import {
   DeleteItemCommand,
   GetItemCommand,
   PutItemCommand,
+  UpdateContinuousBackupsCommand,
   type WriteRequest,
 } from "@aws-sdk/client-dynamodb";
 import { archiveRestore } from "../core/archive/operations";
@@ -90,6 +91,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const deployed = await deploy({
     env,
     cloudformation: clients.cloudformation,
+    cloudformationIn: (region) => clients.cloudformationIn(region),
     s3: clients.s3,
     stacks: [],
     templatesDir: options.templatesDir,
@@ -110,6 +112,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     "DataBucketName",
     "DataKeyArn",
   ]);
+  await turnOnPointInTimeRecovery(clients, [outputs.TrazabilidadTableName, outputs.ConfigurationTableName, outputs.AuditTableName], signal);
 
   const day = today(env.timeZone);
   const records = demoTraceabilityRecords({ day, timeZone: env.timeZone, count: options.records ?? 120, retentionDays: env.retentionDays });
@@ -157,6 +160,20 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     restore: restored,
     restoredEqual: JSON.stringify(sortKeys(after)) === JSON.stringify(sortKeys(before)),
   };
+}
+
+/**
+ * The templates turn point-in-time recovery on for every table; moto's CloudFormation accepts the
+ * property without applying it (docs/deploy.md), so the demo applies it through the API, as the
+ * deployed stacks have it on AWS (and `trace drill` needs it).
+ */
+async function turnOnPointInTimeRecovery(clients: AwsClients, tables: readonly string[], signal: AbortSignal): Promise<void> {
+  for (const table of tables) {
+    await clients.dynamodb.send(
+      new UpdateContinuousBackupsCommand({ TableName: table, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }),
+      { abortSignal: signal },
+    );
+  }
 }
 
 /** The demo's configuration changes, one a second (stream times have 1 s precision). */

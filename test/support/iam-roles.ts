@@ -64,6 +64,14 @@ export function resolveValue(template: Template, value: Json, ctx: ResolveContex
     const [condition, whenTrue, whenFalse] = value["Fn::If"];
     return resolveValue(template, conditionHolds(template, condition, ctx.values) ? whenTrue : whenFalse, ctx);
   }
+  if ("Fn::Select" in value) {
+    const [index, list] = value["Fn::Select"];
+    return (resolveValue(template, list, ctx) as Json[])[Number(index)];
+  }
+  if ("Fn::Split" in value) {
+    const [separator, text] = value["Fn::Split"];
+    return String(resolveValue(template, text, ctx)).split(separator);
+  }
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveValue(template, v, ctx)]));
 }
 

@@ -36,6 +36,8 @@ export interface AwsClients {
   /** Failure and dead-letter queues (local mode delivers failed stream records there). */
   readonly sqs: SQSClient;
   readonly cloudformation: CloudFormationClient;
+  /** CloudFormation in another region: the DR stack lives in the environment's drRegion. */
+  cloudformationIn(region: string): CloudFormationClient;
   /** Deploy's forecast: account concurrency settings. */
   readonly lambda: LambdaClient;
   /** Deploy's forecast: the data key's state. */
@@ -104,9 +106,13 @@ async function bodyCollector(stream: unknown): Promise<Uint8Array> {
 export const createDynamoDbClient = (settings: AwsSettings) =>
   new DynamoDBClient({ ...commonConfig(settings), streamCollector: bodyCollector });
 
-/** An S3 client: path-style with a custom endpoint (emulators, VPC endpoints), virtual-host style on AWS. */
+/**
+ * An S3 client: path-style with a custom endpoint (emulators, VPC endpoints), virtual-host style on
+ * AWS. It follows a 301 to a bucket's own region (the DR bucket seen from the home region, when a
+ * deploy looks for retained resources).
+ */
 export const createS3Client = (settings: AwsSettings) =>
-  new S3Client({ ...commonConfig(settings), forcePathStyle: Boolean(settings.endpointUrl) });
+  new S3Client({ ...commonConfig(settings), forcePathStyle: Boolean(settings.endpointUrl), followRegionRedirects: true });
 
 export const createCloudFormationClient = (settings: AwsSettings) => new CloudFormationClient(commonConfig(settings));
 
@@ -147,6 +153,10 @@ export function createAwsClients(settings: AwsSettings, more?: typeof More): Aws
     },
     get cloudformation() {
       return lazy("cloudformation", () => createCloudFormationClient(settings));
+    },
+    cloudformationIn(region) {
+      if (region === settings.region) return clients.cloudformation;
+      return lazy(`cloudformation:${region}`, () => createCloudFormationClient({ ...settings, region }));
     },
     get lambda() {
       return lazy("lambda", () => (lambdaOnly ?? need("lambda")).createLambdaClient(settings));

@@ -37,6 +37,8 @@ export interface DeployHooks {
 export interface DeployOptions {
   env: ResolvedEnvironment;
   cloudformation: CloudFormation;
+  /** CloudFormation in another region (the DR stack's, in drRegion); needed when the environment has a drRegion. */
+  cloudformationIn?: (region: string) => CloudFormation;
   s3: Pick<S3Client, "send">;
   /** Stacks asked for; empty means all. Bootstrap is added when missing. */
   stacks: readonly StackId[];

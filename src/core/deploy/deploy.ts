@@ -4,13 +4,13 @@
  * and deleted (diff). Lambda artifacts are bundled, and published when a stack needs them.
  */
 import { ErrorCode, TraceError } from "../errors";
-import { type FunctionId, STACKS, type StackId, stackName } from "../stacks";
+import { absentOutputs, type FunctionId, STACKS, type StackId, stackName, stackRegion, stacksOf } from "../stacks";
 import { type Artifact, buildArtifacts, functionsOfTemplate, type PublishedArtifact } from "./artifacts";
 import { deployStack } from "./deploy-stack";
 import type { ArtifactResult, DeployOptions, DeployResult, StackPreview, StackResult } from "./deploy-types";
 import { withElapsed } from "./execute";
 import { type ForecastClients, type ForecastResult, forecast, forecastError } from "./forecast";
-import { describeStack, outputsOf } from "./stack-state";
+import { type CloudFormation, describeStack, outputsOf } from "./stack-state";
 import { readTemplate } from "./templates";
 
 export type * from "./deploy-types";
@@ -32,9 +32,13 @@ export function selectStacks(requested: readonly string[]): StackId[] {
  */
 export async function deploy(options: DeployOptions): Promise<DeployResult> {
   const { env, reporter, signal, execute } = options;
-  const cf = options.cloudformation;
   const showPreview = (p: StackPreview) => options.hooks?.changeSet?.(p);
-  const wanted = new Set<StackId>(options.stacks.length === 0 ? STACKS : options.stacks);
+  const own = stacksOf(env);
+  if (options.stacks.includes("dr") && !own.includes("dr"))
+    throw new TraceError(ErrorCode.usage, `environment "${env.name}" has no drRegion, so no DR stack`, {
+      hint: "set drRegion (e.g. eu-central-1) for the environment in the config file",
+    });
+  const wanted = new Set<StackId>(options.stacks.length === 0 ? own : options.stacks);
   const last = Math.max(...[...wanted].map((s) => STACKS.indexOf(s)));
   const outputs: Record<string, string> = {};
   const results: StackResult[] = [];
@@ -59,7 +63,13 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
 
   for (const [index, id] of STACKS.entries()) {
     if (index > last) break;
+    if (!own.includes(id)) {
+      // No drRegion: the base stack's DR parameters are empty (no copies, no replication).
+      Object.assign(outputs, absentOutputs(id));
+      continue;
+    }
     const name = stackName(env, id);
+    const cf = cloudFormationOf(options, id);
     const existing = await describeStack(cf, name, signal);
     if (!wanted.has(id)) {
       if (id === "bootstrap" && !existing && execute) {
@@ -73,7 +83,10 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
       reporter.info(`first deploy to ${env.region}: creating ${name} (the artifact bucket for Lambda bundles)`);
     }
     const template = readTemplate(options.templatesDir, id);
-    results.push(await deployStack({ options, id, name, template, existing, outputs, published, ensureBuilt, showPreview }));
+    // A stack of another region (dr) is deployed there: its own client and region, the same run otherwise.
+    const region = stackRegion(env, id);
+    const here = region === env.region ? options : { ...options, cloudformation: cf, env: { ...env, region } };
+    results.push(await deployStack({ options: here, id, name, template, existing, outputs, published, ensureBuilt, showPreview }));
     Object.assign(outputs, results[results.length - 1]?.outputs);
   }
   const artifacts = artifactResults(execute ? published : [...(built?.values() ?? [])], execute);
@@ -91,6 +104,18 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
     ...(forecastResult ? { forecast: forecastResult } : {}),
     aliases: results.flatMap((r) => r.aliases ?? []),
   };
+}
+
+/**
+ * The CloudFormation client of a stack's region: the environment's, or for the DR stack the one
+ * `cloudformationIn` builds for drRegion.
+ */
+export function cloudFormationOf(options: Pick<DeployOptions, "env" | "cloudformation" | "cloudformationIn">, id: StackId): CloudFormation {
+  const region = stackRegion(options.env, id);
+  if (region === options.env.region) return options.cloudformation;
+  if (!options.cloudformationIn)
+    throw new TraceError(ErrorCode.failed, `no CloudFormation client for ${region}, where the ${id} stack lives`);
+  return options.cloudformationIn(region);
 }
 
 /** The forecast before a deploy, shown through the hook; a failed check stops the deploy. */

@@ -14,7 +14,7 @@ import {
 import type { ResolvedEnvironment } from "../config";
 import { ErrorCode, TraceError, toTraceError, unparsedResponse } from "../errors";
 import type { Reporter } from "../reporter";
-import { STACKS, type StackId, stackName } from "../stacks";
+import { STACKS, type StackId, stackName, stackRegion, stacksOf } from "../stacks";
 import { type DeployEvent, formatEvent, latestEventId, watchStack } from "./events";
 import { stoppedWatching, withElapsed } from "./execute";
 import { type Backoff, type CloudFormation, describeStack, outputsOf } from "./stack-state";
@@ -38,6 +38,8 @@ export interface DestroyResult {
 export interface DestroyOptions {
   env: ResolvedEnvironment;
   cloudformation: CloudFormation;
+  /** CloudFormation in another region (the DR stack's); without it the DR stack is left alone. */
+  cloudformationIn?: (region: string) => CloudFormation;
   /** Stacks asked for; empty means every stage stack (bootstrap is shared by stages and kept unless named). */
   stacks: readonly StackId[];
   reporter: Reporter;
@@ -114,9 +116,9 @@ async function describeOrUnknown(cf: CloudFormation, name: string, signal?: Abor
  */
 export async function destroy(options: DestroyOptions): Promise<DestroyResult> {
   const { env, reporter, signal } = options;
-  const cf = options.cloudformation;
-  const chosen = options.stacks.length === 0 ? STACKS.filter((s) => s !== "bootstrap") : options.stacks;
-  const order = [...STACKS].reverse().filter((s) => chosen.includes(s));
+  const own = stacksOf(env).filter((s) => stackRegion(env, s) === env.region || options.cloudformationIn);
+  const chosen = options.stacks.length === 0 ? own.filter((s) => s !== "bootstrap") : options.stacks;
+  const order = [...STACKS].reverse().filter((s) => chosen.includes(s) && own.includes(s));
   if (env.protected) {
     throw new TraceError(ErrorCode.usage, `environment "${env.name}" is protected; trace will not destroy it`, {
       hint: `set \`protected: false\` for "${env.name}" in the config file, run \`trace deploy\` (it lifts termination protection), then destroy`,
@@ -124,7 +126,7 @@ export async function destroy(options: DestroyOptions): Promise<DestroyResult> {
   }
   const present: { id: StackId; stack: Stack }[] = [];
   for (const id of order) {
-    const stack = await describeOrUnknown(cf, stackName(env, id), signal);
+    const stack = await describeOrUnknown(cloudFormationFor(options, id), stackName(env, id), signal);
     if (stack) present.push({ id, stack });
   }
   const result: DestroyResult = { environment: env.name, stacks: [], retained: [], removed: [] };
@@ -155,7 +157,7 @@ export async function destroy(options: DestroyOptions): Promise<DestroyResult> {
 
   for (const { id, stack } of present) {
     const name = stack.StackName ?? stackName(env, id);
-    const { all, retained } = await deleteStack(options, name, stack);
+    const { all, retained } = await deleteStack({ ...options, cloudformation: cloudFormationFor(options, id) }, name, stack);
     reporter.info(`${name}: deleted`);
     result.stacks.push({ stack: id, stackName: name, outcome: "deleted" });
     const removed = options.removeLeftovers ? await options.removeLeftovers(name, all) : [];
@@ -164,6 +166,11 @@ export async function destroy(options: DestroyOptions): Promise<DestroyResult> {
     result.retained.push(...retained.filter((r) => !removed.some((x) => x.logicalId === r.logicalId && x.stackName === r.stackName)));
   }
   return result;
+}
+
+function cloudFormationFor(options: DestroyOptions, id: StackId): CloudFormation {
+  const region = stackRegion(options.env, id);
+  return region === options.env.region || !options.cloudformationIn ? options.cloudformation : options.cloudformationIn(region);
 }
 
 /** Deletes one stack and watches it go; returns its retained resources (listed before the deletion). */

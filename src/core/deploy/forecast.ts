@@ -8,7 +8,7 @@ import { ListStackResourcesCommand } from "@aws-sdk/client-cloudformation";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import type { ResolvedEnvironment } from "../config";
 import { ErrorCode, TraceError, toTraceError } from "../errors";
-import { configParameters, STACKS, type StackId, stackName } from "../stacks";
+import { absentOutputs, configParameters, type StackId, stackName, stackRegion, stacksOf } from "../stacks";
 import { accountChecks } from "./forecast-account";
 import type { ForecastClients, ForecastContext, ForecastResult, ForecastStack, Send } from "./forecast-checks";
 import { nameChecks } from "./forecast-names";
@@ -66,13 +66,15 @@ async function accountOf(deployed: Partial<Record<StackId, Stack>>, clients: For
 /** Runs every check for the chosen stacks; never changes anything. */
 export async function forecast(options: ForecastOptions): Promise<ForecastResult> {
   const { env, clients, signal } = options;
-  const wanted = options.stacks.length === 0 ? [...STACKS] : STACKS.filter((s) => options.stacks.includes(s));
+  // The checks read the environment's region; the DR stack (drRegion) holds no name they check.
+  const here = stacksOf(env).filter((s) => stackRegion(env, s) === env.region);
+  const wanted = options.stacks.length === 0 ? here : here.filter((s) => options.stacks.includes(s));
   const deployed: Partial<Record<StackId, Stack>> = {};
-  for (const id of STACKS) {
+  for (const id of here) {
     const stack = await describeStack(clients.cloudformation, stackName(env, id), signal);
     if (stack) deployed[id] = stack;
   }
-  const outputs = Object.assign({}, ...STACKS.map((id) => outputsOf(deployed[id])));
+  const outputs = Object.assign(absentOutputs("dr"), ...here.map((id) => outputsOf(deployed[id])));
   const account = await accountOf(deployed, clients, signal);
   const stacks = wanted.map((id): ForecastStack => {
     const template = readTemplate(options.templatesDir, id);

@@ -5,7 +5,7 @@
 import type { ResolvedEnvironment } from "../config";
 import { toTraceError, unparsedResponse } from "../errors";
 import type { Reporter } from "../reporter";
-import { STACKS, type StackId, stackName } from "../stacks";
+import { type StackId, stackName, stackRegion, stacksOf } from "../stacks";
 import type { Lambda } from "./aliases";
 import { detectDrift, type StackDrift } from "./drift";
 import { type AliasStatusRow, aliasStatus } from "./rollback";
@@ -50,18 +50,23 @@ export interface StatusResult {
   stacks: StackStatusRow[];
 }
 
-/** Reads every stack of the environment (bootstrap included); missing stacks are listed as NOT_DEPLOYED. */
+/**
+ * Reads every stack of the environment (bootstrap included, the DR stack in its region when there
+ * is one); missing stacks are listed as NOT_DEPLOYED.
+ */
 export async function stackStatus(
   cf: CloudFormation,
-  env: Pick<ResolvedEnvironment, "name" | "region" | "stage">,
+  env: Pick<ResolvedEnvironment, "name" | "region" | "stage" | "drRegion">,
   signal?: AbortSignal,
+  cloudformationIn?: (region: string) => CloudFormation,
 ): Promise<StatusResult> {
   const stacks = await Promise.all(
-    STACKS.map(async (id): Promise<StackStatusRow> => {
+    stacksOf(env).map(async (id): Promise<StackStatusRow> => {
       const name = stackName(env, id);
+      const region = stackRegion(env, id);
       let stack: Awaited<ReturnType<typeof describeStack>>;
       try {
-        stack = await describeStack(cf, name, signal);
+        stack = await describeStack(region === env.region || !cloudformationIn ? cf : cloudformationIn(region), name, signal);
       } catch (error) {
         // One stack the service cannot describe (an emulator's broken stack) must not hide the others.
         const traced = toTraceError(error);
@@ -87,6 +92,8 @@ export async function stackStatus(
 
 export interface DriftStatusOptions {
   reporter: Reporter;
+  /** CloudFormation in another region (the DR stack's row). */
+  cloudformationIn?: (region: string) => CloudFormation;
   signal?: AbortSignal;
   backoff?: Backoff;
 }
@@ -97,12 +104,13 @@ export interface DriftStatusOptions {
  */
 export async function stackStatusWithDrift(
   cf: CloudFormation,
-  env: Pick<ResolvedEnvironment, "name" | "region" | "stage">,
+  env: Pick<ResolvedEnvironment, "name" | "region" | "stage" | "drRegion">,
   options: DriftStatusOptions,
 ): Promise<StatusResult> {
-  const result = await stackStatus(cf, env, options.signal);
-  // Drift is detected on stacks that hold resources and are not busy.
+  const result = await stackStatus(cf, env, options.signal, options.cloudformationIn);
+  // Drift is detected on stacks that hold resources and are not busy (in the environment's region).
   const checkable = result.stacks.filter((s) => {
+    if (stackRegion(env, s.stack) !== env.region) return false;
     const state = stackState(s.status === NOT_DEPLOYED ? undefined : s.status);
     return state !== "absent" && state !== "busy" && s.status !== UNKNOWN_STATUS;
   });
@@ -141,7 +149,12 @@ export async function environmentStatus(options: EnvironmentStatusOptions): Prom
   const { cloudformation: cf, env, signal } = options;
   const stacks =
     options.detectDrift && options.reporter
-      ? await stackStatusWithDrift(cf, env, { reporter: options.reporter, signal, backoff: options.backoff })
-      : await stackStatus(cf, env, signal);
+      ? await stackStatusWithDrift(cf, env, {
+          reporter: options.reporter,
+          signal,
+          backoff: options.backoff,
+          cloudformationIn: options.cloudformationIn,
+        })
+      : await stackStatus(cf, env, signal, options.cloudformationIn);
   return { ...stacks, aliases: await aliasStatus(options.lambda, env, options.templatesDir, signal) };
 }

@@ -33,6 +33,8 @@ export interface ScanOptions {
   pageItems?: number;
   /** Returned items only; ScannedCount still counts every item read. */
   filter?: ScanFilter;
+  /** Strongly consistent pages (twice the read cost): a drill's reference must hold every acknowledged write. */
+  consistentRead?: boolean;
   /**
    * Called once per page, never concurrently with itself for the same segment. The array is the
    * caller's: emptying it as items are consumed lets them be collected before the page ends.
@@ -61,6 +63,7 @@ export async function parallelScan(dynamodb: ScanClient, options: ScanOptions): 
             ...(options.segments > 1 ? { Segment: index, TotalSegments: options.segments } : {}),
             ExclusiveStartKey: startKey,
             Limit: pageItems,
+            ...(options.consistentRead ? { ConsistentRead: true } : {}),
             ...options.filter,
           }),
           { abortSignal: signal },

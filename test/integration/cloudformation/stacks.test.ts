@@ -12,6 +12,7 @@ import { createHash } from "node:crypto";
 import {
   CreateStackCommand,
   DeleteStackCommand,
+  DescribeStackResourcesCommand,
   DescribeStacksCommand,
   ListStackResourcesCommand,
   type Parameter,
@@ -23,7 +24,13 @@ import {
   DescribeTimeToLiveCommand,
   PutItemCommand,
 } from "@aws-sdk/client-dynamodb";
-import { GetBucketEncryptionCommand, GetBucketVersioningCommand, HeadBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import {
+  GetBucketEncryptionCommand,
+  GetBucketReplicationCommand,
+  GetBucketVersioningCommand,
+  HeadBucketCommand,
+  PutObjectCommand,
+} from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ZipFile } from "yazl";
 import { environmentSchema } from "../../../src/core/config";
@@ -59,6 +66,7 @@ const EMULATOR_GAPS = {
   bucketKey: "AWS::S3::Bucket BucketKeyEnabled (reported false, so not checked here)",
   bucketSettings:
     "AWS::S3::Bucket PublicAccessBlockConfiguration, OwnershipControls, LifecycleConfiguration (not applied, so not checked here)",
+  replication: "AWS::S3::Bucket ReplicationConfiguration (GetBucketReplication finds none)",
 } as const;
 
 const EMULATOR_ACCOUNT = "123456789012";
@@ -248,13 +256,38 @@ describe("the stacks in the emulator's CloudFormation", () => {
     expect(encryption.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm).toBe("aws:kms");
   });
 
-  it("base with backups and an alarm e-mail on still creates (those types are skipped by the emulator)", async () => {
+  it("base with backups copied to the DR vault, replication to the DR bucket and an alarm e-mail still creates", async () => {
     const other = `${stage}-b`;
-    const switched = configParameters(environmentSchema.parse({ stage: other, backups: true, alarmEmail: "oncall@example.com" }));
+    const config = environmentSchema.parse({
+      stage: other,
+      backups: true,
+      alarmEmail: "oncall@example.com",
+      drRegion: "eu-central-1",
+      replicateData: true,
+    });
+    // The DR stack's outputs as deploy passes them (the dr stack of this test lives in the emulator's one region).
+    const switched = { ...configParameters(config), ...outputs.dr };
     const name = stackName({ stage: other }, "base");
     try {
       const result = await createStack("base", switched, name);
       expect(Object.keys(result).sort()).toEqual([...STACK_OUTPUTS.base].sort());
+      const { StackResources } = await clients.cloudformation.send(new DescribeStackResourcesCommand({ StackName: name }));
+      const types = (StackResources ?? []).map((r) => `${r.LogicalResourceId} ${r.ResourceType}`);
+      expect(types).toEqual(
+        expect.arrayContaining([
+          "ReplicationRole AWS::IAM::Role",
+          "ReplicationPolicy AWS::IAM::Policy",
+          "BackupCopyPolicy AWS::IAM::Policy",
+        ]),
+      );
+      // Gap: moto's CloudFormation creates the bucket without its ReplicationConfiguration (the static
+      // rules in test/unit/cloudformation/dr.test.ts check it instead).
+      await expect(
+        clients.s3.send(new GetBucketReplicationCommand({ Bucket: result.DataBucketName })),
+        EMULATOR_GAPS.replication,
+      ).rejects.toMatchObject({
+        name: "ReplicationConfigurationNotFoundError",
+      });
     } finally {
       await clients.cloudformation.send(new DeleteStackCommand({ StackName: name }));
     }

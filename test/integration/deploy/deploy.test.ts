@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AwsClients, createAwsClients, EMULATOR_CREDENTIALS } from "../../../src/core/aws/clients";
 import * as more from "../../../src/core/aws/more-clients";
 import { describeStack } from "../../../src/core/deploy/stack-state";
-import { STACKS, stackName } from "../../../src/core/stacks";
+import { stackName, stacksOf } from "../../../src/core/stacks";
 import { runCli } from "../../support/cli";
 import { emulatorEndpoint, emulatorEnv, uniqueName } from "../../support/emulator";
 import { projectRoot } from "../../support/paths";
@@ -60,7 +60,9 @@ const trace = (args: string[]) =>
   });
 
 const env = { stage };
-const allStacks = () => Promise.all(STACKS.map((id) => describeStack(clients.cloudformation, stackName(env, id))));
+// The environments here have no drRegion, so no dr stack (test/integration/deploy/dr-stack.test.ts deploys one).
+const STAGE_STACKS = stacksOf({});
+const allStacks = () => Promise.all(STAGE_STACKS.map((id) => describeStack(clients.cloudformation, stackName(env, id))));
 
 async function artifactVersions(): Promise<string[]> {
   const bootstrap = await describeStack(clients.cloudformation, "trace-bootstrap");
@@ -118,10 +120,10 @@ describe("trace deploy, diff, status and destroy against the emulator", () => {
     expect(result.code, result.stderr).toBe(2);
     expect(result.stderr).toMatch(/no terminal to ask on/);
     expect(result.stderr).toMatch(/--yes/);
-    expect(await allStacks()).toEqual([undefined, undefined, undefined, undefined, undefined]);
+    expect(await allStacks()).toEqual(STAGE_STACKS.map(() => undefined));
   });
 
-  it("creates every stack on the first deploy, bootstrap first, publishing the seven bundles; --json streams NDJSON", async () => {
+  it("creates every stack on the first deploy, bootstrap first, publishing the eight bundles; --json streams NDJSON", async () => {
     const result = await trace(["deploy", "--yes", "--json"]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toContain(`first deploy to ${REGION}: creating trace-bootstrap`);
@@ -132,24 +134,24 @@ describe("trace deploy, diff, status and destroy against the emulator", () => {
     expect(events.length).toBeGreaterThan(0);
     for (const e of events) expect(e).toMatchObject({ type: "event", stack: expect.stringMatching(/^trace-/), status: expect.any(String) });
     expect(events.map((e) => e.stack)).toContain(stackName(env, "audit"));
-    expect(json.stacks.map((s) => [s.stack, s.outcome])).toEqual(STACKS.map((s) => [s, "created"]));
-    expect(json.uploaded).toBe(7);
+    expect(json.stacks.map((s) => [s.stack, s.outcome])).toEqual(STAGE_STACKS.map((s) => [s, "created"]));
+    expect(json.uploaded).toBe(8);
     expect(json.stacks.find((s) => s.stack === "traceability")?.outputs.TrazabilidadTableName).toBe(`${prefix}TRAZABILIDAD`);
     const stacks = await allStacks();
-    expect(stacks.map((s) => s?.StackStatus)).toEqual(STACKS.map(() => "CREATE_COMPLETE"));
+    expect(stacks.map((s) => s?.StackStatus)).toEqual(STAGE_STACKS.map(() => "CREATE_COMPLETE"));
     expect(stacks[1]?.Tags).toEqual(
       expect.arrayContaining([
         { Key: "team", Value: "data" },
         { Key: "trace:stage", Value: stage },
       ]),
     );
-    expect(stacks.map((s) => s?.EnableTerminationProtection)).toEqual(STACKS.map(() => false));
+    expect(stacks.map((s) => s?.EnableTerminationProtection)).toEqual(STAGE_STACKS.map(() => false));
     const versions = await artifactVersions();
     const bundles = versions.filter((v) => v.startsWith("lambda/"));
-    expect(bundles, JSON.stringify(versions)).toHaveLength(7);
+    expect(bundles, JSON.stringify(versions)).toHaveLength(8);
     for (const v of bundles)
       expect(v).toMatch(
-        /^lambda\/(export|export-native|stamper|audit-producer|archiver|archive-claims|archive-redrive)\/[0-9a-f]{64}\.zip@/,
+        /^lambda\/(export|export-native|stamper|audit-producer|archiver|archive-claims|archive-redrive|drill)\/[0-9a-f]{64}\.zip@/,
       );
     // A template over CloudFormation's 51,200-byte TemplateBody goes up by URL, keyed by its content.
     for (const v of versions.filter((x) => !x.startsWith("lambda/"))) expect(v).toMatch(/^templates\/[a-z]+\/[0-9a-f]{64}\.yaml@/);
@@ -157,13 +159,13 @@ describe("trace deploy, diff, status and destroy against the emulator", () => {
 
   it("gives the stacks that hold data a stack policy denying Update:Replace and Update:Delete on tables, buckets and the key", async () => {
     const policies = await Promise.all(
-      STACKS.map(async (id) => {
+      STAGE_STACKS.map(async (id) => {
         const got = await clients.cloudformation.send(new GetStackPolicyCommand({ StackName: stackName(env, id) }));
         return got.StackPolicyBody ? (JSON.parse(got.StackPolicyBody) as { Statement: Record<string, unknown>[] }) : undefined;
       }),
     );
-    // bootstrap (artifact bucket), base (key, data bucket), traceability and audit (tables); archive holds no data.
-    expect(policies.map((p) => p !== undefined)).toEqual([true, true, true, true, false]);
+    // bootstrap (artifact bucket), base (key, data bucket), traceability and audit (tables); archive and drill hold no data.
+    expect(policies.map((p) => p !== undefined)).toEqual([true, true, true, true, false, false]);
     for (const policy of policies.slice(0, 4)) {
       expect(policy?.Statement).toContainEqual({
         Effect: "Deny",
@@ -184,10 +186,10 @@ describe("trace deploy, diff, status and destroy against the emulator", () => {
     expect(result.code, result.stderr).toBe(0);
     const { lines, summary: json } = summaryOf(result.stdout);
     expect(lines).toHaveLength(1);
-    expect(json.stacks.map((s) => s.outcome)).toEqual(STACKS.map(() => "no-changes"));
+    expect(json.stacks.map((s) => s.outcome)).toEqual(STAGE_STACKS.map(() => "no-changes"));
     expect(json.uploaded).toBe(0);
-    expect(json.artifacts).toHaveLength(7);
-    for (const s of STACKS) expect(result.stderr).toContain(`${stackName(env, s)}: no changes`);
+    expect(json.artifacts).toHaveLength(8);
+    for (const s of STAGE_STACKS) expect(result.stderr).toContain(`${stackName(env, s)}: no changes`);
     expect(await artifactVersions()).toEqual(before);
   });
 
@@ -197,7 +199,7 @@ describe("trace deploy, diff, status and destroy against the emulator", () => {
     const plan = JSON.parse(result.stdout) as { schemaVersion: number; changes: boolean; stacks: { action: string }[] };
     expect(plan.schemaVersion).toBe(1);
     expect(plan.changes).toBe(false);
-    expect(plan.stacks.map((s) => s.action)).toEqual(STACKS.map(() => "none"));
+    expect(plan.stacks.map((s) => s.action)).toEqual(STAGE_STACKS.map(() => "none"));
   });
 
   it("shows a config value that feeds a parameter in the plan; --exit-code exits 2; nothing is applied", async () => {
@@ -224,7 +226,7 @@ describe("trace deploy, diff, status and destroy against the emulator", () => {
       { name: "ExportLateCheckHour", old: "20", new: "8" },
     ]);
     expect(traceability?.replacements).toEqual([]);
-    expect(plan.stacks.filter((s) => s.stack !== "traceability").map((s) => s.action)).toEqual(["none", "none", "none", "none"]);
+    expect(plan.stacks.filter((s) => s.stack !== "traceability").map((s) => s.action)).toEqual(["none", "none", "none", "none", "none"]);
 
     // "no changes" once per stack, in the result on stdout (not again on stderr).
     const unchanged = await trace(["diff", "base"]);
@@ -331,7 +333,7 @@ describe("trace deploy, diff, status and destroy against the emulator", () => {
     const json = JSON.parse(result.stdout) as {
       stacks: { stack: string; status: string; outputs: Record<string, string>; drift?: string }[];
     };
-    expect(json.stacks.map((s) => s.status)).toEqual(STACKS.map(() => "CREATE_COMPLETE"));
+    expect(json.stacks.map((s) => s.status)).toEqual(STAGE_STACKS.map(() => "CREATE_COMPLETE"));
     expect(json.stacks.find((s) => s.stack === "audit")?.outputs.AuditTableName).toBe(`${prefix}Audit`);
     // moto keeps no drift information: status says "unknown" rather than guessing.
     expect(json.stacks[0]?.drift).toBeUndefined();
@@ -374,13 +376,14 @@ describe("trace deploy, diff, status and destroy against the emulator", () => {
       retained: { type: string; physicalId: string; logicalId: string }[];
     };
     expect(json.stacks.map((s) => [s.stack, s.outcome])).toEqual([
+      ["drill", "deleted"],
       ["archive", "deleted"],
       ["audit", "deleted"],
       ["traceability", "deleted"],
       ["base", "deleted"],
     ]);
     const stacks = await allStacks();
-    expect(stacks.slice(1)).toEqual([undefined, undefined, undefined, undefined]);
+    expect(stacks.slice(1)).toEqual([undefined, undefined, undefined, undefined, undefined]);
     // The bootstrap stack is shared by every stage of the account and region: kept unless named.
     expect(stacks[0]?.StackStatus).toBe("CREATE_COMPLETE");
 

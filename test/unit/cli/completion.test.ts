@@ -74,7 +74,7 @@ describe("trace completion bash", () => {
   });
 
   it("completes stack names, shells and the logical ids --allow-replacement takes", () => {
-    expect(complete("trace", "deploy", "")).toEqual(["bootstrap", "base", "traceability", "audit", "archive"]);
+    expect(complete("trace", "deploy", "")).toEqual(["bootstrap", "dr", "base", "traceability", "audit", "archive", "drill"]);
     expect(complete("trace", "diff", "--exit-code", "tr")).toEqual(["traceability"]);
     expect(complete("trace", "deploy", "--allow-replacement", "Tr")).toEqual(["TrazabilidadTable"]);
     expect(complete("trace", "completion", "")).toEqual(["bash", "zsh", "fish"]);
@@ -99,7 +99,9 @@ describe("trace completion zsh, fish and errors", () => {
       /complete -c trace -n "__fish_use_subcommand" -a "deploy diff forecast status health logs rollback smoke destroy export index /,
     );
     expect(stdout).toContain('complete -c trace -n "__fish_seen_subcommand_from diff" -l exit-code');
-    expect(stdout).toContain('complete -c trace -n "__fish_seen_subcommand_from deploy" -a "bootstrap base traceability audit archive"');
+    expect(stdout).toContain(
+      'complete -c trace -n "__fish_seen_subcommand_from deploy" -a "bootstrap dr base traceability audit archive drill"',
+    );
     expect(stdout).toContain('complete -c trace -l env -r -a "(__trace_environments)"');
   });
 

@@ -182,6 +182,7 @@ const SEED_FUNCTION_NAMES: Record<FunctionId, string> = {
   archiver: "archiver",
   archiveClaims: "archive_claims",
   archiveRedrive: "archive_redrive",
+  drill: "trazabilidad_drill",
 };
 
 const FUNCTION_ENV: Record<FunctionId, string[]> = {
@@ -210,6 +211,15 @@ const FUNCTION_ENV: Record<FunctionId, string[]> = {
   archiver: [LAMBDA_ENV.bucketName, LAMBDA_ENV.kmsKeyArn, LAMBDA_ENV.retentionDays],
   archiveClaims: [LAMBDA_ENV.bucketName, LAMBDA_ENV.kmsKeyArn],
   archiveRedrive: [LAMBDA_ENV.bucketName, LAMBDA_ENV.kmsKeyArn, LAMBDA_ENV.parkingQueueUrl],
+  drill: [
+    LAMBDA_ENV.tableName,
+    LAMBDA_ENV.bucketName,
+    LAMBDA_ENV.kmsKeyArn,
+    LAMBDA_ENV.timeZone,
+    LAMBDA_ENV.retentionDaysOfTable,
+    LAMBDA_ENV.slackMinutes,
+    LAMBDA_ENV.segments,
+  ],
 };
 
 /** The function, its packaging, its environment names, and its log group with retention. */

@@ -36,9 +36,11 @@ const context: ResolveContext = {
     EnableBackups: "true",
     AlarmEmail: "",
     DayIndex: "true",
+    TrazabilidadTableName: "prod-TRAZABILIDAD",
   },
   refs: {
     NativeExportStateMachine: arn("states", "stateMachine:prod-trazabilidad-native-export"),
+    DrillStateMachine: arn("states", "stateMachine:prod-trazabilidad-drill"),
     ExportAlias: arn("lambda", "function:prod-trazabilidad_export:live"),
     NativeExportAlias: arn("lambda", "function:prod-trazabilidad_native:live"),
   },
@@ -62,6 +64,8 @@ const context: ResolveContext = {
     ClaimCheckLogGroup: arn("logs", "log-group:/aws/lambda/prod-archive_claims:*"),
     RedriveLogGroup: arn("logs", "log-group:/aws/lambda/prod-archive_redrive:*"),
     BackupVault: arn("backup", "backup-vault:trace-prod-tables"),
+    DrillFunction: arn("lambda", "function:prod-trazabilidad_drill"),
+    DrillLogGroup: arn("logs", "log-group:/aws/lambda/prod-trazabilidad_drill:*"),
   },
 };
 
@@ -97,7 +101,7 @@ function parliament(policies: { name: string; policy: unknown }[]): Linted[] {
   return JSON.parse(run.stdout) as Linted[];
 }
 
-const STACKS_WITH_ROLES: StackId[] = ["base", "traceability", "audit", "archive"];
+const STACKS_WITH_ROLES: StackId[] = ["base", "traceability", "audit", "archive", "drill"];
 const roles = STACKS_WITH_ROLES.flatMap((stack) =>
   resourcesOfType(loadTemplate(stack), "AWS::IAM::Role")
     .filter(([, role]) => (role.Properties.Policies ?? []).length > 0)
@@ -115,6 +119,9 @@ describe("parliament on every role policy and the key policy", () => {
         "archive.PipeRole",
         "archive.ClaimCheckRole",
         "archive.RedriveRole",
+        "drill.DrillRole",
+        "drill.DrillStateMachineRole",
+        "drill.DrillSchedulerRole",
       ]),
     );
   });

@@ -116,7 +116,7 @@ describe.each(STACKS)("%s: cross-cutting rules", (stack) => {
   });
 });
 
-describe.each(["traceability", "audit", "archive"] as const)("%s: alarms", (stack) => {
+describe.each(["traceability", "audit", "archive", "drill"] as const)("%s: alarms", (stack) => {
   it("every alarm notifies the base stack's topic", () => checkAlarmsNotifyTopic(templates[stack]));
 });
 
