@@ -25,7 +25,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AwsClients, createAwsClients } from "../../../src/core/aws/clients";
 import * as more from "../../../src/core/aws/more-clients";
-import { STACKS, stackName } from "../../../src/core/stacks";
+import { stackName, stacksOf } from "../../../src/core/stacks";
 import { type RunningEmulator, startEmulator } from "../../../src/local/emulator";
 import { runCli } from "../../support/cli";
 import { uniqueName } from "../../support/emulator";
@@ -71,7 +71,8 @@ const actionsOf = (s: Statement) => [s.Action].flat();
 /** Each role of the stacks: trusted by the admin, and its unenforceable statements also on "*". */
 async function adaptRoles(): Promise<Record<string, { role: string; policy: string; statements: Statement[] }>> {
   const roles: Record<string, { role: string; policy: string; statements: Statement[] }> = {};
-  for (const stack of STACKS.filter((s) => s !== "bootstrap" && s !== "base")) {
+  // The environment has no drRegion, so no dr stack (stacksOf).
+  for (const stack of stacksOf({}).filter((s) => s !== "bootstrap" && s !== "base")) {
     const { StackResourceSummaries } = await clients.cloudformation.send(
       new ListStackResourcesCommand({ StackName: stackName({ stage }, stack) }),
     );
