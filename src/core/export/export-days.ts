@@ -8,6 +8,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Writable } from "node:stream";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { ErrorCode, isAbortError, TraceError, toTraceError, usageError } from "../errors";
 import type { Reporter } from "../reporter";
@@ -15,9 +16,9 @@ import { headerColumns, RowShaper } from "./columns";
 import { commitDay, commitTargetOf } from "./commit";
 import { type Day, type DayWindow, dayWindow } from "./day-window";
 import { fechaScanFilter } from "./fecha-filter";
-import { dayManifest, type ExportManifest } from "./manifest";
+import { dayManifest, type ExportManifest, readManifest } from "./manifest";
 import { DAY_ATTRIBUTE, indexUnusable, queryDays } from "./read-query";
-import { guardReexport, previousExports, warnShrink } from "./reexport";
+import { guardReexport, type MeasuredDay, previousExports, warnShrink } from "./reexport";
 import { DEFAULT_SLACK_MS, type ExportClients, type ExportRequest, MAX_DAYS_PER_SCAN, preflight, validateRequest } from "./request";
 import { DayRouter, warnSetAside } from "./route";
 import { rowKey } from "./row-order";
@@ -74,9 +75,20 @@ export async function exportDays(
     }
     return manifests;
   };
-  // Days beyond the retention with an export: refused (their rows counted by a dry read), or kept.
-  const count = (refused: readonly Day[]) => groups({ ...request, days: refused, target: { kind: "none" } }, new Map());
-  const kept = await guardReexport(request, previous, reporter, count);
+  // Days beyond the retention with an export: re-exported if unchanged (read now and hashed,
+  // writing nothing), else refused; or, for the schedule, kept.
+  const measure = async (refused: readonly Day[]): Promise<MeasuredDay[]> => {
+    const discard = new Writable({ write: (_chunk, _encoding, done) => done() });
+    const now = await groups({ ...request, days: refused, target: { kind: "stream", stream: discard } }, new Map());
+    const bucket = (request.target as { bucket: string }).bucket;
+    const measured: MeasuredDay[] = [];
+    for (const m of now) {
+      const prior = await readManifest(clients.s3 as S3Client, bucket, request.table, m.date, signal);
+      measured.push({ day: m.date, rows: m.rows, sha256: m.sha256, previous: { rows: prior?.rows ?? 0, sha256: prior?.sha256 ?? null } });
+    }
+    return measured;
+  };
+  const kept = await guardReexport(request, previous, reporter, measure);
   if (kept.length > 0) request = { ...request, days: request.days.filter((day) => !kept.includes(day)) };
   if (request.days.length === 0) return [];
   if (request.engine === "native") return exportNative(clients, request, reporter, signal);

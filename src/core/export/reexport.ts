@@ -5,8 +5,11 @@
  * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateTimeToLive.html), so
  * from `retentionDays` after a day's start the table can no longer be trusted to hold that day
  * whole: re-exporting it then would replace its export with whatever TTL has left. Such a day is
- * refused when an export of it exists (exit 4, both row counts named) unless forced; the scheduled
- * function, which cannot be forced, keeps that day's export and exports the others. Within the
+ * refused when an export of it exists (exit 4, both row counts named) unless forced, or unless the
+ * day is unchanged: its CSV as the table gives it now has the export's sha256 (the export's rows are
+ * in one order on every path, so equal bytes mean equal records), and re-exporting it replaces the
+ * export with the same bytes. The scheduled function, which cannot be forced, keeps that day's
+ * export and exports the others. Within the
  * retention a re-export with fewer rows is allowed (records deleted on purpose, and archived) but
  * never silent: a warning, and the manifest's `replacesRows`.
  */
@@ -63,14 +66,22 @@ export function refusedDays(
 
 const count = (n: number) => n.toLocaleString("en-US");
 
+/** A day beyond the retention as the table gives it now, beside its export. */
+export interface MeasuredDay {
+  day: Day;
+  rows: number;
+  sha256: string | null;
+  previous: { rows: number; sha256: string | null };
+}
+
+const unchanged = (d: MeasuredDay) => d.sha256 !== null && d.sha256 === d.previous.sha256;
+
 /** The refusal (exit 4), naming each day's rows now in the table and in its export. */
-export function refusal(
-  table: string,
-  retentionDays: number,
-  days: readonly { day: Day; rows: number; previous: number }[],
-  bucket: string,
-): TraceError {
-  const each = days.map((d) => `${d.day}: the table now holds ${count(d.rows)} row(s) of it, its export has ${count(d.previous)}`);
+export function refusal(table: string, retentionDays: number, days: readonly MeasuredDay[], bucket: string): TraceError {
+  const each = days.map(
+    (d) =>
+      `${d.day}: the table now holds ${count(d.rows)} row(s) of it, its export has ${count(d.previous.rows)}${d.rows === d.previous.rows ? " (different ones: the sha256s differ)" : ""}`,
+  );
   const first = days[0] as { day: Day };
   return conflictError(
     `refusing to re-export ${days.length === 1 ? "a day" : `${days.length} days`} of ${table} older than the table's retention (retentionDays ${retentionDays}: TTL may have removed records since the export was made); ${each.join("; ")}`,
@@ -128,14 +139,15 @@ export async function previousExports(
 
 /**
  * The rule applied before anything is read for writing: days beyond the retention that have an
- * export are refused (exit 4; `count` reads their rows now, writing nothing, to name both counts),
- * or, for the schedule, kept and left out. Returns the days left out.
+ * export are re-exported when unchanged (`measure` reads them now, writing nothing, and hashes
+ * their CSV), else refused (exit 4, both counts named); for the schedule, kept and left out.
+ * Returns the days left out.
  */
 export async function guardReexport(
   request: ExportRequest,
   previous: ReadonlyMap<Day, number | null>,
   reporter: Reporter,
-  count: (days: readonly Day[]) => Promise<ExportManifest[]>,
+  measure: (days: readonly Day[]) => Promise<MeasuredDay[]>,
 ): Promise<Day[]> {
   const rule = request.reexport;
   const refused = refusedDays(rule, request.days, previous, request.timeZone, (request.now ?? Date.now)());
@@ -144,6 +156,13 @@ export async function guardReexport(
     for (const day of refused) warnKept(reporter, request.table, day, previous.get(day) ?? 0, rule.retentionDays);
     return refused;
   }
-  const days = (await count(refused)).map((m) => ({ day: m.date, rows: m.rows, previous: previous.get(m.date) ?? 0 }));
-  throw refusal(request.table, rule.retentionDays, days, request.target.bucket);
+  const measured = await measure(refused);
+  const changed = measured.filter((d) => !unchanged(d));
+  if (changed.length > 0) throw refusal(request.table, rule.retentionDays, changed, request.target.bucket);
+  for (const d of measured)
+    reporter.info(
+      `${d.day} of ${request.table} is older than the table's retention (retentionDays ${rule.retentionDays}) but unchanged since its export (${count(d.rows)} rows, same sha256): re-exporting it gives the same bytes`,
+      { day: d.day, rows: d.rows, sha256: d.sha256 },
+    );
+  return [];
 }

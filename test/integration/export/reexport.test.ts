@@ -1,7 +1,7 @@
 // A re-export never replaces a good export with a worse one (issue 21): a day older than the
 // table's retention (TTL may have removed its items) that has an export is refused, exit 4, both
 // row counts named, nothing written (the CSV's and the manifest's versions in the versioned bucket
-// unchanged), unless --force; within the retention a re-export with fewer rows is done, with a
+// unchanged), unless --force or unless the day is unchanged (its CSV now has the export's sha256); within the retention a re-export with fewer rows is done, with a
 // warning and the manifest's `replacesRows`. The scheduled function keeps such a day's export and
 // exports the other day. Items are deleted here as TTL would delete them.
 import { Logger } from "@aws-lambda-powertools/logger";
@@ -59,10 +59,18 @@ describe("re-exports never replace a good export with a worse one", () => {
     expect(JSON.parse(run.stdout)).toMatchObject({ rows: 5, replacesRows: null });
   });
 
+  it("a re-export of it while it is unchanged is made: the same bytes, said so", async () => {
+    const first = await manifest(OLD);
+    const run = await exportDay(OLD);
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ rows: 5, sha256: first.sha256, replacesRows: 5 });
+    expect(run.stderr).toContain(`${OLD} of ${table} is older than the table's retention (retentionDays 7) but unchanged since its export`);
+  });
+
   it("a re-export of it with fewer rows is refused: exit 4, both counts named, nothing written", async () => {
     await forget([`${OLD}-0`, `${OLD}-1`, `${OLD}-2`]);
     const before = await versions(OLD);
-    expect(before).toHaveLength(2);
+    expect(before).toHaveLength(4);
     const run = await exportDay(OLD);
     expect(run.code, run.stderr).toBe(4);
     expect(run.stderr).toContain(`${OLD}: the table now holds 2 row(s) of it, its export has 5`);
@@ -106,7 +114,16 @@ describe("re-exports never replace a good export with a worse one", () => {
     expect(JSON.parse(run.stdout)).toMatchObject({ rows: 2, replacesRows: 5 });
     expect(run.stderr).toContain("fewer than the 5 of the export it replaces");
     expect(await manifest(OLD)).toMatchObject({ rows: 2, replacesRows: 5 });
-    expect((await versions(OLD)).filter((v) => v.key === objectKey(table, OLD))).toHaveLength(2);
+    expect((await versions(OLD)).filter((v) => v.key === objectKey(table, OLD))).toHaveLength(3);
+  });
+
+  it("a re-export of it with as many rows but different ones is refused too", async () => {
+    await putItems(clients, table, [{ id: S(`${OLD}-4`), fecha: S(`${OLD}T14:00:00+01:00`), estado: S("CHANGED") }]);
+    const before = await versions(OLD);
+    const run = await exportDay(OLD);
+    expect(run.code, run.stderr).toBe(4);
+    expect(run.stderr).toContain(`${OLD}: the table now holds 2 row(s) of it, its export has 2 (different ones: the sha256s differ)`);
+    expect(await versions(OLD)).toEqual(before);
   });
 
   it("within the retention a re-export with fewer rows is made, never silently", async () => {
