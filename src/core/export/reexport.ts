@@ -17,7 +17,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import { conflictError, type TraceError } from "../errors";
 import type { Reporter } from "../reporter";
 import { type Day, dayWindow } from "./day-window";
-import { type ExportManifest, manifestKey, readManifest } from "./manifest";
+import { manifestKey, readManifest } from "./manifest";
 import type { ExportRequest, ReexportRule } from "./request";
 
 const DAY_MS = 86_400_000;
