@@ -25,8 +25,10 @@ Examples:
     )
     .action(
       action<Record<string, never>>(async (ctx) => {
-        const { checkHealth } = await import("../core/health/health");
-        const report = await checkHealth({ clients: await ctx.clients(), env: ctx.environment(), signal: ctx.signal });
+        const { createAllAwsClients } = await import("../core/aws/clients");
+        const { checkHealth, HEALTH_MAX_ATTEMPTS } = await import("../core/health/health");
+        const clients = await createAllAwsClients({ ...(await ctx.clients()).settings, maxAttempts: HEALTH_MAX_ATTEMPTS });
+        const report = await checkHealth({ clients, env: ctx.environment(), signal: ctx.signal }).finally(() => clients.destroy());
         ctx.output.result(report, renderHealth);
         return report.healthy ? ExitCode.ok : ExitCode.unhealthy;
       }),

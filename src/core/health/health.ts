@@ -34,6 +34,13 @@ import {
   streamMappings,
 } from "./probes";
 
+/**
+ * Attempts per health request, as for the forecast (deploy/forecast.ts): a quick read-only look
+ * that rides out a throttle, where the default eight would spend seconds on an endpoint that
+ * answers every CloudWatch call with HTTP 500 (moto 5.2.5 with the SDK's JSON protocol: about 5 s
+ * of a local `trace health`'s 6-9 s, measured with a request-timing hook).
+ */
+export const HEALTH_MAX_ATTEMPTS = 3;
 /** A DynamoDB stream keeps a record 24 hours (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Streams.html). */
 export const STREAM_RETENTION_SECONDS = 24 * 3600;
 /** The audit stack's IteratorAge alarm threshold (audit.yaml: 300000 ms). */
