@@ -58,6 +58,17 @@ function exportArn(arn: string): string {
   return moto ? `${moto[1]}/export/${moto[2]}` : arn;
 }
 
+// What a restore needs on its target table (the example policy of "Using IAM with DynamoDB backup and restore").
+const RESTORE_TARGET_ACTIONS = [
+  "dynamodb:PutItem",
+  "dynamodb:UpdateItem",
+  "dynamodb:DeleteItem",
+  "dynamodb:GetItem",
+  "dynamodb:Query",
+  "dynamodb:Scan",
+  "dynamodb:BatchWriteItem",
+];
+
 // DynamoDB Streams operations are authorized as dynamodb:* actions on the stream ARN.
 const tableArn = (where: Where, table: string) =>
   table.startsWith("arn:") ? table : `arn:aws:dynamodb:${where.region}:${where.account}:table/${table}`;
@@ -114,6 +125,23 @@ export function describeCall(
   }
   if (clientName === "DynamoDBClient") {
     if (operation === "DescribeExport") return [{ principal, action: "dynamodb:DescribeExport", resource: exportArn(input.ExportArn) }];
+    // A point-in-time restore is authorized on the source table, and DynamoDB writes the target
+    // table with the caller's read and write permissions ("Using IAM with DynamoDB backup and
+    // restore", https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/backuprestore_IAM.html).
+    if (operation === "RestoreTableToPointInTime")
+      return [
+        {
+          principal,
+          action: "dynamodb:RestoreTableToPointInTime",
+          resource: tableArn(where, input.SourceTableArn ?? input.SourceTableName),
+        },
+        ...RESTORE_TARGET_ACTIONS.map((action) => ({
+          principal,
+          action,
+          resource: tableArn(where, input.TargetTableName),
+          implied: "the restore reads and writes its target table with the caller's permissions",
+        })),
+      ];
     const tables: string[] = input.TableName
       ? [input.TableName]
       : input.TableArn

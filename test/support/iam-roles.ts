@@ -119,6 +119,7 @@ const CONDITION_OPERATORS: Record<string, (pattern: string, value: string) => bo
   StringLike: (p, v) => wildcardMatch(p, v),
   ArnEquals: (p, v) => p === v,
   ArnLike: (p, v) => wildcardMatch(p, v),
+  Bool: (p, v) => String(p).toLowerCase() === v.toLowerCase(),
 };
 
 /** Whether a statement's conditions hold for a request context; unknown operators fail loudly. */

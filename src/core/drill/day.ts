@@ -9,13 +9,19 @@ import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import type { S3Client } from "@aws-sdk/client-s3";
+import { ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import { addDays, type Day } from "../export/day-window";
 import { exportDays } from "../export/export-days";
-import { type ExportManifest, readManifest } from "../export/manifest";
+import { type ExportManifest, manifestKey, readManifest } from "../export/manifest";
 import { overrideReporter, type Reporter, silentReporter } from "../reporter";
 
-/** The newest day within `days` before and including `from` that has a manifest in the bucket. */
+/**
+ * The newest day within `days` before and including `from` that has a manifest in the bucket. Each
+ * day's manifest is looked for with a listing of its one key first: to a caller without
+ * s3:ListBucket S3 answers a missing key 403, not 404
+ * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, "Permissions"), which cannot
+ * be told from a denial; the drill's role may list exactly those keys (drill.yaml, FindManifests).
+ */
 export async function lastExportedDay(
   s3: S3Client,
   bucket: string,
@@ -25,7 +31,11 @@ export async function lastExportedDay(
   signal: AbortSignal,
 ): Promise<ExportManifest | undefined> {
   for (let i = 0; i < days; i++) {
-    const manifest = await readManifest(s3, bucket, table, addDays(from, -i), signal);
+    const day = addDays(from, -i);
+    const key = manifestKey(table, day);
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key, MaxKeys: 1 }), { abortSignal: signal });
+    if (!listed.Contents?.some((o) => o.Key === key)) continue;
+    const manifest = await readManifest(s3, bucket, table, day, signal);
     if (manifest) return manifest;
   }
   return undefined;

@@ -14,6 +14,7 @@ import {
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutBucketVersioningCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHandler } from "../../../lambda/drill";
+import { lastExportedDay } from "../../../src/core/drill/day";
 import type { PreparedDrill } from "../../../src/core/drill/steps";
 import { dayWindow } from "../../../src/core/export/day-window";
 import { exportDays } from "../../../src/core/export/export-days";
@@ -133,6 +134,29 @@ describe("the scheduled drill's tasks", () => {
     expect(await handler({ step: "cleanup", drill: prepared })).toEqual({ cleaned: true });
     expect(await scratchTables()).toEqual([]);
     expect(await handler({ step: "cleanup" })).toEqual({ cleaned: false });
+  });
+
+  // To a caller without s3:ListBucket S3 answers a missing key 403, not 404
+  // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, "Permissions"); moto
+  // answers 404, so AWS's answer is injected: the drill must find the day without reading a
+  // manifest that is not there (it lists each day's key first, as its role allows).
+  it("finds the last exported day without reading a manifest that is not there (AWS answers it 403)", async () => {
+    const s3 = emulatorClients().s3;
+    const read: string[] = [];
+    s3.middlewareStack.add(
+      // biome-ignore lint/suspicious/noExplicitAny: the SDK's generic middleware signature
+      (next: any, context: any) => async (args: any) => {
+        if (context.commandName !== "GetObjectCommand") return next(args);
+        read.push(args.input.Key);
+        if (!String(args.input.Key).includes(`dt=${DAY}/`))
+          throw Object.assign(new Error("Access Denied"), { name: "AccessDenied", $metadata: { httpStatusCode: 403 } });
+        return next(args);
+      },
+      { step: "initialize", name: "answerMissingKeys403" },
+    );
+    const manifest = await lastExportedDay(s3 as never, bucket, table, "2026-11-25", 10, new AbortController().signal);
+    expect(manifest).toMatchObject({ date: DAY, rows: 30 });
+    expect(read).toEqual([`exports/${table}/dt=${DAY}/_manifest.json`]);
   });
 
   it("a task that cannot run fails loudly (the state machine catches it)", async () => {

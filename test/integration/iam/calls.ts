@@ -21,6 +21,7 @@ const FUNCTIONS: Record<string, string> = {
   ArchiverRole: "archiver",
   ClaimCheckRole: "archive_claims",
   RedriveRole: "archive_redrive",
+  DrillRole: "trazabilidad_drill",
 };
 
 /**
@@ -54,6 +55,7 @@ export function modelledCalls(ctx: ResolveContext, where: Where): RecordedCall[]
       implied: "the Pipe's enrichment (archive_claims)",
     },
     ...nativeExportCalls(ctx, where),
+    ...drillMachineCalls(ctx, where),
     ...tableKeyCalls(key),
     ...Object.entries(FUNCTIONS).flatMap(([role, fn]) =>
       ["logs:CreateLogStream", "logs:PutLogEvents"].map((action) => ({
@@ -93,6 +95,7 @@ function tableKeyCalls(key: string): RecordedCall[] {
     ["StamperRole", "TRAZABILIDAD's stream read (GetRecords), the table read (Scan, GetItem)", ["kms:Decrypt", "kms:DescribeKey"]],
     ["StamperRole", "TRAZABILIDAD written (UpdateItem of dia)", ["kms:Encrypt", "kms:ReEncryptFrom", "kms:GenerateDataKey"]],
     ["RedriveRole", "the archived streams read again (GetRecords)", ["kms:Decrypt", "kms:DescribeKey"]],
+    ["DrillRole", "TRAZABILIDAD and its restored scratch table read (Scan, GetItem)", ["kms:Decrypt", "kms:DescribeKey"]],
   ];
   return uses.flatMap(([principal, what, actions]) =>
     actions.map((action) => ({ principal, action, resource: key, implied: `DynamoDB uses the table's key for the caller: ${what}` })),
@@ -165,6 +168,60 @@ function nativeExportCalls(ctx: ResolveContext, where: Where): RecordedCall[] {
       action,
       resource: key,
       implied: "the state machine's log group is encrypted with the data key",
+      context: { "kms:EncryptionContext:aws:logs:arn": statesLogGroup },
+    })),
+  ];
+}
+
+/**
+ * The drill stack's calls made by services: the monthly schedule starting the state machine, and
+ * the state machine invoking the worker for each task (Prepare, Poll, Verify, CleanUp), encrypting
+ * its state with the data key and delivering its logs (vended log deliveries take no resource).
+ * moto's Step Functions runs no Lambda task, so none of these is made against the emulator.
+ */
+function drillMachineCalls(ctx: ResolveContext, where: Where): RecordedCall[] {
+  const key = ctx.values.DataKeyArn as string;
+  const prefix = ctx.values.Prefix as string;
+  const sm = "DrillStateMachineRole";
+  const statesLogGroup = `arn:aws:logs:${where.region}:${where.account}:log-group:/aws/vendedlogs/states/${prefix}trazabilidad-drill`;
+  return [
+    {
+      principal: "DrillSchedulerRole",
+      action: "states:StartExecution",
+      resource: ctx.refs.DrillStateMachine as string,
+      implied: "the monthly schedule's target (the drill's state machine)",
+    },
+    {
+      principal: sm,
+      action: "lambda:InvokeFunction",
+      resource: ctx.arns.DrillFunction as string,
+      implied: "every task of the drill's state machine (the worker)",
+    },
+    ...["kms:GenerateDataKey", "kms:Decrypt"].map((action) => ({
+      principal: sm,
+      action,
+      resource: key,
+      implied: "the drill's state machine data is encrypted with the data key (EncryptionConfiguration)",
+    })),
+    ...LOG_DELIVERY_ACTIONS.map((action) => ({
+      principal: sm,
+      action,
+      resource: "*",
+      implied: "execution logs through a vended log delivery",
+    })),
+    ...XRAY_ACTIONS.map((action) => ({ principal: sm, action, resource: "*", implied: "X-Ray traces of the executions (tracing on)" })),
+    {
+      principal: "delivery.logs",
+      action: "kms:Decrypt",
+      resource: key,
+      implied: "the log delivery reads the CMK-encrypted drill state machine's log records",
+      context: { "kms:EncryptionContext:SourceArn": statesLogGroup },
+    },
+    ...["kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt"].map((action) => ({
+      principal: "logs",
+      action,
+      resource: key,
+      implied: "the drill state machine's log group is encrypted with the data key",
       context: { "kms:EncryptionContext:aws:logs:arn": statesLogGroup },
     })),
   ];

@@ -3,7 +3,16 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { Logger } from "@aws-lambda-powertools/logger";
-import { DeleteItemCommand, DescribeTableCommand, type DynamoDBClient, PutItemCommand, UpdateTableCommand } from "@aws-sdk/client-dynamodb";
+import {
+  DeleteItemCommand,
+  DeleteTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  ListTablesCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+  UpdateTableCommand,
+} from "@aws-sdk/client-dynamodb";
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -20,6 +29,7 @@ import { expect } from "vitest";
 import { createHandler as createClaims } from "../../../lambda/archive-claims";
 import { createHandler as createArchiver } from "../../../lambda/archiver";
 import { createHandler as createAuditProducer } from "../../../lambda/audit-producer";
+import { createHandler as createDrill } from "../../../lambda/drill";
 import { configFromEnv, createHandler as createExport } from "../../../lambda/export";
 import { createHandler as createNative, configFromEnv as nativeConfigFromEnv } from "../../../lambda/export-native";
 import { keySchemaCache } from "../../../src/core/archive/key-schema";
@@ -27,6 +37,7 @@ import { toPipeBusEvent } from "../../../src/core/archive/pipe-event";
 import { recoverDeadLetter } from "../../../src/core/archive/redrive";
 import { createAwsClients } from "../../../src/core/aws/clients";
 import * as more from "../../../src/core/aws/more-clients";
+import type { PreparedDrill } from "../../../src/core/drill/steps";
 import { assembleObject } from "../../../src/core/export/native/assemble";
 import type { ExportState, FileRef, NativeJob } from "../../../src/core/export/native/job";
 import type { RangeRef } from "../../../src/core/export/native/phases";
@@ -61,6 +72,8 @@ export const arn = (service: string, rest: string) => `arn:aws:${service}:${REGI
  * and X-Ray, which only the state machine calls (moto runs no execution that traces).
  */
 export const NOT_ENFORCED = ["dynamodb", "kms", "events", "lambda", "logs", "states", "xray"];
+/** The drill stack's state machine. */
+export const DRILL_MACHINE = arn("states", `stateMachine:${PREFIX}trazabilidad-drill`);
 /** The native export's state machine, as the traceability stack names it. */
 export const NATIVE_MACHINE = arn("states", `stateMachine:${PREFIX}trazabilidad-native-export`);
 
@@ -101,12 +114,14 @@ export const context = (): ResolveContext => ({
     PermissionsBoundaryArn: "",
     TrazabilidadStreamArn: made.trazabilidadStream,
     ConfigurationStreamArn: made.configurationStream,
+    TrazabilidadTableName: `${PREFIX}TRAZABILIDAD`,
   },
   refs: {
     NativeExportStateMachine: NATIVE_MACHINE,
     ExportAlias: arn("lambda", `function:${PREFIX}trazabilidad_export:live`),
     NativeExportAlias: arn("lambda", `function:${PREFIX}trazabilidad_native:live`),
     ArchiveDeadLetterQueue: queues.archive?.url as string,
+    DrillStateMachine: DRILL_MACHINE,
   },
   arns: {
     TrazabilidadTable: arn("dynamodb", `table/${PREFIX}TRAZABILIDAD`),
@@ -128,6 +143,8 @@ export const context = (): ResolveContext => ({
     AuditProducerLogGroup: arn("logs", `log-group:/aws/lambda/${PREFIX}audit_producer:*`),
     ClaimCheckLogGroup: arn("logs", `log-group:/aws/lambda/${PREFIX}archive_claims:*`),
     RedriveLogGroup: arn("logs", `log-group:/aws/lambda/${PREFIX}archive_redrive:*`),
+    DrillFunction: arn("lambda", `function:${PREFIX}trazabilidad_drill`),
+    DrillLogGroup: arn("logs", `log-group:/aws/lambda/${PREFIX}trazabilidad_drill:*`),
   },
 });
 
@@ -307,7 +324,14 @@ async function setDayIndex(dynamodb: DynamoDBClient, wanted: boolean): Promise<v
   await dynamodb.send(
     new UpdateTableCommand({
       TableName,
-      AttributeDefinitions: wanted ? [{ AttributeName: "dia", AttributeType: "S" }] : undefined,
+      // With the table's key too: moto replaces the table's attribute definitions with the
+      // update's (AWS adds them), and a later restore of a table that lost its key's fails there.
+      AttributeDefinitions: wanted
+        ? [
+            { AttributeName: "id", AttributeType: "S" },
+            { AttributeName: "dia", AttributeType: "S" },
+          ]
+        : undefined,
       GlobalSecondaryIndexUpdates: [
         wanted
           ? {
@@ -536,6 +560,73 @@ const stamperRun: Path = async (role, principal) => {
   state.recording?.add({ principal, action: "kms:Decrypt", resource: KEY_ARN, implied: "SSE-KMS object read (the ledger, s3:GetObject)" });
 };
 
+// The drill's worker (lambda/drill.ts), task by task as the drill stack's state machine runs it,
+// on TRAZABILIDAD with PITR and the days exported by the paths before: a rehearsal that passes
+// (prepare: the source read, the last exported day found by listing each day's manifest key and
+// read, the work objects written under drill/, the restore started; poll; verify: the scratch
+// table compared and the day re-exported from it, the report written, the scratch table and the
+// work objects deleted), one of a damaged restore (an item changed in the scratch table: verify
+// reads both images of it and fails the rehearsal), and one cleaned up after an error.
+const drillRun: Path = async (role, principal) => {
+  const admin = clients(state.admin);
+  const table = `${PREFIX}TRAZABILIDAD`;
+  const handle = createDrill({
+    clients: { dynamodb: clients(state.admin, principal).dynamodb, s3: clients(role, principal).s3 },
+    logger,
+    // The days exported by the paths before are in November 2026: far enough back whatever today is.
+    config: () => ({ table, bucket: BUCKET, kmsKeyArn: KEY_ARN, timeZone: "Europe/Madrid", retentionDays: 3650, slackMs: 0, segments: 1 }),
+    region: REGION,
+  });
+  const scratches = async () =>
+    ((await admin.dynamodb.send(new ListTablesCommand({}))).TableNames ?? []).filter((t) => t.startsWith(`${table}-drill-`));
+  const restored = async (run: string) => {
+    const prepared = (await handle({ step: "prepare", run })) as PreparedDrill;
+    expect(prepared.manifest?.date, "the drill found no exported day").toMatch(/^2026-11-2\d$/);
+    // DynamoDB creates a grant on the source's key for the restored table (KMS Developer Guide,
+    // "How Amazon DynamoDB uses AWS KMS"), and reads the SSE-KMS manifest and work objects with
+    // the caller's permissions ("Protecting data with SSE-KMS").
+    state.recording?.add({
+      principal,
+      action: "kms:CreateGrant",
+      resource: KEY_ARN,
+      implied: "the restored table is encrypted with the source's key",
+      context: { "kms:GrantIsForAWSResource": "true" },
+    });
+    state.recording?.add({ principal, action: "kms:Decrypt", resource: KEY_ARN, implied: "SSE-KMS object read (s3:GetObject)" });
+    const polled = (await handle({ step: "poll", drill: prepared })) as { active: boolean; activeAt: number };
+    expect(polled.active).toBe(true);
+    return { prepared, activeAt: polled.activeAt };
+  };
+  try {
+    const ok = await restored(`iam-drill-ok-${Date.now()}`);
+    const verdict = (await handle({ step: "verify", drill: ok.prepared, activeAt: ok.activeAt })) as { passed: boolean; summary: string };
+    expect(verdict.summary).toBe("every check passed");
+    await sleep(1_000); // the scratch table's name is to the second
+    const damaged = await restored(`iam-drill-damaged-${Date.now()}`);
+    // n-23, a record of the exported day (beforeAll): the day's re-export differs too.
+    await admin.dynamodb.send(
+      new UpdateItemCommand({
+        TableName: damaged.prepared.scratch,
+        Key: { id: { S: "n-23" } },
+        UpdateExpression: "SET estado = :e",
+        ExpressionAttributeValues: { ":e": { S: "DAMAGED" } },
+      }),
+    );
+    const failed = (await handle({ step: "verify", drill: damaged.prepared, activeAt: damaged.activeAt })) as {
+      passed: boolean;
+      summary: string;
+    };
+    expect(failed).toMatchObject({ passed: false, summary: expect.stringContaining('{"id":"n-23"} (estado)') });
+    await sleep(1_000);
+    const broken = (await handle({ step: "prepare", run: `iam-drill-broken-${Date.now()}` })) as PreparedDrill;
+    expect(await handle({ step: "cleanup", drill: broken })).toEqual({ cleaned: true });
+    expect(await scratches()).toEqual([]);
+  } finally {
+    // A run denied half-way leaves its scratch table: the next run must not meet it.
+    for (const scratch of await scratches()) await admin.dynamodb.send(new DeleteTableCommand({ TableName: scratch }));
+  }
+};
+
 export interface RoleCase {
   stack: StackId;
   role: string;
@@ -560,6 +651,13 @@ export const ROLES: RoleCase[] = [
   { stack: "archive", role: "PipeRole", paths: [readsStream(() => made.trazabilidadStream), sendTo("pipes")] },
   { stack: "archive", role: "ClaimCheckRole", paths: [claimWrites] },
   { stack: "archive", role: "RedriveRole", paths: [redrivePointer] },
+  // Last: the drill rehearses the table and the days the paths before have exported.
+  { stack: "drill", role: "DrillRole", paths: [drillRun] },
+  // Roles whose every statement is for a service moto enforces only against "*" (Lambda, KMS, X-Ray,
+  // CloudWatch Logs, Step Functions) and whose calls no code of ours makes (the state machine's
+  // invocations, the schedule's StartExecution): their calls are modelled (calls.ts) and checked.
+  { stack: "drill", role: "DrillStateMachineRole", paths: [] },
+  { stack: "drill", role: "DrillSchedulerRole", paths: [] },
 ];
 
 export const enforced = (statement: PolicyDocument["Statement"][number]) =>

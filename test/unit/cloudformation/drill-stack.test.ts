@@ -62,4 +62,17 @@ describe("the drill stack", () => {
       expect(resources(action), action).toEqual([`${table}-drill-*`]);
     expect(resources("s3:DeleteObject")).toEqual(["arn:${AWS::Partition}:s3:::${DataBucketName}/drill/*"]);
   });
+
+  // To a caller without s3:ListBucket S3 answers a missing manifest 403, not 404
+  // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, "Permissions"): the worker
+  // lists each day's manifest key before reading it, and may list nothing else.
+  it("lets the worker list the manifest keys only", () => {
+    const listing = statementsOf(template, "DrillRole").filter((s) => [s.Action].flat().includes("s3:ListBucket"));
+    expect(listing).toEqual([
+      expect.objectContaining({
+        Resource: { "Fn::Sub": "arn:${AWS::Partition}:s3:::${DataBucketName}" },
+        Condition: { StringLike: { "s3:prefix": { "Fn::Sub": "exports/${TrazabilidadTableName}/dt=*/_manifest.json" } } },
+      }),
+    ]);
+  });
 });
