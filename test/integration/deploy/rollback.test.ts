@@ -56,6 +56,12 @@ environments:
     region: ${REGION}
     prefix: ${stage}-
     streamTriggers: false
+  nodia:
+    stage: ${stage}n
+    region: ${REGION}
+    prefix: ${stage}n-
+    streamTriggers: false
+    dayIndex: false
 `,
   );
   const deployed = await trace(["deploy", "--yes", "--no-forecast"]);
@@ -216,5 +222,21 @@ describe("every function behind its alias", () => {
     expect(fixed.stderr).not.toContain("broken on purpose");
     expect(fixed.pipe).toMatchObject({ failed: 0, discarded: 0 });
     expect(fixed.pipe?.handled).toBeGreaterThan(0);
+  });
+
+  it("without the day index there is no stamper: deploy, status and rollback leave it out", async () => {
+    const deployed = await trace(["--env", "nodia", "deploy", "--yes", "--no-forecast", "--json"]);
+    expect(deployed.code, deployed.stderr).toBe(0);
+    const status = await trace(["--env", "nodia", "status", "--json"]);
+    expect(status.code, status.stderr).toBe(0);
+    const functions = (JSON.parse(status.stdout).aliases as { function: string; version: string }[]).map((a) => a.function);
+    expect(functions.sort()).toEqual(
+      Object.keys(FUNCTIONS)
+        .filter((id) => id !== "stamper")
+        .sort(),
+    );
+    const stamper = await trace(["--env", "nodia", "rollback", "trazabilidad_stamper", "--yes"]);
+    expect(stamper.code).toBe(2);
+    expect(stamper.stderr).toContain("no versioned function");
   });
 });
