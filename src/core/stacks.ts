@@ -92,7 +92,13 @@ export const FUNCTIONS = {
     revisionParameter: "ExportNativeRevision",
     alias: "live",
   },
-  stamper: { source: "lambda/stamper.ts", codeKeyParameter: "StamperCodeKey", stack: "traceability" },
+  stamper: {
+    source: "lambda/stamper.ts",
+    codeKeyParameter: "StamperCodeKey",
+    stack: "traceability",
+    revisionParameter: "StamperRevision",
+    alias: "live",
+  },
   auditProducer: {
     source: "lambda/audit-producer.ts",
     codeKeyParameter: "AuditProducerCodeKey",
@@ -107,9 +113,21 @@ export const FUNCTIONS = {
     revisionParameter: "ArchiverRevision",
     alias: "live",
   },
-  archiveClaims: { source: "lambda/archive-claims.ts", codeKeyParameter: "ArchiveClaimsCodeKey", stack: "archive" },
-  archiveRedrive: { source: "lambda/archive-redrive.ts", codeKeyParameter: "ArchiveRedriveCodeKey", stack: "archive" },
-  drill: { source: "lambda/drill.ts", codeKeyParameter: "DrillCodeKey", stack: "drill" },
+  archiveClaims: {
+    source: "lambda/archive-claims.ts",
+    codeKeyParameter: "ArchiveClaimsCodeKey",
+    stack: "archive",
+    revisionParameter: "ArchiveClaimsRevision",
+    alias: "live",
+  },
+  archiveRedrive: {
+    source: "lambda/archive-redrive.ts",
+    codeKeyParameter: "ArchiveRedriveCodeKey",
+    stack: "archive",
+    revisionParameter: "ArchiveRedriveRevision",
+    alias: "live",
+  },
+  drill: { source: "lambda/drill.ts", codeKeyParameter: "DrillCodeKey", stack: "drill", revisionParameter: "DrillRevision", alias: "live" },
 } as const satisfies Record<string, FunctionSpec>;
 export type FunctionId = keyof typeof FUNCTIONS;
 

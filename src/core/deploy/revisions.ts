@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import { FUNCTIONS, type FunctionId, functionSpec } from "../stacks";
 import type { Artifact } from "./artifacts";
-import { evaluate, type Json, parseTemplateDocument, type TemplateDocument } from "./template-values";
+import { evaluate, type Json, parseTemplateDocument, resourceIncluded, type TemplateDocument } from "./template-values";
 
 /** Lambda's CodeSha256 of a zip whose sha256 is `hex` (trace keys artifacts by the hex form). */
 export const codeSha256 = (hex: string): string => Buffer.from(hex, "hex").toString("base64");
@@ -73,13 +73,17 @@ export interface VersionedFunction {
   revisionParameter: string;
 }
 
-/** The functions of a template that have an alias, named for these parameter values. */
+/**
+ * The functions of a template that have an alias, named for these parameter values; a function
+ * these values leave out (its Condition false: the stamper without the day index) is not listed.
+ */
 export function versionedFunctions(document: TemplateDocument, parameters: Record<string, string>): VersionedFunction[] {
   const found: VersionedFunction[] = [];
   for (const id of Object.keys(FUNCTIONS) as FunctionId[]) {
     const spec = functionSpec(id);
     const logicalId = functionLogicalId(document, spec.codeKeyParameter);
     if (!logicalId || !spec.alias || !spec.revisionParameter) continue;
+    if (!resourceIncluded(document, logicalId, { parameters })) continue;
     const raw = document.Resources?.[logicalId]?.Properties?.FunctionName as Json;
     const functionName = evaluate(document, raw, { parameters });
     const seedName = evaluate(document, raw, { parameters: { ...parameters, Prefix: "" } });

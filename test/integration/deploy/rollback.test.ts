@@ -5,13 +5,13 @@
 import { cpSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PutItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
+import { DeleteItemCommand, PutItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
 import { GetAliasCommand, ListVersionsByFunctionCommand } from "@aws-sdk/client-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AwsClients, createAwsClients, EMULATOR_CREDENTIALS } from "../../../src/core/aws/clients";
 import * as more from "../../../src/core/aws/more-clients";
 import { readStackOutputs } from "../../../src/core/resources";
-import { stackName } from "../../../src/core/stacks";
+import { FUNCTIONS, stackName } from "../../../src/core/stacks";
 import { runCli } from "../../support/cli";
 import { emulatorEndpoint, emulatorEnv, uniqueName } from "../../support/emulator";
 import { projectRoot } from "../../support/paths";
@@ -56,6 +56,12 @@ environments:
     region: ${REGION}
     prefix: ${stage}-
     streamTriggers: false
+  nodia:
+    stage: ${stage}n
+    region: ${REGION}
+    prefix: ${stage}n-
+    streamTriggers: false
+    dayIndex: false
 `,
   );
   const deployed = await trace(["deploy", "--yes", "--no-forecast"]);
@@ -146,5 +152,91 @@ describe("versions behind the alias learn, and trace rollback", () => {
     const unknown = await trace(["rollback", "nosuch", "--yes"]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("audit_producer");
+  });
+});
+
+// The functions versioned in issue 23's follow-up (stamper, archive_claims, archive_redrive, drill)
+// deploy, roll back and show in status like the first four; archive_claims, the pipes' enrichment,
+// is run locally by the version its alias names.
+describe("every function behind its alias", () => {
+  const claims = `${stage}-archive_claims`;
+  const live = async () => (await clients.lambda.send(new GetAliasCommand({ FunctionName: claims, Name: "live" }))).FunctionVersion;
+  /** A Configuration item written and deleted, then `trace local streams`: the archive pipe's consumer and what the run said. */
+  const pipeRun = async (key: string) => {
+    await clients.dynamodb.send(new PutItemCommand({ TableName: outputs.ConfigurationTableName, Item: { key: { S: key } } }));
+    await clients.dynamodb.send(new DeleteItemCommand({ TableName: outputs.ConfigurationTableName, Key: { key: { S: key } } }));
+    const streams = await trace(["--env", "dev", "local", "streams", "--json"]);
+    const result = JSON.parse(streams.stdout) as { consumers: { name: string; handled: number; failed: number; discarded: number }[] };
+    return { ...streams, pipe: result.consumers.find((c) => c.name === "archiver:Configuration") };
+  };
+
+  it("status lists every function's alias, each on the version its first deploy published", async () => {
+    const status = await trace(["status", "--json"]);
+    expect(status.code, status.stderr).toBe(0);
+    const aliases = JSON.parse(status.stdout).aliases as { function: string; alias: string; version: string; latest: string }[];
+    expect(aliases.map((a) => `${a.function}:${a.alias}`).sort()).toEqual(
+      Object.entries(FUNCTIONS)
+        .map(([id, f]) => `${id}:${f.alias}`)
+        .sort(),
+    );
+    for (const id of ["stamper", "archiveClaims", "archiveRedrive", "drill"])
+      expect(
+        aliases.find((a) => a.function === id),
+        id,
+      ).toMatchObject({ version: "1", latest: "1" });
+    const stamper = await trace(["rollback", "trazabilidad_stamper", "--yes"]);
+    expect(stamper.code).toBe(4);
+    expect(stamper.stderr).toContain("the oldest there is");
+  });
+
+  it("a broken archive_claims is deployed as version 2 and rolled back to 1; the pipe's enrichment then runs version 1 again", async () => {
+    const first = await pipeRun("CLAIMS_V1");
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.pipe?.handled).toBeGreaterThan(0);
+    const source = join(copy, "lambda", "archive-claims.ts");
+    const text = readFileSync(source, "utf8");
+    const start = "  return async (event) => {\n";
+    expect(text).toContain(start);
+    writeFileSync(source, text.replace(start, `${start}    throw new Error("archive_claims version 2 is broken on purpose");\n`));
+    const deployed = await trace(["deploy", "archive", "--yes", "--no-forecast"], copy);
+    expect(deployed.code, deployed.stderr).toBe(0);
+    expect(deployed.stderr).toContain(`${claims}: alias live → version 2 (was 1)`);
+    expect(await live()).toBe("2");
+    // Version 2's own error: the local pipe gave the deletion up to the pipes' dead-letter queue.
+    const broken = await pipeRun("CLAIMS_V2");
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toContain("archive_claims version 2 is broken on purpose");
+    expect(broken.pipe?.discarded).toBe(1);
+
+    const rolled = await trace(["rollback", "archive_claims", "--yes", "--json"]);
+    expect(rolled.code, rolled.stderr).toBe(0);
+    expect(JSON.parse(rolled.stdout)).toMatchObject({
+      function: "archiveClaims",
+      alias: "live",
+      from: { version: "2" },
+      to: { version: "1" },
+    });
+    expect(await live()).toBe("1");
+    const fixed = await pipeRun("CLAIMS_AFTER_ROLLBACK");
+    expect(fixed.code, fixed.stderr).toBe(0);
+    expect(fixed.stderr).not.toContain("broken on purpose");
+    expect(fixed.pipe).toMatchObject({ failed: 0, discarded: 0 });
+    expect(fixed.pipe?.handled).toBeGreaterThan(0);
+  });
+
+  it("without the day index there is no stamper: deploy, status and rollback leave it out", async () => {
+    const deployed = await trace(["--env", "nodia", "deploy", "--yes", "--no-forecast", "--json"]);
+    expect(deployed.code, deployed.stderr).toBe(0);
+    const status = await trace(["--env", "nodia", "status", "--json"]);
+    expect(status.code, status.stderr).toBe(0);
+    const functions = (JSON.parse(status.stdout).aliases as { function: string; version: string }[]).map((a) => a.function);
+    expect(functions.sort()).toEqual(
+      Object.keys(FUNCTIONS)
+        .filter((id) => id !== "stamper")
+        .sort(),
+    );
+    const stamper = await trace(["--env", "nodia", "rollback", "trazabilidad_stamper", "--yes"]);
+    expect(stamper.code).toBe(2);
+    expect(stamper.stderr).toContain("no versioned function");
   });
 });

@@ -311,7 +311,8 @@ export function checkArchivePipe(template: Template, streamParameter: string, co
     MaximumRecordAgeInSeconds: 43200,
     DeadLetterConfig: { Arn: getAtt("PipeDeadLetterQueue", "Arn") },
   });
-  expect(pipe?.Properties.Enrichment).toEqual(getAtt("ClaimCheckFunction", "Arn"));
+  expect(pipe?.Properties.Enrichment).toEqual({ "Fn::Sub": `\${ClaimCheckFunction.Arn}:live` });
+  expect(pipe?.DependsOn).toBe("ClaimCheckAlias");
   expect(pipe?.Properties.Target).toEqual(getAtt("ArchiveBus", "Arn"));
   expect(pipe?.Properties.TargetParameters).toEqual({
     EventBridgeEventBusParameters: { Source: "trace.archive", DetailType: "DynamoDB Stream Record" },

@@ -1,11 +1,19 @@
-// Issue 23, items 1–7: what AWS would refuse or silently drop on a first real deploy, which moto,
+// Issue 23, items 1–8 (8: versions behind aliases, versions.ts): what AWS would refuse or silently drop on a first real deploy, which moto,
 // cfn-lint, checkov and parliament all accept. Each rule (first-deploy.ts, with the AWS page that
 // states it) passes on the templates, and fails on the template as it was before the fix: the
 // "before" edits below put back exactly what the templates had.
 import { describe, expect, it } from "vitest";
 import { environmentSchema, PREFIX_PATTERN } from "../../../src/core/config";
-import { configParameters, STACKS, type StackId } from "../../../src/core/stacks";
-import { type Json, loadTemplate, parseTemplate, resource, type Template, templateText } from "../../support/cloudformation";
+import { configParameters, FUNCTIONS, type FunctionSpec, STACKS, type StackId } from "../../../src/core/stacks";
+import {
+  type Json,
+  loadTemplate,
+  parseTemplate,
+  resource,
+  roleStatements,
+  type Template,
+  templateText,
+} from "../../support/cloudformation";
 import { XRAY_ACTIONS } from "../../support/iam-roles";
 import {
   acceptedCharacters,
@@ -18,6 +26,7 @@ import {
   tracingProblems,
   workPrefixLifecycleProblems,
 } from "./first-deploy";
+import { versionProblems } from "./versions";
 
 const templates = Object.fromEntries(STACKS.map((s) => [s, loadTemplate(s)])) as Record<StackId, Template>;
 const keyPolicy = (base: Template = templates.base): Json => resource(base, "DataKey").Properties.KeyPolicy;
@@ -162,5 +171,76 @@ describe("item 7: a failed native run's work objects under native/ do not stay f
     for (const rule of resource(base, "DataBucket").Properties.LifecycleConfiguration.Rules)
       if (rule.ExpirationInDays !== undefined && String(rule.Prefix) === "native/") rule.ExpirationInDays = 1;
     expect(workPrefixLifecycleProblems(base, others)).toEqual(["native/ expires after 1 day(s), before a run of 86400 s can end"]);
+  });
+});
+
+describe("item 8: every function runs a published version behind its alias, and everything that invokes it names the alias", () => {
+  it.each(STACKS)("%s", (stack) => expect(versionProblems(templates[stack])).toEqual([]));
+
+  it("covers every function of FUNCTIONS, each with a revision parameter and an alias", () => {
+    const functions = STACKS.flatMap((s) =>
+      Object.keys(templates[s].Resources).filter((id) => resource(templates[s], id).Type === "AWS::Lambda::Function"),
+    );
+    expect(functions).toHaveLength(Object.keys(FUNCTIONS).length);
+    for (const spec of Object.values(FUNCTIONS as Record<string, FunctionSpec>))
+      expect(spec).toMatchObject({ revisionParameter: expect.any(String), alias: expect.any(String) });
+  });
+
+  it("before: the stamper unversioned, invoked on $LATEST by its schedule, its role allowed the unqualified function", () => {
+    const before = clone(templates.traceability);
+    delete before.Resources.StamperVersion;
+    delete before.Resources.StamperAlias;
+    const unqualified = { "Fn::GetAtt": ["StamperFunction", "Arn"] };
+    resource(before, "StamperSchedule").Properties.Target.Arn = unqualified;
+    resource(before, "StamperInvokeConfig").Properties.Qualifier = "$LATEST";
+    for (const s of roleStatements(resource(before, "StamperSchedulerRole"))) if (s.Sid === "InvokeStamperOnly") s.Resource = unqualified;
+    const { revisionParameter: _r, alias: _a, ...stamper } = FUNCTIONS.stamper;
+    expect(versionProblems(before, { ...FUNCTIONS, stamper })).toEqual([
+      "StamperFunction: FUNCTIONS.stamper has no revisionParameter and alias (deploy, rollback and status skip it)",
+      "StamperFunction: no AWS::Lambda::Version",
+      "StamperFunction: no AWS::Lambda::Alias",
+      "StamperSchedulerRole.InvokeStamperOnly: invokes StamperFunction unqualified ($LATEST), not its alias",
+      "StamperSchedule.Target: invokes StamperFunction unqualified ($LATEST), not its alias",
+    ]);
+  });
+
+  it("before: the late check's schedule on the unqualified export function (its role may invoke only the alias)", () => {
+    const before = clone(templates.traceability);
+    resource(before, "ExportLateCheckSchedule").Properties.Target.Arn = { "Fn::GetAtt": ["ExportFunction", "Arn"] };
+    expect(versionProblems(before)).toEqual([
+      "ExportLateCheckSchedule.Target: invokes ExportFunction unqualified ($LATEST), not its alias",
+    ]);
+  });
+
+  it("before: the pipes' enrichment, the redrive mapping and the drill's tasks on $LATEST", () => {
+    const archive = parseTemplate(
+      templateText("archive")
+        .replaceAll(`Enrichment: !Sub "\${ClaimCheckFunction.Arn}:live"`, "Enrichment: !GetAtt ClaimCheckFunction.Arn")
+        .replace(`Resource: !Sub "\${ClaimCheckFunction.Arn}:live"`, "Resource: !GetAtt ClaimCheckFunction.Arn")
+        .replace("FunctionName: !Ref RedriveAlias", "FunctionName: !Ref RedriveFunction"),
+    );
+    expect(versionProblems(archive)).toEqual([
+      "PipeRole.EnrichWithClaimChecks: invokes ClaimCheckFunction unqualified ($LATEST), not its alias",
+      "TrazabilidadArchivePipe.Enrichment: invokes ClaimCheckFunction unqualified ($LATEST), not its alias",
+      "ConfigurationArchivePipe.Enrichment: invokes ClaimCheckFunction unqualified ($LATEST), not its alias",
+      "RedriveQueueMapping.FunctionName: invokes RedriveFunction unqualified ($LATEST), not its alias",
+    ]);
+    const drill = parseTemplate(templateText("drill").replaceAll(`\${DrillFunction.Arn}:live`, `\${DrillFunction.Arn}`));
+    expect(versionProblems(drill)).toEqual([
+      "DrillStateMachineRole.InvokeWorker: invokes DrillFunction unqualified ($LATEST), not its alias",
+      ...Array(4).fill("DrillStateMachine.DefinitionString: invokes DrillFunction unqualified ($LATEST), not its alias"),
+    ]);
+  });
+
+  it("an alias on another version, an unretained version and an invoke config on $LATEST are refused", () => {
+    const t = clone(templates.traceability);
+    resource(t, "StamperAlias").Properties.FunctionVersion = { "Fn::GetAtt": ["ExportVersion", "Version"] };
+    delete resource(t, "StamperVersion").UpdateReplacePolicy;
+    resource(t, "StamperInvokeConfig").Properties.Qualifier = "$LATEST";
+    expect(versionProblems(t)).toEqual([
+      "StamperVersion: not retained (a replaced version must stay a rollback target)",
+      "StamperAlias: FunctionVersion is not StamperVersion.Version",
+      "StamperInvokeConfig: applies to $LATEST, not the alias live that is invoked",
+    ]);
   });
 });

@@ -14,7 +14,9 @@ import { alarmOn } from "./checks";
 
 const DAY = 86_400;
 const getAtt = (id: string, attribute: string) => ({ "Fn::GetAtt": [id, attribute] });
-const idOf = (value: Json): string | undefined => value?.Ref ?? value?.["Fn::GetAtt"]?.[0];
+/** The logical id a `!Ref X`, `!GetAtt X.Arn` or `!Sub "${X.Arn}:<alias>"` names. */
+const idOf = (value: Json): string | undefined =>
+  value?.Ref ?? value?.["Fn::GetAtt"]?.[0] ?? /^\$\{(\w+)\.Arn\}(:[\w-]+)?$/.exec(String(value?.["Fn::Sub"] ?? ""))?.[1];
 
 /** DynamoDB's maximum item size, 400 KB. */
 const MAX_ITEM_BYTES = 400 * 1024;
@@ -38,7 +40,9 @@ export const WORST_RECORD_JSON_BYTES = JSON.stringify(worstRecord()).length;
 
 /** The handler a function's code key names (FUNCTIONS), or undefined. */
 function handlerOf(template: Template, functionRef: Json): FunctionId | undefined {
-  const fn = template.Resources[idOf(functionRef) ?? ""];
+  const named = template.Resources[idOf(functionRef) ?? ""];
+  // An alias invokes its function's code.
+  const fn = named?.Type === "AWS::Lambda::Alias" ? template.Resources[idOf(named.Properties.FunctionName) ?? ""] : named;
   if (fn?.Type !== "AWS::Lambda::Function") return undefined;
   const codeKey = idOf(fn.Properties.Code?.S3Key);
   return (Object.keys(FUNCTIONS) as FunctionId[]).find((id) => FUNCTIONS[id].codeKeyParameter === codeKey);

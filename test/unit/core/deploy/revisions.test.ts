@@ -48,7 +48,19 @@ describe("revisions", () => {
     expect(versionedFunctions(document("traceability"), params()).map((f) => [f.seedName, f.alias])).toEqual([
       ["trazabilidad_export", "live"],
       ["trazabilidad_native", "live"],
+      ["trazabilidad_stamper", "live"],
     ]);
+    expect(versionedFunctions(document("archive"), params()).map((f) => [f.seedName, f.alias, f.revisionParameter])).toEqual([
+      ["archiver", "live", "ArchiverRevision"],
+      ["archive_claims", "live", "ArchiveClaimsRevision"],
+      ["archive_redrive", "live", "ArchiveRedriveRevision"],
+    ]);
+    expect(versionedFunctions(document("drill"), params()).map((f) => [f.seedName, f.alias])).toEqual([["trazabilidad_drill", "live"]]);
+  });
+
+  it("leave out a function the environment does not have (the stamper without the day index)", () => {
+    const names = versionedFunctions(document("traceability"), params({ dayIndex: false })).map((f) => f.seedName);
+    expect(names).toEqual(["trazabilidad_export", "trazabilidad_native"]);
   });
 
   it("a version's replacement is its publication: not destructive, not data-bearing", () => {
