@@ -194,8 +194,8 @@ function drillMachineCalls(ctx: ResolveContext, where: Where): RecordedCall[] {
     {
       principal: sm,
       action: "lambda:InvokeFunction",
-      resource: ctx.arns.DrillFunction as string,
-      implied: "every task of the drill's state machine (the worker)",
+      resource: `${ctx.arns.DrillFunction}:live`,
+      implied: "every task of the drill's state machine (the worker's alias)",
     },
     ...["kms:GenerateDataKey", "kms:Decrypt"].map((action) => ({
       principal: sm,
