@@ -186,16 +186,17 @@ export interface RunSource {
 }
 
 /**
- * The rows of sorted sources in one sorted stream. Beyond FAN_IN sources, groups of FAN_IN are
+ * The rows of sorted sources in one sorted stream. Beyond `fanIn` sources, groups of `fanIn` are
  * first merged into local files `<tmpPrefix>.m<round>.<n>` (each group's sources discarded once
- * merged), so at most FAN_IN sources are open at once whatever their number.
+ * merged), so at most `fanIn` sources are open at once whatever their number. Sources that hold a
+ * connection while open (S3 GETs) need a `fanIn` below the HTTP agent's sockets: see S3_FAN_IN.
  */
-export async function* mergeSorted(sources: readonly RunSource[], tmpPrefix: string): AsyncGenerator<SpooledRow> {
+export async function* mergeSorted(sources: readonly RunSource[], tmpPrefix: string, fanIn = FAN_IN): AsyncGenerator<SpooledRow> {
   let level = [...sources];
-  for (let round = 0; level.length > FAN_IN; round++) {
+  for (let round = 0; level.length > fanIn; round++) {
     const next: RunSource[] = [];
-    for (let i = 0; i < level.length; i += FAN_IN) {
-      const group = level.slice(i, i + FAN_IN);
+    for (let i = 0; i < level.length; i += fanIn) {
+      const group = level.slice(i, i + fanIn);
       const path = `${tmpPrefix}.m${round}.${next.length}`;
       const merged = mergeRuns(group.map((source) => source.open()));
       await writeLines(

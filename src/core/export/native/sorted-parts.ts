@@ -156,6 +156,18 @@ async function* objectRange(s3: S3Client, bucket: string, key: string, from: num
   yield* out.Body as AsyncIterable<Uint8Array>;
 }
 
+/**
+ * Slices of S3 objects merged at once. Each is a GET whose socket is given back only when its body
+ * has been read to the end, and the SDK's agent opens at most 50 sockets per origin ("The SDK for
+ * JavaScript uses a maxSockets value of 50 if you do not supply a value or an Agent object",
+ * https://docs.aws.amazon.com/sdk-for-javascript/v3/developer-guide/node-configuring-maxsockets.html):
+ * 50 open slices left the 51st GET waiting for a socket that never came (a merge of 70 batches
+ * stalled, test/integration/export/native-merge-sockets.test.ts). 32 leaves room for the part's
+ * upload (two parts in flight, sinks.ts) and the worker's other calls; more batches are merged in
+ * groups of 32 through the worker's /tmp first (spool.ts, mergeSorted).
+ */
+export const S3_FAN_IN = 32;
+
 /** Phase four for one time range: the batches' slices merged into the range's CSV part. */
 async function mergeRange(clients: NativeClients, job: NativeJob, runs: readonly RunFacts[], range: RangeRef, dir: string) {
   const id = rangeId(range.index);
@@ -169,7 +181,7 @@ async function mergeRange(clients: NativeClients, job: NativeJob, runs: readonly
   const ties = new TieOrder();
   let rows = 0;
   try {
-    for await (const row of mergeSorted(sources, join(dir, id))) {
+    for await (const row of mergeSorted(sources, join(dir, id), S3_FAN_IN)) {
       await upload.add(ties.push(row.key, JSON.parse(row.payload) as string));
       rows++;
     }
