@@ -7,7 +7,7 @@ import type { Metrics } from "@aws-lambda-powertools/metrics";
 import type { Context } from "aws-lambda";
 import { createDynamoDbClient, createS3Client } from "../src/core/aws/clients";
 import { createStreamsClient } from "../src/core/aws/more-clients";
-import { TraceError, toTraceError } from "../src/core/errors";
+import { ErrorCode, TraceError, toTraceError } from "../src/core/errors";
 import { runStamper, type StamperClients, type StamperConfig } from "../src/core/export/stamp/run";
 import { LAMBDA_ENV } from "../src/core/stacks";
 import { createMetrics, emit } from "./shared/metrics";
@@ -31,7 +31,19 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): StamperConf
     bucket: requireEnv(LAMBDA_ENV.bucketName, env),
     kmsKeyId: requireEnv(LAMBDA_ENV.kmsKeyArn, env),
     timeZone: requireEnv(LAMBDA_ENV.timeZone, env),
+    retentionDays: retentionDaysOf(env),
   };
+}
+
+/** TABLE_RETENTION_DAYS: a positive integer (the template sets it from RetentionDays). */
+function retentionDaysOf(env: NodeJS.ProcessEnv): number {
+  const text = requireEnv(LAMBDA_ENV.retentionDaysOfTable, env);
+  const days = Number(text);
+  if (!Number.isInteger(days) || days < 1)
+    throw new TraceError(ErrorCode.config, `${LAMBDA_ENV.retentionDaysOfTable} must be a positive integer, got ${JSON.stringify(text)}`, {
+      hint: "set retentionDays in trace.config.yaml and run `trace deploy traceability`",
+    });
+  return days;
 }
 
 export function createHandler(deps: StamperHandlerDeps) {

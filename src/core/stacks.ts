@@ -151,6 +151,7 @@ export const LAMBDA_ENV = {
   /** export (scheduled): the native path's state machine and the size above which it is chosen */
   nativeStateMachineArn: "NATIVE_STATE_MACHINE_ARN",
   nativeAboveRows: "NATIVE_ABOVE_ROWS",
+  /** export (the re-export rule) and stamper (expiresAt of an item without one): the table's retention in days */
   retentionDaysOfTable: "TABLE_RETENTION_DAYS",
   /** export_native and export: late-write slack, in minutes (the incremental export's window; the index's watermark) */
   slackMinutes: "LATE_WRITE_SLACK_MINUTES",

@@ -11,7 +11,7 @@ import { runLocalStreams } from "./streams-run";
 
 export function localSmokeDriver(
   clients: AwsClients,
-  env: Pick<EnvironmentConfig, "stage" | "prefix" | "archivedTables" | "dayIndex" | "timeZone">,
+  env: Pick<EnvironmentConfig, "stage" | "prefix" | "archivedTables" | "dayIndex" | "timeZone" | "retentionDays">,
   root: string,
   reporter: Reporter,
   signal: AbortSignal,

@@ -31,7 +31,7 @@ export interface LocalHandlers {
 
 export interface LocalStreamsOptions {
   clients: AwsClients;
-  env: Pick<EnvironmentConfig, "stage" | "prefix" | "archivedTables" | "dayIndex" | "timeZone">;
+  env: Pick<EnvironmentConfig, "stage" | "prefix" | "archivedTables" | "dayIndex" | "timeZone" | "retentionDays">;
   root: string;
   handlers: LocalHandlers;
   reporter: Reporter;
@@ -152,7 +152,13 @@ async function localStamper(options: LocalStreamsOptions): Promise<(() => Promis
   if (!options.env.dayIndex) return undefined;
   const { clients, env } = options;
   const names = await resolveOutputs(clients.cloudformation, env, ["TrazabilidadTableName", "DataBucketName", "DataKeyArn"]);
-  const config = { table: names.TrazabilidadTableName, bucket: names.DataBucketName, kmsKeyId: names.DataKeyArn, timeZone: env.timeZone };
+  const config = {
+    table: names.TrazabilidadTableName,
+    bucket: names.DataBucketName,
+    kmsKeyId: names.DataKeyArn,
+    timeZone: env.timeZone,
+    retentionDays: env.retentionDays,
+  };
   return async () => {
     const r = await runStamper(clients, config, { reporter: options.reporter, signal: options.signal });
     return { name: "stamper", read: r.read, handled: r.read, failed: r.retry ? 1 : 0, discarded: r.failed, failures: [] };

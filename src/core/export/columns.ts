@@ -7,6 +7,7 @@
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { csvCell, quoteCell, spreadsheetSafeText } from "./cells";
 import { DAY_ATTRIBUTE } from "./read-query";
+import { EXPIRES_ATTRIBUTE } from "./stamp/stamp-item";
 
 /** Columns that always come first, in this order, whether or not any record has them. */
 export const LEADING_COLUMNS = ["id", "fecha", "estado"] as const;
@@ -25,12 +26,14 @@ export function compareColumns(a: string, b: string): number {
 }
 
 /**
- * The product's own attribute, derived from `fecha` by the stamper (stamp/stamp-item.ts): never a
- * column, so a day's CSV is the same bytes before and after its records are stamped.
+ * The product's own attributes, set by the stamper (stamp/stamp-item.ts): `dia`, derived from
+ * `fecha`, and the table's TTL attribute `expiresAt` (write time + the retention, on an item that
+ * has none). Never columns, so a day's CSV is the same bytes before and after its records are
+ * stamped: one sha256 per day whether the stamper has reached its records or not.
  */
-const isOwn = (name: string) => name === DAY_ATTRIBUTE;
+const isOwn = (name: string) => name === DAY_ATTRIBUTE || name === EXPIRES_ATTRIBUTE;
 
-/** The header of a day: the leading columns plus every other name seen (but the product's `dia`), in export order. */
+/** The header of a day: the leading columns plus every other name seen (but the product's own), in export order. */
 export function headerColumns(seen: Iterable<string>): string[] {
   const names = new Set<string>(LEADING_COLUMNS);
   for (const name of seen) if (!isOwn(name)) names.add(name);

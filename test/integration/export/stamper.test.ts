@@ -44,7 +44,7 @@ describe("the day stamper on the emulator's stream", () => {
   const config = configFile(ZONE, 1);
   let table: string;
   let bucket: string;
-  const stamperConfig = () => ({ table, bucket, kmsKeyId: TEST_KEY_ARN, timeZone: ZONE });
+  const stamperConfig = () => ({ table, bucket, kmsKeyId: TEST_KEY_ARN, timeZone: ZONE, retentionDays: 7 });
   const run = (timeZone = ZONE) => runStamper(clients, { ...stamperConfig(), timeZone }, { reporter: quiet });
   const diaOf = async (id: string) =>
     (await clients.dynamodb.send(new GetItemCommand({ TableName: table, Key: { id: S(id) }, ConsistentRead: true }))).Item?.dia?.S;
@@ -67,13 +67,40 @@ describe("the day stamper on the emulator's stream", () => {
     await putItems(clients, table, [{ id: S("r"), fecha: S("2026-11-20T10:00:00Z"), estado: S("A") }]);
     await putItems(clients, table, [{ id: S("r"), fecha: S("2026-11-22T10:00:00Z"), estado: S("B") }]);
     // The first record's stamp, arriving after the rewrite: conditional on the fecha it was derived from.
-    expect(await stampItem(clients.dynamodb, table, { id: S("r") }, S("2026-11-20T10:00:00Z"), "2026-11-20")).toBe("superseded");
+    expect(await stampItem(clients.dynamodb, table, { id: S("r") }, S("2026-11-20T10:00:00Z"), { day: "2026-11-20", expiresAt: 1 })).toBe(
+      "superseded",
+    );
     expect(await diaOf("r")).toBeUndefined();
     const result = await run();
     expect(result).toMatchObject({ stamped: 1, superseded: 1, failed: 0 });
     expect(await diaOf("r")).toBe("2026-11-22");
     const item = (await clients.dynamodb.send(new GetItemCommand({ TableName: table, Key: { id: S("r") } }))).Item;
     expect(item?.estado?.S).toBe("B");
+  });
+
+  it("gives an item without expiresAt its write time + the retention, and never changes a writer's own", async () => {
+    const before = Math.floor(Date.now() / 1000);
+    await putItems(clients, table, [
+      { id: S("plain"), fecha: S("2026-11-20T10:00:00Z"), estado: S("A") },
+      { id: S("own"), fecha: S("2026-11-20T11:00:00Z"), estado: S("A"), expiresAt: { N: "1900000000" } },
+    ]);
+    // Already the right dia but no expiresAt: it still needs the stamper.
+    await putItems(clients, table, [{ id: S("dated"), fecha: S("2026-11-20T12:00:00Z"), dia: S("2026-11-20"), estado: S("A") }]);
+    const result = await run();
+    expect(result).toMatchObject({ stamped: 3, failed: 0 });
+    const item = async (id: string) =>
+      (await clients.dynamodb.send(new GetItemCommand({ TableName: table, Key: { id: S(id) }, ConsistentRead: true }))).Item;
+    const week = 7 * 86_400;
+    for (const id of ["plain", "dated"]) {
+      const expires = Number((await item(id))?.expiresAt?.N);
+      // The stream record's ApproximateCreationDateTime (whole seconds) + 7 days.
+      expect(expires, id).toBeGreaterThanOrEqual(before - 1 + week);
+      expect(expires, id).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000) + week);
+    }
+    expect((await item("own"))?.expiresAt).toEqual({ N: "1900000000" });
+    expect((await item("own"))?.dia?.S).toBe("2026-11-20");
+    // Its own update's stream record needs nothing more: the next run stamps nothing.
+    expect(await run()).toMatchObject({ stamped: 0 });
   });
 
   it("keeps a record that cannot take its dia whole, scans its day until it can, and then clears it", async () => {

@@ -7,6 +7,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Logger } from "@aws-lambda-powertools/logger";
+import { GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { GetFunctionConfigurationCommand } from "@aws-sdk/client-lambda";
 import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -42,6 +43,8 @@ const expected = [...writers, ...wrongDia].map((i) => i.id?.S).sort();
 
 let dir: string;
 let clients: AwsClients;
+/** The day's sha256 before the stamper ran. */
+let unstamped: string;
 
 const trace = (args: string[]) =>
   runCli([...args, "--endpoint-url", emulatorEndpoint(), "--region", REGION], { cwd: dir, env: emulatorEnv() });
@@ -98,6 +101,7 @@ describe("every record the writers write reaches the day's CSV (deployed stack, 
     expect(cli.ids).toEqual(expected);
     expect(cli.manifest).toMatchObject({ readPath: "scan", rows: expected.length, complete: true });
     expect(cli.manifest.readPathReason).toContain("stamper has not run");
+    unstamped = cli.manifest.sha256 as string;
     const scheduled = await scheduledExport();
     expect(scheduled).toMatchObject({ readPath: "scan", rows: expected.length });
   });
@@ -109,6 +113,12 @@ describe("every record the writers write reaches the day's CSV (deployed stack, 
     const cli = await cliExport();
     expect(cli.ids).toEqual(expected);
     expect(cli.manifest).toMatchObject({ readPath: "query", rows: expected.length, itemsRead: expected.length, readAmplification: 1 });
+    // The stamper gave every record its dia and its expiresAt (the writers set neither): the same bytes.
+    expect(cli.manifest.sha256).toBe(unstamped);
+    const item = await clients.dynamodb.send(
+      new GetItemCommand({ TableName: `${prefix}TRAZABILIDAD`, Key: { id: S("W-0000") }, ConsistentRead: true }),
+    );
+    expect(item.Item).toMatchObject({ dia: { S: DAY }, expiresAt: { N: expect.stringMatching(/^\d{10}$/) } });
     const status = await trace(["--json", "index", "status"]);
     expect(status.code, status.stderr).toBe(0);
     expect(JSON.parse(status.stdout)).toMatchObject({ found: true, indexProblem: null, failures: [] });

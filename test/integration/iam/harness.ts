@@ -546,7 +546,7 @@ const mapItemsAndResults: Path = async (role, principal) => {
 const stamperRun: Path = async (role, principal) => {
   const admin = clients(state.admin, principal);
   const stamper = { dynamodb: admin.dynamodb, streams: admin.streams, s3: clients(role, principal).s3 as S3Client };
-  const config = { table: `${PREFIX}TRAZABILIDAD`, bucket: BUCKET, kmsKeyId: KEY_ARN, timeZone: "Europe/Madrid" };
+  const config = { table: `${PREFIX}TRAZABILIDAD`, bucket: BUCKET, kmsKeyId: KEY_ARN, timeZone: "Europe/Madrid", retentionDays: 7 };
   // 5 bytes under moto's 405,000-byte item limit: the 13 bytes of dia do not fit (test/integration/export/stamper.test.ts).
   const big = { id: { S: "big" }, fecha: { S: "2026-11-10T10:00:00Z" }, carga: { S: "" } };
   big.carga.S = "x".repeat(405_000 - 5 - 2 - 3 - 5 - 20 - 5);

@@ -68,7 +68,14 @@ async function pumpWith(faulty: AwsClients) {
     return await runLocalStreams({
       clients: faulty,
       // The day stamper is not what this test is about (it has its own: export/stamper.test.ts).
-      env: { stage, prefix: `${stage}-`, archivedTables: ["TRAZABILIDAD", "Configuration"], dayIndex: false, timeZone: "Europe/Madrid" },
+      env: {
+        stage,
+        prefix: `${stage}-`,
+        archivedTables: ["TRAZABILIDAD", "Configuration"],
+        dayIndex: false,
+        timeZone: "Europe/Madrid",
+        retentionDays: 7,
+      },
       root: projectRoot,
       handlers: localHandlers(faulty, silentReporter),
       reporter: silentReporter,

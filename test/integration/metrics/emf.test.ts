@@ -165,7 +165,7 @@ describe("EMF of the day stamper", () => {
       clients,
       logger,
       metrics,
-      config: () => ({ table, bucket, kmsKeyId: TEST_KEY_ARN, timeZone: "Europe/Madrid" }),
+      config: () => ({ table, bucket, kmsKeyId: TEST_KEY_ARN, timeZone: "Europe/Madrid", retentionDays: 7 }),
     });
     let lag: number | null = null;
     const lines = await captureEmf(async () => {

@@ -206,7 +206,7 @@ const FUNCTION_ENV: Record<FunctionId, string[]> = {
     LAMBDA_ENV.spreadsheetSafe,
     LAMBDA_ENV.slackMinutes,
   ],
-  stamper: [LAMBDA_ENV.tableName, LAMBDA_ENV.bucketName, LAMBDA_ENV.kmsKeyArn, LAMBDA_ENV.timeZone],
+  stamper: [LAMBDA_ENV.tableName, LAMBDA_ENV.bucketName, LAMBDA_ENV.kmsKeyArn, LAMBDA_ENV.timeZone, LAMBDA_ENV.retentionDaysOfTable],
   auditProducer: [LAMBDA_ENV.auditTableName],
   archiver: [LAMBDA_ENV.bucketName, LAMBDA_ENV.kmsKeyArn, LAMBDA_ENV.retentionDays],
   archiveClaims: [LAMBDA_ENV.bucketName, LAMBDA_ENV.kmsKeyArn],

@@ -362,6 +362,8 @@ describe('traceability: the day stamper (docs/export.md, "The day index")', () =
       BUCKET_NAME: ref("DataBucketName"),
       KMS_KEY_ARN: ref("DataKeyArn"),
       TIME_ZONE: ref("TimeZone"),
+      // expiresAt = write time + the table's retention, for an item that has none.
+      TABLE_RETENTION_DAYS: ref("RetentionDays"),
     });
     // The schedule runs it every minute: a failed run is retried by the next one, never queued behind it.
     expect(template.Resources.StamperInvokeConfig?.Properties).toMatchObject({ MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 });

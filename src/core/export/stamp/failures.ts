@@ -11,7 +11,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import { putJson } from "../native/objects";
 import { DAY_ATTRIBUTE } from "../read-query";
 import { type Ledger, ledgerPrefix, type StampFailure } from "./ledger";
-import { stampItem, stampNeeded } from "./stamp-item";
+import { EXPIRES_ATTRIBUTE, expiresAtOf, stampItem, stampNeeded } from "./stamp-item";
 
 type Item = Record<string, AttributeValue>;
 
@@ -25,6 +25,8 @@ export interface StampContext {
   bucket: string;
   kmsKeyId: string;
   timeZone: string;
+  /** The table's retention: an item the stamper gives `expiresAt` keeps it this many days after its write. */
+  retentionDays: number;
   signal?: AbortSignal;
 }
 
@@ -69,8 +71,8 @@ export async function retryFailures(ctx: StampContext, ledger: Ledger, limit = 1
       new GetItemCommand({
         TableName: ctx.table,
         Key: key,
-        ProjectionExpression: "#f, #d",
-        ExpressionAttributeNames: { "#f": "fecha", "#d": DAY_ATTRIBUTE },
+        ProjectionExpression: "#f, #d, #e",
+        ExpressionAttributeNames: { "#f": "fecha", "#d": DAY_ATTRIBUTE, "#e": EXPIRES_ATTRIBUTE },
         ConsistentRead: true,
       }),
       { abortSignal: ctx.signal },
@@ -82,7 +84,8 @@ export async function retryFailures(ctx: StampContext, ledger: Ledger, limit = 1
     }
     try {
       // Superseded: the item changed since the read; the change's own stream record is stamped.
-      await stampItem(ctx.dynamodb, ctx.table, key, item?.fecha, day, ctx.signal);
+      // Its write time is not known here: from now, which never expires it sooner than its write would.
+      await stampItem(ctx.dynamodb, ctx.table, key, item?.fecha, { day, expiresAt: expiresAtOf(Date.now(), ctx.retentionDays) }, ctx.signal);
       resolved++;
     } catch (error) {
       keep.push({ ...failure, day, reason: reasonOf(error) });

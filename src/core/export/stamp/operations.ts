@@ -17,7 +17,7 @@ import { trustDayIndex } from "./trust";
 
 export interface IndexSettings {
   clients: () => Promise<Pick<AwsClients, "dynamodb" | "s3" | "cloudformation" | "streams" | "loadMore">>;
-  env: () => Pick<ResolvedEnvironment, "stage" | "timeZone" | "lateWriteSlackMinutes">;
+  env: () => Pick<ResolvedEnvironment, "stage" | "timeZone" | "lateWriteSlackMinutes" | "retentionDays">;
   reporter: Reporter;
   signal: AbortSignal;
   now?: () => number;
@@ -116,6 +116,12 @@ export async function indexStatus(settings: IndexSettings, flags: IndexFlags): P
 export async function indexRun(settings: IndexSettings, flags: IndexFlags): Promise<StamperRunResult> {
   const { clients, env, found } = await names(settings, flags, true);
   await clients.loadMore(); // DynamoDB Streams
-  const config = { table: found.TrazabilidadTableName, bucket: found.DataBucketName, kmsKeyId: found.DataKeyArn, timeZone: env.timeZone };
+  const config = {
+    table: found.TrazabilidadTableName,
+    bucket: found.DataBucketName,
+    kmsKeyId: found.DataKeyArn,
+    timeZone: env.timeZone,
+    retentionDays: env.retentionDays,
+  };
   return runStamper(clients, config, { reporter: settings.reporter, signal: settings.signal, now: settings.now });
 }

@@ -35,6 +35,8 @@ export interface StamperConfig {
   bucket: string;
   kmsKeyId: string;
   timeZone: string;
+  /** The table's retention in days (`expiresAt` of an item without one: write time + this). */
+  retentionDays: number;
 }
 
 export interface StamperRunOptions {

@@ -20,7 +20,7 @@ import { mapLimit } from "../../concurrency";
 import { ErrorCode, toTraceError } from "../../errors";
 import { keepFailure, reasonOf, type StampContext } from "./failures";
 import type { Ledger, ShardState } from "./ledger";
-import { stampItem, stampNeeded } from "./stamp-item";
+import { expiresAtOf, stampItem, stampNeeded } from "./stamp-item";
 
 type Item = Record<string, AttributeValue>;
 
@@ -195,7 +195,8 @@ async function handleRecord(ctx: PassContext, ledger: Ledger, record: StreamReco
   const key = keyOf(record, image);
   const created = record.dynamodb?.ApproximateCreationDateTime?.getTime() ?? 0;
   try {
-    const outcome = await stampItem(ctx.dynamodb, ctx.table, key, image.fecha, day, ctx.signal);
+    const stamp = { day, expiresAt: expiresAtOf(created || ctx.now(), ctx.retentionDays) };
+    const outcome = await stampItem(ctx.dynamodb, ctx.table, key, image.fecha, stamp, ctx.signal);
     counts[outcome]++;
     if (outcome === "stamped" && created < ledger.watermark) counts.late.push({ day, key: JSON.stringify(key), at: ctx.now() });
     return "done";

@@ -9,11 +9,11 @@ import { type AttributeValue, GetItemCommand, ScanCommand } from "@aws-sdk/clien
 import { DAY_ATTRIBUTE } from "../read-query";
 import { keepFailure, reasonOf, type StampContext } from "./failures";
 import type { Ledger } from "./ledger";
-import { stampItem, stampNeeded } from "./stamp-item";
+import { EXPIRES_ATTRIBUTE, expiresAtOf, stampItem, stampNeeded } from "./stamp-item";
 
 type Item = Record<string, AttributeValue>;
 
-/** Items read per page of the sweep's scan (only keys, fecha and dia are fetched). */
+/** Items read per page of the sweep's scan (only keys, fecha, dia and expiresAt are fetched). */
 const SWEEP_PAGE_ITEMS = 500;
 
 /** Continues the sweep until it ends or `deadline`; the ledger's sweep state counts what it did. */
@@ -25,7 +25,7 @@ export async function continueSweep(
   const sweep = ledger.coverage.sweep;
   if (sweep.finishedAt !== undefined) return;
   sweep.startedAt ??= ctx.now();
-  const names: Record<string, string> = { "#f": "fecha", "#d": DAY_ATTRIBUTE };
+  const names: Record<string, string> = { "#f": "fecha", "#d": DAY_ATTRIBUTE, "#e": EXPIRES_ATTRIBUTE };
   keyNames.forEach((name, i) => {
     names[`#k${i}`] = name;
   });
@@ -34,7 +34,7 @@ export async function continueSweep(
       new ScanCommand({
         TableName: ctx.table,
         Limit: SWEEP_PAGE_ITEMS,
-        ProjectionExpression: [...keyNames.map((_, i) => `#k${i}`), "#f", "#d"].join(", "),
+        ProjectionExpression: [...keyNames.map((_, i) => `#k${i}`), "#f", "#d", "#e"].join(", "),
         ExpressionAttributeNames: names,
         ExclusiveStartKey: sweep.cursor ? (JSON.parse(sweep.cursor) as Item) : undefined,
       }),
@@ -48,7 +48,9 @@ export async function continueSweep(
       if (!day || listed.has(JSON.stringify(key))) continue;
       try {
         // Superseded: changed since the scan read it; the change's stream record is stamped.
-        if ((await stampItem(ctx.dynamodb, ctx.table, key, item.fecha, day, ctx.signal)) === "stamped") sweep.stamped++;
+        // Written before the stamper saw it, at a time not known here: expiresAt from now.
+        const stamp = { day, expiresAt: expiresAtOf(ctx.now(), ctx.retentionDays) };
+        if ((await stampItem(ctx.dynamodb, ctx.table, key, item.fecha, stamp, ctx.signal)) === "stamped") sweep.stamped++;
       } catch (error) {
         if ((error as Error)?.name !== "ValidationException") throw error;
         // Kept whole: the item as it stands, not the scan's projection of it.

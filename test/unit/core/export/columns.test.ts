@@ -8,6 +8,10 @@ describe("columns", () => {
     expect(headerColumns([])).toEqual(["id", "fecha", "estado"]);
   });
 
+  it("never has the stamper's own attributes (dia, expiresAt), so stamping never changes a day's bytes", () => {
+    expect(headerColumns(["x", "dia", "expiresAt", "expires"])).toEqual(["id", "fecha", "estado", "expires", "x"]);
+  });
+
   it("shapes records into cells in export order, one signature per attribute set", () => {
     const shaper = new RowShaper();
     const a = shaper.shape({ z: { S: "z" }, id: { S: "1" }, fecha: { S: "2026-11-22" } });
