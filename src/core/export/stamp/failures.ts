@@ -85,7 +85,8 @@ export async function retryFailures(ctx: StampContext, ledger: Ledger, limit = 1
     try {
       // Superseded: the item changed since the read; the change's own stream record is stamped.
       // Its write time is not known here: from now, which never expires it sooner than its write would.
-      await stampItem(ctx.dynamodb, ctx.table, key, item?.fecha, { day, expiresAt: expiresAtOf(Date.now(), ctx.retentionDays) }, ctx.signal);
+      const stamp = { day, expiresAt: expiresAtOf(Date.now(), ctx.retentionDays) };
+      await stampItem(ctx.dynamodb, ctx.table, key, item?.fecha, stamp, ctx.signal);
       resolved++;
     } catch (error) {
       keep.push({ ...failure, day, reason: reasonOf(error) });
