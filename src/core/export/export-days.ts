@@ -16,9 +16,9 @@ import { headerColumns, RowShaper } from "./columns";
 import { commitDay, commitTargetOf } from "./commit";
 import { type Day, type DayWindow, dayWindow } from "./day-window";
 import { fechaScanFilter } from "./fecha-filter";
-import { dayManifest, type ExportManifest, readManifest } from "./manifest";
+import { dayManifest, type ExportManifest } from "./manifest";
 import { DAY_ATTRIBUTE, indexUnusable, queryDays } from "./read-query";
-import { guardReexport, type MeasuredDay, previousExports, warnShrink } from "./reexport";
+import { guardReexport, previousExports, warnShrink } from "./reexport";
 import { DEFAULT_SLACK_MS, type ExportClients, type ExportRequest, MAX_DAYS_PER_SCAN, preflight, validateRequest } from "./request";
 import { DayRouter, warnSetAside } from "./route";
 import { rowKey } from "./row-order";
@@ -64,7 +64,7 @@ export async function exportDays(
   const ledger = request.engine === "scan" || indexUnusable(description) ? undefined : await ledgerOf(clients, request, signal);
   const itemCount = description?.ItemCount ?? 0;
   /** The days in groups of one read each, each read on the path its days can trust. */
-  const groups = async (req: ExportRequest, prior: ReadonlyMap<Day, number | null>) => {
+  const groups = async (req: ExportRequest, prior: ReadonlyMap<Day, ExportManifest | null>) => {
     const manifests: ExportManifest[] = [];
     for (let i = 0; i < req.days.length; i += MAX_DAYS_PER_SCAN) {
       const days = req.days.slice(i, i + MAX_DAYS_PER_SCAN);
@@ -77,16 +77,9 @@ export async function exportDays(
   };
   // Days beyond the retention with an export: re-exported if unchanged (read now and hashed,
   // writing nothing), else refused; or, for the schedule, kept.
-  const measure = async (refused: readonly Day[]): Promise<MeasuredDay[]> => {
+  const measure = (refused: readonly Day[]) => {
     const discard = new Writable({ write: (_chunk, _encoding, done) => done() });
-    const now = await groups({ ...request, days: refused, target: { kind: "stream", stream: discard } }, new Map());
-    const bucket = (request.target as { bucket: string }).bucket;
-    const measured: MeasuredDay[] = [];
-    for (const m of now) {
-      const prior = await readManifest(clients.s3 as S3Client, bucket, request.table, m.date, signal);
-      measured.push({ day: m.date, rows: m.rows, sha256: m.sha256, previous: { rows: prior?.rows ?? 0, sha256: prior?.sha256 ?? null } });
-    }
-    return measured;
+    return groups({ ...request, days: refused, target: { kind: "stream", stream: discard } }, new Map());
   };
   const kept = await guardReexport(request, previous, reporter, measure);
   if (kept.length > 0) request = { ...request, days: request.days.filter((day) => !kept.includes(day)) };
@@ -250,7 +243,7 @@ async function exportGroup(
   tableItems: number,
   reporter: Reporter,
   signal: AbortSignal,
-  run: { committedBefore: readonly ExportManifest[]; read: IndexTrust; previous: ReadonlyMap<Day, number | null> },
+  run: { committedBefore: readonly ExportManifest[]; read: IndexTrust; previous: ReadonlyMap<Day, ExportManifest | null> },
 ): Promise<ExportManifest[]> {
   const { committedBefore, read } = run;
   const { readPath } = read;
@@ -304,7 +297,7 @@ async function exportGroup(
     const commit = commitTargetOf(request.target, clients.s3);
     for (const state of states) {
       signal.throwIfAborted();
-      const replacesRows = run.previous.get(state.window.day) ?? null;
+      const replacesRows = run.previous.get(state.window.day)?.rows ?? null;
       const manifest = await finishDay(clients, request, group, state, { read, startedAt, tick, replacesRows }, signal);
       warnShrink(reporter, request.table, manifest.date, manifest.rows, replacesRows);
       // From here the CSV is complete: the manifest commits it (commit.ts), even if interrupted.

@@ -9,15 +9,15 @@
  * day is unchanged: its CSV as the table gives it now has the export's sha256 (the export's rows are
  * in one order on every path, so equal bytes mean equal records), and re-exporting it replaces the
  * export with the same bytes. The scheduled function, which cannot be forced, keeps that day's
- * export and exports the others. Within the
- * retention a re-export with fewer rows is allowed (records deleted on purpose, and archived) but
- * never silent: a warning, and the manifest's `replacesRows`.
+ * export and exports the others. Within the retention a re-export with fewer rows is allowed
+ * (records deleted on purpose, and archived) but never silent: a warning, and the manifest's
+ * `replacesRows`.
  */
 import type { S3Client } from "@aws-sdk/client-s3";
 import { conflictError, type TraceError } from "../errors";
 import type { Reporter } from "../reporter";
 import { type Day, dayWindow } from "./day-window";
-import { manifestKey, readManifest } from "./manifest";
+import { type ExportManifest, manifestKey, readManifest } from "./manifest";
 import type { ExportRequest, ReexportRule } from "./request";
 
 const DAY_MS = 86_400_000;
@@ -30,33 +30,33 @@ export function beyondRetention(day: Day, timeZone: string, retentionDays: numbe
 const forbidden = (error: unknown) => (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 403;
 
 /**
- * The rows of each day's current export in the bucket (null: none). A role without s3:ListBucket
+ * Each day's current export in the bucket, its manifest (null: none). A role without s3:ListBucket
  * (the scheduled function's) is answered 403 for a manifest that is not there, which cannot be
  * told from a denial (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html,
  * "Permissions"): with `forbiddenMeansNone` such a day counts as having none; otherwise it fails.
  */
-export async function previousRows(
+export async function previousManifests(
   s3: S3Client,
   where: { bucket: string; table: string; days: readonly Day[]; forbiddenMeansNone: boolean },
   signal: AbortSignal,
-): Promise<Map<Day, number | null>> {
-  const rows = new Map<Day, number | null>();
+): Promise<Map<Day, ExportManifest | null>> {
+  const manifests = new Map<Day, ExportManifest | null>();
   for (const day of where.days) {
     try {
-      rows.set(day, (await readManifest(s3, where.bucket, where.table, day, signal))?.rows ?? null);
+      manifests.set(day, await readManifest(s3, where.bucket, where.table, day, signal));
     } catch (error) {
       if (!(where.forbiddenMeansNone && forbidden(error))) throw error;
-      rows.set(day, null);
+      manifests.set(day, null);
     }
   }
-  return rows;
+  return manifests;
 }
 
 /** The days a re-export may not replace (beyond the retention, with an export), unless forced. */
 export function refusedDays(
   rule: ReexportRule | undefined,
   days: readonly Day[],
-  previous: ReadonlyMap<Day, number | null>,
+  previous: ReadonlyMap<Day, ExportManifest | null>,
   timeZone: string,
   now: number,
 ): Day[] {
@@ -67,7 +67,7 @@ export function refusedDays(
 const count = (n: number) => n.toLocaleString("en-US");
 
 /** A day beyond the retention as the table gives it now, beside its export. */
-export interface MeasuredDay {
+interface MeasuredDay {
   day: Day;
   rows: number;
   sha256: string | null;
@@ -118,45 +118,48 @@ export async function daysToReexport(
   signal: AbortSignal,
 ): Promise<Day[]> {
   const rule: ReexportRule = { retentionDays: where.retentionDays, beyond: "keep" };
-  const previous = await previousRows(s3, { ...where, forbiddenMeansNone: true }, signal);
+  const previous = await previousManifests(s3, { ...where, forbiddenMeansNone: true }, signal);
   const kept = refusedDays(rule, where.days, previous, where.timeZone, where.now);
-  for (const day of kept) warnKept(reporter, where.table, day, previous.get(day) ?? 0, where.retentionDays);
+  for (const day of kept) warnKept(reporter, where.table, day, previous.get(day)?.rows ?? 0, where.retentionDays);
   return where.days.filter((day) => !kept.includes(day));
 }
 
-/** The rows of each day's current export in the bucket (S3 target with a re-export rule only; else none known). */
+/** Each day's current export in the bucket (S3 target with a re-export rule only; else none known). */
 export async function previousExports(
   s3: S3Client | undefined,
   request: ExportRequest,
   signal: AbortSignal,
-): Promise<Map<Day, number | null>> {
+): Promise<Map<Day, ExportManifest | null>> {
   const target = request.target;
   if (target.kind !== "s3" || !request.reexport || !s3) return new Map();
   // Without s3:ListBucket (the scheduled function), a missing manifest is answered 403.
   const where = { bucket: target.bucket, table: request.table, days: request.days, forbiddenMeansNone: target.checkBucket === false };
-  return previousRows(s3, where, signal);
+  return previousManifests(s3, where, signal);
 }
 
 /**
  * The rule applied before anything is read for writing: days beyond the retention that have an
  * export are re-exported when unchanged (`measure` reads them now, writing nothing, and hashes
- * their CSV), else refused (exit 4, both counts named); for the schedule, kept and left out.
- * Returns the days left out.
+ * their CSV: its manifests), else refused (exit 4, both counts named); for the schedule, kept and
+ * left out. Returns the days left out.
  */
 export async function guardReexport(
   request: ExportRequest,
-  previous: ReadonlyMap<Day, number | null>,
+  previous: ReadonlyMap<Day, ExportManifest | null>,
   reporter: Reporter,
-  measure: (days: readonly Day[]) => Promise<MeasuredDay[]>,
+  measure: (days: readonly Day[]) => Promise<ExportManifest[]>,
 ): Promise<Day[]> {
   const rule = request.reexport;
   const refused = refusedDays(rule, request.days, previous, request.timeZone, (request.now ?? Date.now)());
   if (!rule || refused.length === 0 || request.target.kind !== "s3") return [];
   if (rule.beyond === "keep") {
-    for (const day of refused) warnKept(reporter, request.table, day, previous.get(day) ?? 0, rule.retentionDays);
+    for (const day of refused) warnKept(reporter, request.table, day, previous.get(day)?.rows ?? 0, rule.retentionDays);
     return refused;
   }
-  const measured = await measure(refused);
+  const measured = (await measure(refused)).map((m): MeasuredDay => {
+    const prior = previous.get(m.date);
+    return { day: m.date, rows: m.rows, sha256: m.sha256, previous: { rows: prior?.rows ?? 0, sha256: prior?.sha256 ?? null } };
+  });
   const changed = measured.filter((d) => !unchanged(d));
   if (changed.length > 0) throw refusal(request.table, rule.retentionDays, changed, request.target.bucket);
   for (const d of measured)

@@ -11,7 +11,7 @@ import type { Reporter } from "../../reporter";
 import { sleep } from "../../sleep";
 import { commitDay } from "../commit";
 import { dayManifest, type ExportManifest, objectKey } from "../manifest";
-import { previousRows, warnShrink } from "../reexport";
+import { previousManifests, warnShrink } from "../reexport";
 import { addCounts, noCounts, warnSetAside } from "../route";
 import { assembleObject, removeWork } from "./assemble";
 import { csvHeader } from "./format-items";
@@ -57,7 +57,7 @@ export async function finishNativeDay(
   const rows = parts.reduce((sum, p) => sum + p.rows, 0);
   // The worker's role has no s3:ListBucket: a first export's missing manifest is answered 403.
   const where = { bucket: job.bucket, table: job.table, days: [job.day], forbiddenMeansNone: true };
-  const replacesRows = (await previousRows(clients.s3, where, signal)).get(job.day) ?? null;
+  const replacesRows = (await previousManifests(clients.s3, where, signal)).get(job.day)?.rows ?? null;
   const manifest = dayManifest({
     table: job.table,
     timeZone: job.timeZone,
