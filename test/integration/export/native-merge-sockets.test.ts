@@ -8,19 +8,14 @@
 // that never comes (the worker would then run until its Lambda timeout, and so would each retry).
 // Here 70 batches of ~200 KB slices, one range: the merge must finish, with the scan's sha256.
 import { createHash } from "node:crypto";
-import { gunzipSync, gzipSync } from "node:zlib";
-import { Logger } from "@aws-lambda-powertools/logger";
 import { UpdateContinuousBackupsCommand } from "@aws-sdk/client-dynamodb";
-import { DeleteObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createHandler as createNative, configFromEnv as nativeConfigFromEnv } from "../../../lambda/export-native";
 import { dayWindow } from "../../../src/core/export/day-window";
 import { objectKey } from "../../../src/core/export/manifest";
-import type { ExportState, FileRef, NativeJob } from "../../../src/core/export/native/job";
 import type { RangeRef } from "../../../src/core/export/native/phases";
-import { sleep } from "../../../src/core/sleep";
 import { runCli } from "../../support/cli";
 import { emulatorClients, emulatorEnv } from "../../support/emulator";
+import { dealDataFile, nativeWorker, startExport } from "./native-tasks";
 import { configFile, createVersionedBucket, type Item, putItems, readBytes, readText, S, TEST_KEY_ARN } from "./support";
 import { createIndexedTable } from "./week";
 
@@ -67,29 +62,10 @@ describe("the native merge of a range with more slices than the SDK's sockets", 
     expect(scan.code, scan.stderr).toBe(0);
     const expected = JSON.parse(scan.stdout).sha256 as string;
 
-    const handle = createNative({
-      clients: { dynamodb: clients.dynamodb, s3: clients.s3 },
-      logger: new Logger({ serviceName: "native-sockets-test", logLevel: "CRITICAL" }),
-      config: () => nativeConfigFromEnv({ TABLE_NAME: table, BUCKET_NAME: bucket, KMS_KEY_ARN: TEST_KEY_ARN, TIME_ZONE: ZONE }),
-    });
-    const job = (await handle({ action: "start", day: DAY, runId: "sockets-test" })) as NativeJob;
-    while (((await handle({ action: "poll", job })) as ExportState).status !== "COMPLETED") await sleep(50);
-    // moto writes one data file; DynamoDB writes many: deal its lines into BATCHES files.
-    const one = JSON.parse(await readText(clients, bucket, ((await handle({ action: "files", job })) as { key: string }).key)) as FileRef[];
-    const source = one[0] as FileRef;
-    const lines = gunzipSync(await readBytes(clients, bucket, source.key))
-      .toString("utf8")
-      .split("\n")
-      .filter(Boolean);
-    for (let f = 0; f < BATCHES; f++) {
-      const body = gzipSync(`${lines.filter((_, i) => i % BATCHES === f).join("\n")}\n`);
-      await clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: source.key.replace(/\.gz$/, `-${f}.gz`), Body: body }));
-    }
-    await clients.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: source.key }));
-    const files = JSON.parse(
-      await readText(clients, bucket, ((await handle({ action: "files", job })) as { key: string }).key),
-    ) as FileRef[];
-    expect(files).toHaveLength(BATCHES);
+    const handle = nativeWorker(clients, { table, bucket, zone: ZONE });
+    const job = await startExport(handle, DAY, "sockets-test");
+    // One batch per data file: BATCHES of them.
+    const files = await dealDataFile(clients, bucket, handle, job, BATCHES);
     for (const file of files) await handle({ Items: [file], BatchInput: { action: "columns", job } });
     const rangeList = (await handle({ action: "header", job })) as { key: string; count: number };
     expect(rangeList.count).toBe(1);

@@ -9,22 +9,18 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { gunzipSync, gzipSync } from "node:zlib";
-import { Logger } from "@aws-lambda-powertools/logger";
 import { BatchWriteItemCommand, CreateTableCommand, UpdateContinuousBackupsCommand } from "@aws-sdk/client-dynamodb";
-import { DeleteObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createHandler as createNative, configFromEnv as nativeConfigFromEnv } from "../../../lambda/export-native";
 import { inFlight } from "../../../src/core/export/in-flight";
 import { objectKey } from "../../../src/core/export/manifest";
-import type { ExportState, FileRef, NativeJob } from "../../../src/core/export/native/job";
+import type { NativeJob } from "../../../src/core/export/native/job";
 import type { RangeRef } from "../../../src/core/export/native/phases";
 import { parallelScan, SCAN_PAGE_ITEMS } from "../../../src/core/export/scan";
-import { sleep } from "../../../src/core/sleep";
 import { runCli } from "../../support/cli";
 import { type Dynalite, startDynalite } from "../../support/dynalite";
 import { emulatorClients, emulatorEnv } from "../../support/emulator";
+import { dealDataFile, nativeWorker, startExport } from "./native-tasks";
 import { DAY, expectedIds, orderDay, ZONE } from "./order-day";
 import { configFile, createVersionedBucket, putItems, readBytes, readText, TEST_KEY_ARN } from "./support";
 import { createIndexedTable } from "./week";
@@ -84,31 +80,11 @@ describe("one CSV per day, byte for byte: moto", () => {
   });
 
   it("native by its tasks: three data files, several time ranges, the same bytes", async () => {
-    const handle = createNative({
-      clients: { dynamodb: clients.dynamodb, s3: clients.s3 },
-      logger: new Logger({ serviceName: "native-test", logLevel: "CRITICAL" }),
-      config: () => nativeConfigFromEnv({ TABLE_NAME: table, BUCKET_NAME: bucket, KMS_KEY_ARN: TEST_KEY_ARN, TIME_ZONE: ZONE }),
-    });
-    const started = (await handle({ action: "start", day: DAY, runId: "order-test" })) as NativeJob;
+    const handle = nativeWorker(clients, { table, bucket, zone: ZONE });
     // About 900 rows a range: the day's ~5,000 rows in five ranges or so.
-    const job: NativeJob = { ...started, rowsPerRange: 900 };
-    while (((await handle({ action: "poll", job })) as ExportState).status !== "COMPLETED") await sleep(50);
-    // moto writes one data file; DynamoDB writes several. Split it in three (lines dealt round-robin).
-    const one = JSON.parse(await readText(clients, bucket, ((await handle({ action: "files", job })) as { key: string }).key)) as FileRef[];
-    expect(one).toHaveLength(1);
-    const source = one[0] as FileRef;
-    const lines = gunzipSync(await readBytes(clients, bucket, source.key))
-      .toString("utf8")
-      .split("\n")
-      .filter(Boolean);
-    for (let f = 0; f < 3; f++) {
-      const body = gzipSync(`${lines.filter((_, i) => i % 3 === f).join("\n")}\n`);
-      await clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: source.key.replace(/\.gz$/, `-${f}.gz`), Body: body }));
-    }
-    await clients.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: source.key }));
-    const listed = (await handle({ action: "files", job })) as { key: string };
-    const files = JSON.parse(await readText(clients, bucket, listed.key)) as FileRef[];
-    expect(files).toHaveLength(3);
+    const job: NativeJob = { ...(await startExport(handle, DAY, "order-test")), rowsPerRange: 900 };
+    // Three data files, as DynamoDB writes several.
+    const files = await dealDataFile(clients, bucket, handle, job, 3);
     for (const file of files) await handle({ Items: [file], BatchInput: { action: "columns", job } });
     const rangeList = (await handle({ action: "header", job })) as { key: string; count: number };
     expect(rangeList.count).toBeGreaterThanOrEqual(4);
