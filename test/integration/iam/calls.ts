@@ -143,11 +143,23 @@ function nativeExportCalls(ctx: ResolveContext, where: Where): RecordedCall[] {
       resource: child,
       implied: "a Distributed Map follows and stops its child workflows",
     })),
+    ...encryptedMachineCalls({ sm, key, statesLogGroup, machine: "state machine" }),
+  ];
+}
+
+/**
+ * The calls every state machine of the stacks makes as its CMK-encrypted, logged and traced self:
+ * its state encrypted with the data key, its logs delivered through a vended log delivery (which
+ * takes no resource) into a log group encrypted with the same key, and X-Ray traces.
+ */
+function encryptedMachineCalls(m: { sm: string; key: string; statesLogGroup: string; machine: string }): RecordedCall[] {
+  const { sm, key, statesLogGroup, machine } = m;
+  return [
     ...["kms:GenerateDataKey", "kms:Decrypt"].map((action) => ({
       principal: sm,
       action,
       resource: key,
-      implied: "the state machine's data is encrypted with the data key (EncryptionConfiguration)",
+      implied: `the ${machine}'s data is encrypted with the data key (EncryptionConfiguration)`,
     })),
     ...LOG_DELIVERY_ACTIONS.map((action) => ({
       principal: sm,
@@ -160,14 +172,14 @@ function nativeExportCalls(ctx: ResolveContext, where: Where): RecordedCall[] {
       principal: "delivery.logs",
       action: "kms:Decrypt",
       resource: key,
-      implied: "the log delivery reads the CMK-encrypted state machine's log records",
+      implied: `the log delivery reads the CMK-encrypted ${machine}'s log records`,
       context: { "kms:EncryptionContext:SourceArn": statesLogGroup },
     },
     ...["kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt"].map((action) => ({
       principal: "logs",
       action,
       resource: key,
-      implied: "the state machine's log group is encrypted with the data key",
+      implied: `the ${machine}'s log group is encrypted with the data key`,
       context: { "kms:EncryptionContext:aws:logs:arn": statesLogGroup },
     })),
   ];
@@ -197,33 +209,7 @@ function drillMachineCalls(ctx: ResolveContext, where: Where): RecordedCall[] {
       resource: `${ctx.arns.DrillFunction}:live`,
       implied: "every task of the drill's state machine (the worker's alias)",
     },
-    ...["kms:GenerateDataKey", "kms:Decrypt"].map((action) => ({
-      principal: sm,
-      action,
-      resource: key,
-      implied: "the drill's state machine data is encrypted with the data key (EncryptionConfiguration)",
-    })),
-    ...LOG_DELIVERY_ACTIONS.map((action) => ({
-      principal: sm,
-      action,
-      resource: "*",
-      implied: "execution logs through a vended log delivery",
-    })),
-    ...XRAY_ACTIONS.map((action) => ({ principal: sm, action, resource: "*", implied: "X-Ray traces of the executions (tracing on)" })),
-    {
-      principal: "delivery.logs",
-      action: "kms:Decrypt",
-      resource: key,
-      implied: "the log delivery reads the CMK-encrypted drill state machine's log records",
-      context: { "kms:EncryptionContext:SourceArn": statesLogGroup },
-    },
-    ...["kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt"].map((action) => ({
-      principal: "logs",
-      action,
-      resource: key,
-      implied: "the drill state machine's log group is encrypted with the data key",
-      context: { "kms:EncryptionContext:aws:logs:arn": statesLogGroup },
-    })),
+    ...encryptedMachineCalls({ sm, key, statesLogGroup, machine: "drill state machine" }),
   ];
 }
 
