@@ -27,25 +27,24 @@ describe("trace export interrupted", () => {
   });
   afterAll(() => clients.destroy());
 
-  it("Ctrl-C during the upload → exit 130, nothing left behind", async () => {
-    const child = spawn(
-      process.execPath,
-      [
-        join(projectRoot, "bin", "trace"),
-        "--config",
-        configFile("UTC", 2),
-        "export",
-        "--date",
-        DAY,
-        "--table",
-        table,
-        "--bucket",
-        bucket,
-        "--kms-key",
-        TEST_KEY_ARN,
-      ],
-      { env: { PATH: process.env.PATH, ...emulatorEnv() }, stdio: ["ignore", "pipe", "pipe"] },
+  /** Whether the day's CSV object is in the bucket. */
+  const csvOf = (day: string) =>
+    clients.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: `exports/${table}/dt=${day}/${table}_${day}.csv` })).then(
+      () => "exists",
+      () => "absent",
     );
+
+  /**
+   * Runs `trace export` with `args` (after the table, bucket and key), presses Ctrl-C once its
+   * multipart upload exists, and returns its exit code and stderr.
+   */
+  const interruptDuringUpload = async (args: string[]) => {
+    const trace = join(projectRoot, "bin", "trace");
+    const target = ["--table", table, "--bucket", bucket, "--kms-key", TEST_KEY_ARN];
+    const child = spawn(process.execPath, [trace, "--config", configFile("UTC", 2), "export", ...args, ...target], {
+      env: { PATH: process.env.PATH, ...emulatorEnv() },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stderr = "";
     child.stderr.on("data", (d) => {
       stderr += d;
@@ -60,66 +59,26 @@ describe("trace export interrupted", () => {
     }
     expect(started, `the upload never started; stderr: ${stderr}`).toBe(true);
     child.kill("SIGINT");
-    const code = await exited;
+    return { code: await exited, stderr };
+  };
+
+  it("Ctrl-C during the upload → exit 130, nothing left behind", async () => {
+    const { code, stderr } = await interruptDuringUpload(["--date", DAY]);
     expect(code, stderr).toBe(130);
     expect(stderr).toContain("interrupted");
     const { Uploads } = await clients.s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
     expect(Uploads ?? []).toEqual([]);
-    const head = await clients.s3
-      .send(new HeadObjectCommand({ Bucket: bucket, Key: `exports/${table}/dt=${DAY}/${table}_${DAY}.csv` }))
-      .then(
-        () => "exists",
-        () => "absent",
-      );
-    expect(head).toBe("absent");
+    expect(await csvOf(DAY)).toBe("absent");
   });
 
   it("Ctrl-C during a backfill → exit 130, says which days are committed and the command that does the rest", async () => {
-    const child = spawn(
-      process.execPath,
-      [
-        join(projectRoot, "bin", "trace"),
-        "--config",
-        configFile("UTC", 2),
-        "export",
-        "--from",
-        "2026-11-20",
-        "--to",
-        "2026-11-24",
-        "--table",
-        table,
-        "--bucket",
-        bucket,
-        "--kms-key",
-        TEST_KEY_ARN,
-      ],
-      { env: { PATH: process.env.PATH, ...emulatorEnv() }, stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let stderr = "";
-    child.stderr.on("data", (d) => {
-      stderr += d;
-    });
-    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
-    let started = false;
-    for (let i = 0; i < 600 && !started && child.exitCode === null; i++) {
-      const { Uploads } = await clients.s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
-      started = (Uploads ?? []).length > 0;
-      if (!started) await new Promise((r) => setTimeout(r, 25));
-    }
-    expect(started, `the upload never started; stderr: ${stderr}`).toBe(true);
-    child.kill("SIGINT");
-    expect(await exited, stderr).toBe(130);
+    const { code, stderr } = await interruptDuringUpload(["--from", "2026-11-20", "--to", "2026-11-24"]);
+    expect(code, stderr).toBe(130);
     // The big day (the 22nd) was in flight: the days before it may be committed, it and those after are not.
     const committed = /export interrupted after committing ([0-9-, ]+) \(CSV and manifest complete\)/.exec(stderr)?.[1]?.split(", ") ?? [];
     for (const day of committed) expect(day < DAY).toBe(true);
     const first = ["2026-11-20", "2026-11-21", "2026-11-22"].find((d) => !committed.includes(d));
     expect(stderr).toContain(`hint: resume with: trace export --from ${first} --to 2026-11-24`);
-    const head = await clients.s3
-      .send(new HeadObjectCommand({ Bucket: bucket, Key: `exports/${table}/dt=${DAY}/${table}_${DAY}.csv` }))
-      .then(
-        () => "exists",
-        () => "absent",
-      );
-    expect(head).toBe("absent");
+    expect(await csvOf(DAY)).toBe("absent");
   });
 });
