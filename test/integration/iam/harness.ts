@@ -245,17 +245,21 @@ export const claimWrites: Path = async (role, principal) => {
 };
 
 // The archiver on a claim check: it reads the record back (written here as the enrichment would).
-export const archiveClaimed: Path = async (role, principal) => {
-  const [stub] = await createClaims({ s3: clients(state.admin).s3, bucket: BUCKET, kmsKeyArn: KEY_ARN, reporter: silentReporter })([
-    bigRemoveRecord("claimed-read"),
-  ]);
-  const handle = createArchiver({
+/** The archiver writing to S3 with the role's credentials (DynamoDB, which moto cannot enforce, as the admin). */
+const archiverAs = (role: Credentials, principal: string) =>
+  createArchiver({
     s3: clients(role, principal).s3,
     dynamodb: clients(state.admin, principal).dynamodb,
     bucket: BUCKET,
     kmsKeyArn: KEY_ARN,
     reporter: silentReporter,
   });
+
+export const archiveClaimed: Path = async (role, principal) => {
+  const [stub] = await createClaims({ s3: clients(state.admin).s3, bucket: BUCKET, kmsKeyArn: KEY_ARN, reporter: silentReporter })([
+    bigRemoveRecord("claimed-read"),
+  ]);
+  const handle = archiverAs(role, principal);
   expect(await handle(toPipeBusEvent(stub as never))).toMatchObject({ status: expect.stringMatching(/archived/) });
 };
 
@@ -443,13 +447,7 @@ const bigRemoveRecord = (id: string) => ({
 
 // The archiver's writes: a REMOVE event as the Pipe delivers it (hash-key table: no DescribeTable).
 export const archiveWrites: Path = async (role, principal) => {
-  const handle = createArchiver({
-    s3: clients(role, principal).s3,
-    dynamodb: clients(state.admin, principal).dynamodb,
-    bucket: BUCKET,
-    kmsKeyArn: KEY_ARN,
-    reporter: silentReporter,
-  });
+  const handle = archiverAs(role, principal);
   const record = {
     eventID: "1",
     eventName: "REMOVE",
